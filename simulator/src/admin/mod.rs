@@ -1,0 +1,203 @@
+//! The admin API under `/__admin`: JSON in, JSON out, errors as `{"error": "..."}`.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use http::StatusCode;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::domain::accounts::{GetsmsAccountPatch, SmscoAccountPatch, SmsofficeAccountPatch};
+use crate::domain::messages::{MessageFilter, Status};
+use crate::domain::{Provider, Sim};
+
+/// The admin routes, to be nested under `/__admin`.
+pub fn routes() -> Router<Sim> {
+    Router::new()
+        .route("/health", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .route("/messages", get(list_messages).delete(delete_messages))
+        .route("/requests", get(list_requests))
+        .route("/accounts", get(list_accounts))
+        .route("/accounts/{provider}/{id}", patch(patch_account))
+        .route("/clock", get(read_clock))
+        .route("/clock/advance", post(advance_clock))
+        .route("/reset", post(reset))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such admin endpoint") })
+        .method_not_allowed_fallback(|| async { error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed here") })
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, axum::Json(json!({"error": message.into()}))).into_response()
+}
+
+/// Parses a JSON body, answering 400 with serde's reason (which names the field) on failure.
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
+}
+
+#[derive(Debug, Deserialize)]
+struct RawMessageFilter {
+    provider: Option<String>,
+    destination: Option<String>,
+    reference: Option<String>,
+    status: Option<String>,
+}
+
+impl RawMessageFilter {
+    fn parse(self) -> Result<MessageFilter, Response> {
+        let provider = self
+            .provider
+            .map(|p| {
+                Provider::parse(&p).ok_or_else(|| {
+                    error(StatusCode::BAD_REQUEST, format!("unknown provider {p:?}: smsoffice, smsco or getsms"))
+                })
+            })
+            .transpose()?;
+        let status = self
+            .status
+            .map(|s| {
+                Status::parse(&s).ok_or_else(|| {
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        format!("unknown status {s:?}: accepted, scheduled, pending, delivered, undelivered, expired or rejected"),
+                    )
+                })
+            })
+            .transpose()?;
+        Ok(MessageFilter { provider, destination: self.destination, reference: self.reference, status })
+    }
+}
+
+async fn list_messages(State(sim): State<Sim>, query: Result<Query<RawMessageFilter>, QueryRejection>) -> Response {
+    let raw = match query {
+        Ok(Query(raw)) => raw,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("invalid query string: {e}")),
+    };
+    let filter = match raw.parse() {
+        Ok(f) => f,
+        Err(response) => return response,
+    };
+    let world = sim.world();
+    let messages: Vec<&_> = world.messages.filtered(&filter).collect();
+    axum::Json(json!({
+        "count": messages.len(),
+        "evicted": world.messages.evicted(),
+        "messages": messages,
+    }))
+    .into_response()
+}
+
+async fn delete_messages(State(sim): State<Sim>) -> Response {
+    let mut world = sim.world();
+    let deleted = world.messages.len();
+    world.messages.clear();
+    axum::Json(json!({"deleted": deleted})).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct RequestFilter {
+    provider: Option<String>,
+}
+
+async fn list_requests(State(sim): State<Sim>, query: Result<Query<RequestFilter>, QueryRejection>) -> Response {
+    let provider = match query.ok().and_then(|Query(q)| q.provider) {
+        None => None,
+        Some(p) => match Provider::parse(&p) {
+            Some(p) => Some(p),
+            None => return error(StatusCode::BAD_REQUEST, format!("unknown provider {p:?}")),
+        },
+    };
+    let world = sim.world();
+    let requests: Vec<&_> =
+        world.journal.entries().filter(|e| provider.is_none_or(|p| e.provider == Some(p))).collect();
+    axum::Json(json!({
+        "count": requests.len(),
+        "evicted": world.journal.evicted(),
+        "requests": requests,
+    }))
+    .into_response()
+}
+
+async fn list_accounts(State(sim): State<Sim>) -> Response {
+    let world = sim.world();
+    axum::Json(json!({
+        "smsoffice": world.smsoffice.values().collect::<Vec<_>>(),
+        "smsco": world.smsco.values().collect::<Vec<_>>(),
+        "getsms": world.getsms.values().collect::<Vec<_>>(),
+    }))
+    .into_response()
+}
+
+async fn patch_account(State(sim): State<Sim>, Path((provider, id)): Path<(String, String)>, body: Bytes) -> Response {
+    let Some(provider) = Provider::parse(&provider) else {
+        return error(StatusCode::NOT_FOUND, format!("unknown provider {provider:?}: smsoffice, smsco or getsms"));
+    };
+    let not_found = || error(StatusCode::NOT_FOUND, format!("no {} account {id:?}", provider.name()));
+    let updated: Result<Value, Response> = match provider {
+        Provider::Smsoffice => parse_body::<SmsofficeAccountPatch>(&body).and_then(|patch| {
+            let mut world = sim.world();
+            let account = world.smsoffice.get_mut(&id).ok_or_else(not_found)?;
+            account.apply(patch);
+            Ok(json!(account))
+        }),
+        Provider::Smsco => parse_body::<SmscoAccountPatch>(&body).and_then(|patch| {
+            let mut world = sim.world();
+            let account = world.smsco.get_mut(&id).ok_or_else(not_found)?;
+            account.apply(patch);
+            Ok(json!(account))
+        }),
+        Provider::Getsms => parse_body::<GetsmsAccountPatch>(&body).and_then(|patch| {
+            let mut world = sim.world();
+            let account = world.getsms.get_mut(&id).ok_or_else(not_found)?;
+            account.apply(patch);
+            Ok(json!(account))
+        }),
+    };
+    match updated {
+        Ok(account) => axum::Json(account).into_response(),
+        Err(response) => response,
+    }
+}
+
+fn clock_json(sim: &Sim) -> Value {
+    let now = sim.now();
+    json!({
+        "mode": sim.clock().mode(),
+        "unix": now.unix_seconds(),
+        "unix_ms": now.0,
+        "rfc3339": now.rfc3339(),
+        "georgia": now.format_datetime(4),
+        "tashkent": now.format_datetime(5),
+    })
+}
+
+async fn read_clock(State(sim): State<Sim>) -> Response {
+    axum::Json(clock_json(&sim)).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    seconds: f64,
+}
+
+async fn advance_clock(State(sim): State<Sim>, body: Bytes) -> Response {
+    let advance: Advance = match parse_body(&body) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    if !(advance.seconds.is_finite() && advance.seconds >= 0.0) {
+        return error(StatusCode::BAD_REQUEST, "`seconds` must be a non-negative number: the clock never goes back");
+    }
+    sim.clock().advance((advance.seconds * 1000.0).round() as i64);
+    axum::Json(clock_json(&sim)).into_response()
+}
+
+async fn reset(State(sim): State<Sim>) -> Response {
+    sim.reset();
+    axum::Json(json!({"status": "reset"})).into_response()
+}

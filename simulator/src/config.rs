@@ -1,0 +1,392 @@
+//! One typed configuration: the embedded defaults, a JSON file that replaces them, and the
+//! quirks, each a named setting for a provider behaviour that no evidence settles.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::accounts::{GetsmsAccount, SmscoAccount, SmsofficeAccount};
+use crate::domain::clock::{ClockMode, Timestamp};
+use crate::domain::rules::Rule;
+
+/// The embedded default configuration, as printed by `smsim print-config`.
+pub const DEFAULT_CONFIG_JSON: &str = include_str!("default-config.json");
+
+/// Everything the simulator is started with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address of the one listener serving all providers and the admin API.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Seed of the one random generator; `None` draws one and logs it.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Real or manual clock.
+    #[serde(default)]
+    pub clock: ClockMode,
+    /// Where a manual clock starts (Unix seconds); wall time when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_start: Option<i64>,
+    /// Log format.
+    #[serde(default)]
+    pub log: LogFormat,
+    /// Memory bounds.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Provider behaviours that are guesses, each switchable.
+    #[serde(default)]
+    pub quirks: Quirks,
+    /// smsoffice.ge accounts.
+    #[serde(default)]
+    pub smsoffice: SmsofficeConfig,
+    /// smsco.ge accounts.
+    #[serde(default)]
+    pub smsco: SmscoConfig,
+    /// getsms.uz accounts and allow-list.
+    #[serde(default)]
+    pub getsms: GetsmsConfig,
+    /// Delivery rules, first match wins.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Bounds that keep memory flat under load; the oldest entries are evicted and counted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Request journal entries kept.
+    pub journal_entries: usize,
+    /// Messages kept.
+    pub messages: usize,
+    /// Largest request body read; larger bodies are answered 413.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { journal_entries: 10_000, messages: 100_000, max_body_bytes: 32 * 1024 * 1024 }
+    }
+}
+
+/// smsoffice.ge section.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsofficeConfig {
+    /// Accounts, by API key.
+    #[serde(default)]
+    pub accounts: Vec<SmsofficeAccount>,
+}
+
+/// smsco.ge section.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmscoConfig {
+    /// Accounts, by username.
+    #[serde(default)]
+    pub accounts: Vec<SmscoAccount>,
+}
+
+/// getsms.uz section.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GetsmsConfig {
+    /// Source addresses allowed to call getsms.
+    #[serde(default)]
+    pub allow_list: Vec<IpAddr>,
+    /// Accounts, by login.
+    #[serde(default)]
+    pub accounts: Vec<GetsmsAccount>,
+}
+
+/// What a POST to the slashless `/api/v2/send` gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlashlessPost {
+    /// 301 to `/api/v2/send/` with the same query, as IIS does.
+    Redirect,
+    /// Served like the slashed path.
+    Accept,
+}
+
+/// What getBalance answers for a missing or unknown key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BalanceBadKey {
+    /// The bare integer `0`.
+    Zero,
+    /// The JSON envelope with ErrorCode 500 or 80.
+    Envelope,
+}
+
+/// How parameter names are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameMatching {
+    /// `KEY` and `key` are the same parameter (ASP.NET).
+    CaseInsensitive,
+    /// Names must match exactly.
+    Exact,
+}
+
+/// Which value a parameter given twice in one place takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateParams {
+    /// The first occurrence (ASP.NET MVC / Web API model binding).
+    First,
+    /// The last occurrence (PHP).
+    Last,
+    /// All values joined with commas (ASP.NET `Request[...]`).
+    Join,
+}
+
+/// The order of smsoffice send checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckOrder {
+    /// 500, 600, 700, 800 (absent parameters) before 80, 120 (the key's account).
+    PresenceFirst,
+    /// 500, 80, 120 (the key) before 600, 700, 800.
+    AuthFirst,
+}
+
+/// Whether `showServiceTime=true` changes the reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShowServiceTime {
+    /// `Output` carries `{"ServiceTime": <ms>}`.
+    Output,
+    /// The flag is ignored.
+    Ignore,
+}
+
+/// Whether sender titles are compared ignoring case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SenderCase {
+    /// `smsoffice` finds the title `SMSOFFICE` (the provider's own example does this).
+    Ignore,
+    /// Titles must match exactly.
+    Exact,
+}
+
+/// What getMessageStatus says for a destination/reference pair never sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusNeverSent {
+    /// `Success:true` with `Status:"Unknown"`.
+    Unknown,
+    /// `Success:true` with `Status:"Pending"`.
+    Pending,
+}
+
+/// Provider behaviours chosen without evidence; each can be flipped in the config.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+#[allow(missing_docs)] // each field is documented by its enum and in the README's quirks table
+pub struct Quirks {
+    #[serde(rename = "smsoffice.slashless_post")]
+    pub smsoffice_slashless_post: SlashlessPost,
+    #[serde(rename = "smsoffice.balance_bad_key")]
+    pub smsoffice_balance_bad_key: BalanceBadKey,
+    #[serde(rename = "smsoffice.param_names")]
+    pub smsoffice_param_names: NameMatching,
+    #[serde(rename = "smsoffice.duplicate_params")]
+    pub smsoffice_duplicate_params: DuplicateParams,
+    #[serde(rename = "smsoffice.check_order")]
+    pub smsoffice_check_order: CheckOrder,
+    #[serde(rename = "smsoffice.max_content_chars")]
+    pub smsoffice_max_content_chars: usize,
+    #[serde(rename = "smsoffice.max_request_target")]
+    pub smsoffice_max_request_target: usize,
+    #[serde(rename = "smsoffice.show_service_time")]
+    pub smsoffice_show_service_time: ShowServiceTime,
+    #[serde(rename = "smsoffice.content_type")]
+    pub smsoffice_content_type: String,
+    #[serde(rename = "smsoffice.sender_case")]
+    pub smsoffice_sender_case: SenderCase,
+    #[serde(rename = "smsoffice.status_never_sent")]
+    pub smsoffice_status_never_sent: StatusNeverSent,
+}
+
+impl Default for Quirks {
+    fn default() -> Quirks {
+        Quirks {
+            smsoffice_slashless_post: SlashlessPost::Redirect,
+            smsoffice_balance_bad_key: BalanceBadKey::Zero,
+            smsoffice_param_names: NameMatching::CaseInsensitive,
+            smsoffice_duplicate_params: DuplicateParams::First,
+            smsoffice_check_order: CheckOrder::PresenceFirst,
+            smsoffice_max_content_chars: 1000,
+            smsoffice_max_request_target: 4096,
+            smsoffice_show_service_time: ShowServiceTime::Output,
+            smsoffice_content_type: "application/json; charset=utf-8".into(),
+            smsoffice_sender_case: SenderCase::Ignore,
+            smsoffice_status_never_sent: StatusNeverSent::Unknown,
+        }
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8800))
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The JSON is malformed or a field has the wrong name or type.
+    #[error("config file {origin}: {source}")]
+    Parse {
+        /// The file, or "embedded defaults".
+        origin: String,
+        /// serde's message, which names the field, line and column.
+        source: serde_json::Error,
+    },
+    /// The JSON is well-formed but a value makes no sense.
+    #[error("config field `{field}`: {why}")]
+    Invalid {
+        /// Path of the field, e.g. `smsoffice.accounts[1].key`.
+        field: String,
+        /// What is wrong with it.
+        why: String,
+    },
+}
+
+impl Config {
+    /// The embedded defaults.
+    pub fn embedded() -> Config {
+        Config::from_json(DEFAULT_CONFIG_JSON, "embedded defaults")
+            .expect("the embedded default configuration is valid (unit-tested)")
+    }
+
+    /// Parses and validates a configuration; `origin` names it in errors.
+    pub fn from_json(json: &str, origin: &str) -> Result<Config, ConfigError> {
+        let config: Config = serde_json::from_str(json)
+            .map_err(|source| ConfigError::Parse { origin: origin.to_owned(), source })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads, parses and validates a configuration file.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let json = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Config::from_json(&json, &path.display().to_string())
+    }
+
+    /// The start instant of a manual clock, if configured.
+    pub fn clock_start(&self) -> Option<Timestamp> {
+        self.clock_start.map(|s| Timestamp(s * 1000))
+    }
+
+    /// Checks what serde cannot: unique account ids, usable limits.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        fn unique<'a>(section: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), ConfigError> {
+            let mut seen = std::collections::HashSet::new();
+            for (i, id) in ids.enumerate() {
+                if id.is_empty() {
+                    return Err(invalid(format!("{section}[{i}]"), "must not be empty"));
+                }
+                if !seen.insert(id) {
+                    return Err(invalid(format!("{section}[{i}]"), format!("{id:?} appears twice")));
+                }
+            }
+            Ok(())
+        }
+        unique("smsoffice.accounts.key", self.smsoffice.accounts.iter().map(|a| a.key.as_str()))?;
+        unique("smsco.accounts.username", self.smsco.accounts.iter().map(|a| a.username.as_str()))?;
+        unique("getsms.accounts.login", self.getsms.accounts.iter().map(|a| a.login.as_str()))?;
+        for (field, value) in [
+            ("limits.journal_entries", self.limits.journal_entries),
+            ("limits.messages", self.limits.messages),
+            ("limits.max_body_bytes", self.limits.max_body_bytes),
+            ("quirks.smsoffice.max_content_chars", self.quirks.smsoffice_max_content_chars),
+            ("quirks.smsoffice.max_request_target", self.quirks.smsoffice_max_request_target),
+        ] {
+            if value == 0 {
+                return Err(invalid(field.to_owned(), "must be at least 1"));
+            }
+        }
+        if http::HeaderValue::from_str(&self.quirks.smsoffice_content_type).is_err() {
+            return Err(invalid("quirks.smsoffice.content_type".into(), "is not a valid header value"));
+        }
+        Ok(())
+    }
+}
+
+fn invalid(field: String, why: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { field, why: why.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_hold_every_demo_account() {
+        let c = Config::embedded();
+        let keys: Vec<_> = c.smsoffice.accounts.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["demo-key", "disabled-key", "empty-key"]);
+        let smsco: Vec<_> = c.smsco.accounts.iter().map(|a| a.username.as_str()).collect();
+        assert_eq!(smsco, ["demo", "nobrand", "empty"]);
+        let getsms: Vec<_> = c.getsms.accounts.iter().map(|a| a.login.as_str()).collect();
+        assert_eq!(getsms, ["demo", "blocked", "empty"]);
+        assert_eq!(c.listen, default_listen());
+        assert_eq!(c.rules.len(), 7);
+    }
+
+    #[test]
+    fn embedded_quirks_equal_the_built_in_defaults() {
+        let embedded = serde_json::to_value(Config::embedded().quirks).unwrap();
+        assert_eq!(embedded, serde_json::to_value(Quirks::default()).unwrap());
+    }
+
+    #[test]
+    fn errors_name_the_field_and_why() {
+        let err = Config::from_json(r#"{"limits": {"journal": 5}}"#, "x.json").unwrap_err().to_string();
+        assert!(err.contains("x.json") && err.contains("unknown field `journal`"), "{err}");
+
+        let err = Config::from_json(r#"{"quirks": {"smsoffice.slashless_post": "maybe"}}"#, "x.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown variant `maybe`") && err.contains("redirect"), "{err}");
+
+        let err = Config::from_json(r#"{"smsco": {"accounts": [{"username": "a", "password": "b", "balance": 1},
+            {"username": "a", "password": "c", "balance": 1}]}}"#, "x.json")
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("smsco.accounts.username[1]") && err.contains("twice"), "{err}");
+
+        let err = Config::from_json(r#"{"limits": {"messages": 0}}"#, "x.json").unwrap_err().to_string();
+        assert!(err.contains("limits.messages"), "{err}");
+    }
+
+    #[test]
+    fn a_partial_file_keeps_default_limits_and_quirks_but_no_accounts() {
+        let c = Config::from_json("{}", "x.json").unwrap();
+        assert!(c.smsoffice.accounts.is_empty());
+        assert_eq!(c.limits.messages, Limits::default().messages);
+        assert_eq!(c.quirks.smsoffice_max_content_chars, 1000);
+    }
+}

@@ -1,0 +1,257 @@
+//! Accepted messages, their neutral status state machine, and the bounded store that holds them.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use super::Provider;
+use super::clock::Timestamp;
+use super::segments::Encoding;
+
+/// Where a message is, in words common to all three providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Taken by the gateway, not yet handed on.
+    Accepted,
+    /// Waiting for its scheduled time.
+    Scheduled,
+    /// Handed to the operator, no final report yet.
+    Pending,
+    /// Reached the handset.
+    Delivered,
+    /// The operator could not deliver it.
+    Undelivered,
+    /// Its validity ran out.
+    Expired,
+    /// The operator refused it.
+    Rejected,
+}
+
+impl Status {
+    /// Final states never change again.
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Delivered | Status::Undelivered | Status::Expired | Status::Rejected)
+    }
+
+    /// Parses the lowercase name used by the admin API.
+    pub fn parse(name: &str) -> Option<Status> {
+        serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+    }
+}
+
+/// One step of a message's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusChange {
+    /// The state entered.
+    pub status: Status,
+    /// When, on the simulator's clock.
+    pub at: Timestamp,
+}
+
+/// One message to one destination, as the simulated gateway accepted it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    /// The simulator's own id, increasing.
+    pub id: u64,
+    /// Which gateway accepted it.
+    pub provider: Provider,
+    /// The account (smsoffice key, smsco username, getsms login).
+    pub account: String,
+    /// Sender title, brand or nickname.
+    pub sender: String,
+    /// Destination number as sent.
+    pub destination: String,
+    /// Text as the client sent it.
+    pub content: String,
+    /// Text as it would reach the handset, when the gateway changes it.
+    pub delivered_content: Option<String>,
+    /// Segments charged for this destination.
+    pub segments: u32,
+    /// Encoding the segments were counted in.
+    pub encoding: Encoding,
+    /// Flash message (smsoffice `contentType=2`).
+    pub flash: bool,
+    /// smsoffice `urgent=true`.
+    pub urgent: bool,
+    /// Current neutral status.
+    pub status: Status,
+    /// Reason of a failure, when final and not delivered.
+    pub reason: Option<String>,
+    /// Every state entered, oldest first.
+    pub history: Vec<StatusChange>,
+    /// smsoffice `reference`.
+    pub reference: Option<String>,
+    /// smsco `mes_id`.
+    pub mes_id: Option<u64>,
+    /// getsms `request_id`.
+    pub request_id: Option<u64>,
+    /// getsms `message_id`.
+    pub message_id: Option<u64>,
+    /// When it was accepted.
+    pub created_at: Timestamp,
+    /// When it is due to be sent, if scheduled.
+    pub scheduled_at: Option<Timestamp>,
+}
+
+impl Message {
+    /// Moves to `status` at `at`, recording the step.
+    pub fn transition(&mut self, status: Status, at: Timestamp) {
+        self.status = status;
+        self.history.push(StatusChange { status, at });
+    }
+}
+
+/// Messages in acceptance order, bounded: when full, the oldest is evicted and counted.
+#[derive(Debug)]
+pub struct MessageStore {
+    messages: VecDeque<Message>,
+    capacity: usize,
+    next_id: u64,
+    evicted: u64,
+}
+
+/// Filters of `GET /__admin/messages`; every given field must match.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct MessageFilter {
+    /// Only this provider.
+    pub provider: Option<Provider>,
+    /// Only this destination.
+    pub destination: Option<String>,
+    /// Only this smsoffice reference.
+    pub reference: Option<String>,
+    /// Only this status.
+    pub status: Option<Status>,
+}
+
+impl MessageFilter {
+    fn accepts(&self, m: &Message) -> bool {
+        self.provider.is_none_or(|p| p == m.provider)
+            && self.destination.as_ref().is_none_or(|d| *d == m.destination)
+            && self.reference.as_ref().is_none_or(|r| Some(r) == m.reference.as_ref())
+            && self.status.is_none_or(|s| s == m.status)
+    }
+}
+
+impl MessageStore {
+    /// An empty store keeping at most `capacity` messages (at least one).
+    pub fn new(capacity: usize) -> MessageStore {
+        MessageStore { messages: VecDeque::new(), capacity: capacity.max(1), next_id: 1, evicted: 0 }
+    }
+
+    /// The id the next inserted message will get.
+    pub fn next_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Stores a message, evicting the oldest when full.
+    pub fn insert(&mut self, message: Message) {
+        if self.messages.len() >= self.capacity {
+            self.messages.pop_front();
+            self.evicted += 1;
+        }
+        self.messages.push_back(message);
+    }
+
+    /// How many messages were evicted to stay within capacity.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Messages held now.
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// True when no message is held.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// Messages matching `filter`, oldest first.
+    pub fn filtered<'a>(&'a self, filter: &'a MessageFilter) -> impl Iterator<Item = &'a Message> + 'a {
+        self.messages.iter().filter(move |m| filter.accepts(m))
+    }
+
+    /// The newest message matching `predicate`.
+    pub fn newest(&self, predicate: impl Fn(&Message) -> bool) -> Option<&Message> {
+        self.messages.iter().rev().find(|m| predicate(m))
+    }
+
+    /// The message with simulator id `id`, if still held.
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut Message> {
+        // Ids increase with position, so the offset from the front finds it directly.
+        let first = self.messages.front()?.id;
+        let index = usize::try_from(id.checked_sub(first)?).ok()?;
+        self.messages.get_mut(index).filter(|m| m.id == id)
+    }
+
+    /// Forgets every message (ids keep increasing).
+    pub fn clear(&mut self) {
+        self.messages.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(store: &mut MessageStore, destination: &str) -> Message {
+        Message {
+            id: store.next_id(),
+            provider: Provider::Smsoffice,
+            account: "k".into(),
+            sender: "S".into(),
+            destination: destination.into(),
+            content: "hi".into(),
+            delivered_content: None,
+            segments: 1,
+            encoding: Encoding::Gsm7,
+            flash: false,
+            urgent: false,
+            status: Status::Accepted,
+            reason: None,
+            history: vec![],
+            reference: None,
+            mes_id: None,
+            request_id: None,
+            message_id: None,
+            created_at: Timestamp(0),
+            scheduled_at: None,
+        }
+    }
+
+    #[test]
+    fn store_evicts_oldest_and_counts() {
+        let mut store = MessageStore::new(2);
+        for d in ["1", "2", "3"] {
+            let m = message(&mut store, d);
+            store.insert(m);
+        }
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.evicted(), 1);
+        let all = MessageFilter::default();
+        let kept: Vec<_> = store.filtered(&all).map(|m| m.destination.as_str()).collect();
+        assert_eq!(kept, ["2", "3"]);
+        assert!(store.get_mut(1).is_none());
+        assert_eq!(store.get_mut(3).unwrap().destination, "3");
+    }
+
+    #[test]
+    fn filter_matches_every_given_field() {
+        let mut store = MessageStore::new(10);
+        let mut a = message(&mut store, "995555000001");
+        a.reference = Some("r1".into());
+        store.insert(a);
+        let b = message(&mut store, "995555000002");
+        store.insert(b);
+        let f = MessageFilter { reference: Some("r1".into()), ..Default::default() };
+        assert_eq!(store.filtered(&f).count(), 1);
+        let f = MessageFilter { status: Some(Status::Delivered), ..Default::default() };
+        assert_eq!(store.filtered(&f).count(), 0);
+        assert_eq!(Status::parse("pending"), Some(Status::Pending));
+        assert_eq!(Status::parse("Pending"), None);
+    }
+}

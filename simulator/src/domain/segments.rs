@@ -1,0 +1,87 @@
+//! How many SMS segments a text takes: GSM 03.38 7-bit when every character is in the default
+//! alphabet (extension characters count two septets), UCS-2 otherwise (UTF-16 code units).
+
+use serde::Serialize;
+
+/// The encoding a text is sent in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// GSM 03.38 default alphabet, 7 bits per character.
+    Gsm7,
+    /// UCS-2, 16 bits per UTF-16 code unit.
+    Ucs2,
+}
+
+/// The segment count of a text and the encoding it was counted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentCount {
+    /// The encoding the text needs.
+    pub encoding: Encoding,
+    /// Septets (GSM-7) or UTF-16 code units (UCS-2).
+    pub units: usize,
+    /// Segments charged; 1 for an empty text.
+    pub segments: u32,
+}
+
+const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
+¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7_EXTENSION: &str = "\u{000C}^{}\\[~]|€";
+
+/// Septets a character takes in GSM-7, or `None` when it is outside the alphabet.
+pub fn gsm7_septets(c: char) -> Option<usize> {
+    if GSM7_BASIC.contains(c) {
+        Some(1)
+    } else if GSM7_EXTENSION.contains(c) {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+/// Counts the segments of `text`: 160 septets in one segment or 153 per segment beyond; 70 UCS-2
+/// units in one or 67 per segment beyond.
+pub fn count(text: &str) -> SegmentCount {
+    let septets: Option<usize> = text.chars().map(gsm7_septets).sum();
+    let (encoding, units, single, multi) = match septets {
+        Some(n) => (Encoding::Gsm7, n, 160, 153),
+        None => (Encoding::Ucs2, text.encode_utf16().count(), 70, 67),
+    };
+    let segments = if units <= single { 1 } else { units.div_ceil(multi) };
+    SegmentCount { encoding, units, segments: u32::try_from(segments).unwrap_or(u32::MAX) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gsm7_boundaries() {
+        assert_eq!(count(&"a".repeat(160)).segments, 1);
+        assert_eq!(count(&"a".repeat(161)).segments, 2);
+        assert_eq!(count(&"a".repeat(306)).segments, 2);
+        assert_eq!(count(&"a".repeat(307)).segments, 3);
+        assert_eq!(count("").segments, 1);
+    }
+
+    #[test]
+    fn extension_characters_count_two_septets() {
+        let c = count(&"{".repeat(80));
+        assert_eq!((c.encoding, c.units, c.segments), (Encoding::Gsm7, 160, 1));
+        assert_eq!(count(&"{".repeat(81)).segments, 2);
+        assert_eq!(count("€").units, 2);
+    }
+
+    #[test]
+    fn non_gsm_text_is_ucs2_in_utf16_units() {
+        assert_eq!(count(&"გ".repeat(70)).segments, 1);
+        assert_eq!(count(&"გ".repeat(71)).segments, 2);
+        assert_eq!(count(&"გ".repeat(134)).segments, 2);
+        assert_eq!(count(&"გ".repeat(135)).segments, 3);
+        // An emoji is two UTF-16 units.
+        let c = count("😀");
+        assert_eq!((c.encoding, c.units), (Encoding::Ucs2, 2));
+        // One non-GSM character turns the whole text into UCS-2.
+        assert_eq!(count(&format!("{}✓", "a".repeat(70))).segments, 2);
+    }
+}

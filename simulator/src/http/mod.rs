@@ -1,0 +1,229 @@
+//! HTTP plumbing shared by the providers: reading requests, parameter decoding, client address,
+//! the request journal, fixed pages.
+
+pub mod pages;
+pub mod params;
+
+use std::net::SocketAddr;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use http::{HeaderMap, Method, header};
+use http_body_util::{BodyExt, Limited};
+
+use crate::domain::journal::JournalEntry;
+use crate::domain::{Provider, Sim};
+use params::ParamList;
+
+/// The peer address of the connection a request came on, set by the server per connection.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub SocketAddr);
+
+/// Which provider endpoint answered, attached to the response for the journal.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteTag {
+    /// The provider.
+    pub provider: Provider,
+    /// Endpoint name: `send`, `balance`, `status`.
+    pub endpoint: &'static str,
+}
+
+/// Lints noted while handling a request, attached to the response for the journal.
+#[derive(Debug, Clone, Default)]
+pub struct Lints(pub Vec<String>);
+
+/// Attaches the route tag and lints to a provider response.
+pub fn tagged(mut response: Response, tag: RouteTag, lints: Vec<String>) -> Response {
+    response.extensions_mut().insert(tag);
+    response.extensions_mut().insert(Lints(lints));
+    response
+}
+
+/// How the body was read as parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// No body bytes.
+    Empty,
+    /// `application/x-www-form-urlencoded`.
+    UrlEncoded,
+    /// `multipart/form-data`.
+    Multipart,
+    /// `application/json`, left for the provider to read.
+    Json,
+    /// Any other content type: not read as parameters, as PHP and ASP.NET do.
+    Other,
+}
+
+/// A request read whole: what the providers need of it.
+#[derive(Debug)]
+pub struct RawRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// The request target as received (origin or absolute form).
+    pub target: String,
+    /// Path only.
+    pub path: String,
+    /// The raw query string, if any.
+    pub query: Option<String>,
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// The body bytes.
+    pub body: Bytes,
+    /// The connection's peer address, when known.
+    pub client: Option<SocketAddr>,
+}
+
+/// Why a request could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The body exceeds `limits.max_body_bytes`.
+    #[error("request body over the limit")]
+    TooLarge,
+    /// The body ended in an I/O error.
+    #[error("request body unreadable")]
+    Broken,
+}
+
+impl ReadError {
+    /// The page this error is answered with.
+    pub fn into_response(self) -> Response {
+        match self {
+            ReadError::TooLarge => pages::payload_too_large(),
+            ReadError::Broken => pages::bad_request(),
+        }
+    }
+}
+
+impl RawRequest {
+    /// Reads the request, its body up to `limit` bytes.
+    pub async fn read(request: Request, limit: usize) -> Result<RawRequest, ReadError> {
+        let (parts, body) = request.into_parts();
+        let body = match Limited::new(body, limit).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(ReadError::TooLarge),
+            Err(_) => return Err(ReadError::Broken),
+        };
+        Ok(RawRequest {
+            method: parts.method,
+            target: parts.uri.to_string(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts.headers,
+            body,
+            client: parts.extensions.get::<ClientAddr>().map(|c| c.0),
+        })
+    }
+
+    /// The body's media type, lowercase, without parameters.
+    pub fn media_type(&self) -> String {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default()
+    }
+
+    /// How the body would be read as parameters.
+    pub fn body_kind(&self) -> BodyKind {
+        if self.body.is_empty() {
+            return BodyKind::Empty;
+        }
+        match self.media_type().as_str() {
+            "application/x-www-form-urlencoded" => BodyKind::UrlEncoded,
+            "multipart/form-data" => BodyKind::Multipart,
+            "application/json" => BodyKind::Json,
+            _ => BodyKind::Other,
+        }
+    }
+
+    /// The query string's parameters.
+    pub fn query_params(&self) -> ParamList {
+        ParamList::from_urlencoded(self.query.as_deref().unwrap_or("").as_bytes())
+    }
+
+    /// The body's form parameters (urlencoded or multipart; file parts are not parameters, as in
+    /// PHP's `$_POST` and ASP.NET's `Request.Form`). Other bodies give none.
+    pub async fn body_params(&self) -> ParamList {
+        match self.body_kind() {
+            BodyKind::UrlEncoded => ParamList::from_urlencoded(&self.body),
+            BodyKind::Multipart => self.multipart_params().await,
+            _ => ParamList::default(),
+        }
+    }
+
+    async fn multipart_params(&self) -> ParamList {
+        let mut list = ParamList::default();
+        let Some(boundary) = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| multer::parse_boundary(v).ok())
+        else {
+            return list;
+        };
+        let body = self.body.clone();
+        let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+        let mut multipart = multer::Multipart::new(stream, boundary);
+        // A malformed part ends the reading; what was read before it still counts.
+        while let Ok(Some(field)) = multipart.next_field().await {
+            let name = field.name().map(str::to_owned);
+            let is_file = field.file_name().is_some();
+            let Ok(bytes) = field.bytes().await else { break };
+            if let (Some(name), false) = (name, is_file) {
+                list.pairs.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+        list
+    }
+}
+
+/// Middleware recording every exchange in the journal and the log.
+pub async fn journal(State(sim): State<Sim>, request: Request<Body>, next: Next) -> Response {
+    let at = sim.now();
+    let method = request.method().to_string();
+    let target = request.uri().to_string();
+    let client = request.extensions().get::<ClientAddr>().map(|c| c.0.ip().to_string());
+    let response = next.run(request).await;
+    let tag = response.extensions().get::<RouteTag>().copied();
+    let lints = response.extensions().get::<Lints>().map(|l| l.0.clone()).unwrap_or_default();
+    let status = response.status().as_u16();
+    if target.starts_with("/__admin") {
+        return response;
+    }
+    tracing::info!(
+        method = %method,
+        target = %truncate(&target, 200),
+        provider = tag.map(|t| t.provider.name()),
+        endpoint = tag.map(|t| t.endpoint),
+        status,
+        lints = ?lints,
+        "request"
+    );
+    sim.world().journal.record(JournalEntry {
+        id: 0,
+        at,
+        method,
+        target: truncate(&target, 8192).to_owned(),
+        provider: tag.map(|t| t.provider),
+        endpoint: tag.map(|t| t.endpoint.to_owned()),
+        status,
+        client,
+        lints,
+        fault: None,
+    });
+    response
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

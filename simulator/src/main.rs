@@ -1,0 +1,124 @@
+//! The `smsim` binary: parse flags, start, serve until Ctrl-C or SIGTERM.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use smsim::cli::{Cli, Command};
+use smsim::config::{Config, DEFAULT_CONFIG_JSON, LogFormat};
+use smsim::{Simulator, domain::Sim};
+
+/// Exit code for a configuration the simulator refuses, like clap's for a bad flag.
+const EXIT_BAD_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::PrintConfig => {
+            print!("{DEFAULT_CONFIG_JSON}");
+            ExitCode::SUCCESS
+        }
+        Command::Serve(args) => {
+            let config = match args.config() {
+                Ok(config) => config,
+                Err(e) => {
+                    eprintln!("smsim: {e}");
+                    return ExitCode::from(EXIT_BAD_CONFIG);
+                }
+            };
+            init_tracing(config.log);
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    eprintln!("smsim: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(serve(config)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("smsim: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SMSIM_LOG_FILTER")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let simulator = Simulator::start(config)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    println!("{}", banner(&simulator));
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    simulator.shutdown().await;
+    Ok(())
+}
+
+fn banner(simulator: &Simulator) -> String {
+    let sim: &Sim = simulator.sim();
+    let base = simulator.base_url();
+    let config = sim.config();
+    let mut lines = vec![
+        format!(
+            "smsim listening on {base} (seed {}, clock {})",
+            sim.seed(),
+            serde_json::to_value(config.clock).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        ),
+        format!("admin: {base}/__admin/health"),
+        "credentials:".to_owned(),
+    ];
+    for a in &config.smsoffice.accounts {
+        lines.push(format!("  smsoffice key={} balance={} api_enabled={}", a.key, a.balance, a.api_enabled));
+    }
+    for a in &config.smsco.accounts {
+        lines.push(format!(
+            "  smsco     username={} password={} balance={} brand={}",
+            a.username,
+            a.password,
+            a.balance,
+            a.brand.as_deref().unwrap_or("-")
+        ));
+    }
+    for a in &config.getsms.accounts {
+        lines.push(format!(
+            "  getsms    login={} password={} balance={} blocked={}",
+            a.login, a.password, a.balance, a.blocked
+        ));
+    }
+    lines.push(format!("try: curl '{base}/api/getBalance?key=demo-key'"));
+    lines.join("\n")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,215 @@
+//! smsoffice.ge: `/api/v2/send/`, `/api/getBalance`, `/api/v2/getMessageStatus/`.
+//!
+//! An ASP.NET service: parameter names are case-insensitive, replies are a JSON envelope
+//! `{"Success","Message","Output","ErrorCode"}` with HTTP 200 for every business outcome.
+
+pub mod errors;
+pub mod send;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get};
+use http::{HeaderValue, Method, header};
+
+use crate::config::{BalanceBadKey, CheckOrder, Quirks, ShowServiceTime, SlashlessPost, StatusNeverSent};
+use crate::domain::messages::Status;
+use crate::domain::{Provider, Sim};
+use crate::http::params::Params;
+use crate::http::{BodyKind, RawRequest, RouteTag, pages, tagged};
+use errors::{Envelope, Output, SmsofficeError};
+use send::SendRequest;
+
+/// smsoffice routes, each path with and without its trailing slash.
+pub fn routes() -> Router<Sim> {
+    let endpoint = |handler: MethodRouter<Sim>| handler.fallback(|| async { pages::method_not_allowed("GET, POST") });
+    Router::new()
+        .route("/api/v2/send", endpoint(get(send_handler).post(send_handler)))
+        .route("/api/v2/send/", endpoint(get(send_handler).post(send_handler)))
+        .route("/api/getBalance", endpoint(get(balance_handler).post(balance_handler)))
+        .route("/api/getBalance/", endpoint(get(balance_handler).post(balance_handler)))
+        .route("/api/v2/getMessageStatus", endpoint(get(status_handler).post(status_handler)))
+        .route("/api/v2/getMessageStatus/", endpoint(get(status_handler).post(status_handler)))
+}
+
+const SEND: RouteTag = RouteTag { provider: Provider::Smsoffice, endpoint: "send" };
+const BALANCE: RouteTag = RouteTag { provider: Provider::Smsoffice, endpoint: "balance" };
+const STATUS: RouteTag = RouteTag { provider: Provider::Smsoffice, endpoint: "status" };
+
+fn json_response(quirks: &Quirks, body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    let content_type = HeaderValue::from_str(&quirks.smsoffice_content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/json; charset=utf-8"));
+    response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    response
+}
+
+fn envelope(quirks: &Quirks, envelope: Envelope) -> Response {
+    json_response(quirks, envelope.to_json())
+}
+
+/// Reads the request and its parameters, or answers the transport-level refusal (414, 413).
+async fn read(sim: &Sim, request: Request, lints: &mut Vec<String>) -> Result<(RawRequest, Params), Response> {
+    let quirks = &sim.config().quirks;
+    if request.uri().to_string().len() > quirks.smsoffice_max_request_target {
+        return Err(pages::uri_too_long());
+    }
+    let raw = RawRequest::read(request, sim.config().limits.max_body_bytes).await.map_err(|e| e.into_response())?;
+    match raw.body_kind() {
+        BodyKind::Empty | BodyKind::UrlEncoded | BodyKind::Multipart => {}
+        BodyKind::Json | BodyKind::Other => lints.push(format!(
+            "body ignored: smsoffice reads form bodies only (application/x-www-form-urlencoded), got {:?}",
+            raw.media_type()
+        )),
+    }
+    let body = raw.body_params().await;
+    // ASP.NET reads an item without `=` as a value with no name: the parameter stays absent.
+    let params = Params::new(
+        raw.query_params(),
+        body,
+        quirks.smsoffice_param_names,
+        quirks.smsoffice_duplicate_params,
+        false,
+    );
+    Ok((raw, params))
+}
+
+fn note_params(params: &Params, known: &[&str], quirks: &Quirks, lints: &mut Vec<String>) {
+    for name in known {
+        if params.is_repeated(name) {
+            lints.push(format!(
+                "parameter {name} given more than once; quirk smsoffice.duplicate_params = {:?} chose the value",
+                quirks.smsoffice_duplicate_params
+            ));
+        }
+    }
+    let strays = params.strays(known);
+    if strays.is_empty() {
+        return;
+    }
+    if params.get("content").is_some() {
+        lints.push(format!(
+            "unrecognised parameters {strays:?}: if they belong to the content, an unencoded '&' cut it short"
+        ));
+    } else {
+        lints.push(format!("unrecognised parameters {strays:?} ignored"));
+    }
+}
+
+async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
+    let started = Instant::now();
+    let quirks = &sim.config().quirks;
+    let mut lints = Vec::new();
+    let slashless_post = request.method() == Method::POST && !request.uri().path().ends_with('/');
+    if slashless_post {
+        lints.push("POST to /api/v2/send without the trailing slash: the documented path is /api/v2/send/".into());
+        if quirks.smsoffice_slashless_post == SlashlessPost::Redirect {
+            let location = match request.uri().query() {
+                Some(q) => format!("/api/v2/send/?{q}"),
+                None => "/api/v2/send/".to_owned(),
+            };
+            return tagged(pages::moved_permanently(&location), SEND, lints);
+        }
+    }
+    let (_raw, params) = match read(&sim, request, &mut lints).await {
+        Ok(read) => read,
+        Err(refusal) => return tagged(refusal, SEND, lints),
+    };
+    note_params(&params, send::KNOWN, quirks, &mut lints);
+    let request = SendRequest::from_params(&params, &mut lints);
+    let show_service_time = quirks.smsoffice_show_service_time == ShowServiceTime::Output
+        && params.get("showServiceTime").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let now = sim.now();
+    let result = send::send(&mut sim.world(), quirks, &request, now, &mut lints);
+    let reply = match result {
+        Ok(accepted) => Envelope::success(Some(Output::Send {
+            stop_listed: (!accepted.stop_listed.is_empty()).then_some(accepted.stop_listed),
+            service_time: show_service_time.then(|| started.elapsed().as_millis() as u64),
+        })),
+        Err(e) => Envelope::error(e),
+    };
+    tagged(envelope(quirks, reply), SEND, lints)
+}
+
+async fn balance_handler(State(sim): State<Sim>, request: Request) -> Response {
+    let quirks = &sim.config().quirks;
+    let mut lints = Vec::new();
+    let (_raw, params) = match read(&sim, request, &mut lints).await {
+        Ok(read) => read,
+        Err(refusal) => return tagged(refusal, BALANCE, lints),
+    };
+    note_params(&params, &["key"], quirks, &mut lints);
+    let key = params.get("key");
+    let balance = key.as_deref().and_then(|k| sim.world().smsoffice.get(k).map(|a| a.balance));
+    let response = match (balance, quirks.smsoffice_balance_bad_key) {
+        (Some(balance), _) => json_response(quirks, balance.to_string()),
+        (None, BalanceBadKey::Zero) => json_response(quirks, "0".to_owned()),
+        (None, BalanceBadKey::Envelope) => {
+            let e = if key.is_none() { SmsofficeError::KeyMissing } else { SmsofficeError::KeyIncorrect };
+            envelope(quirks, Envelope::error(e))
+        }
+    };
+    tagged(response, BALANCE, lints)
+}
+
+/// The status word smsoffice uses for a neutral status.
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Accepted | Status::Scheduled | Status::Pending => "Pending",
+        Status::Delivered => "Delivered",
+        Status::Undelivered | Status::Rejected => "Undelivered",
+        Status::Expired => "Expired",
+    }
+}
+
+async fn status_handler(State(sim): State<Sim>, request: Request) -> Response {
+    let quirks = &sim.config().quirks;
+    let mut lints = Vec::new();
+    let (_raw, params) = match read(&sim, request, &mut lints).await {
+        Ok(read) => read,
+        Err(refusal) => return tagged(refusal, STATUS, lints),
+    };
+    note_params(&params, &["key", "destination", "reference"], quirks, &mut lints);
+    let reply = match message_status(&sim, quirks, &params) {
+        Ok(status) => Envelope::success(Some(Output::Status { status })),
+        Err(e) => Envelope::error(e),
+    };
+    tagged(envelope(quirks, reply), STATUS, lints)
+}
+
+fn message_status(sim: &Sim, quirks: &Quirks, params: &Params) -> Result<&'static str, SmsofficeError> {
+    let key = params.get("key").ok_or(SmsofficeError::KeyMissing)?;
+    let world = sim.world();
+    let authenticate = || -> Result<(), SmsofficeError> {
+        let account = world.smsoffice.get(&key).ok_or(SmsofficeError::KeyIncorrect)?;
+        if !account.api_enabled {
+            return Err(SmsofficeError::ApiDisabled);
+        }
+        Ok(())
+    };
+    if quirks.smsoffice_check_order == CheckOrder::AuthFirst {
+        authenticate()?;
+    }
+    let destination = params.get("destination").ok_or(SmsofficeError::DestinationMissing)?;
+    if quirks.smsoffice_check_order == CheckOrder::PresenceFirst {
+        authenticate()?;
+    }
+    // Messages sent without a reference cannot be looked up (documented).
+    let reference = params.get("reference").filter(|r| !r.is_empty());
+    let found = reference.and_then(|reference| {
+        world.messages.newest(|m| {
+            m.provider == Provider::Smsoffice
+                && m.account == key
+                && m.destination == destination
+                && m.reference.as_deref() == Some(reference.as_str())
+        })
+    });
+    Ok(match (found, quirks.smsoffice_status_never_sent) {
+        (Some(message), _) => status_word(message.status),
+        (None, StatusNeverSent::Unknown) => "Unknown",
+        (None, StatusNeverSent::Pending) => "Pending",
+    })
+}

@@ -1,0 +1,224 @@
+//! smsoffice.ge `send`: the check order, number classification, charging and storing.
+
+use crate::config::{CheckOrder, Quirks, SenderCase};
+use crate::domain::clock::Timestamp;
+use crate::domain::error::charge;
+use crate::domain::messages::{Message, Status, StatusChange};
+use crate::domain::numbers::{self, GEORGIA, NumberClass};
+use crate::domain::segments;
+use crate::domain::{Provider, World};
+use crate::http::params::Params;
+
+use super::errors::SmsofficeError;
+
+/// Parameter names send knows; anything else is ignored and noted.
+pub const KNOWN: &[&str] =
+    &["key", "destination", "sender", "content", "urgent", "reference", "contentType", "scheduledAt", "showServiceTime"];
+
+/// The send parameters as given: `None` absent, `Some("")` empty.
+#[derive(Debug, Clone, Default)]
+pub struct SendRequest {
+    /// API key.
+    pub key: Option<String>,
+    /// Comma-separated numbers.
+    pub destination: Option<String>,
+    /// Sender title.
+    pub sender: Option<String>,
+    /// Text.
+    pub content: Option<String>,
+    /// `urgent=true`.
+    pub urgent: bool,
+    /// Client reference for callbacks and status.
+    pub reference: Option<String>,
+    /// `contentType=2`.
+    pub flash: bool,
+    /// `scheduledAt`, when it parsed.
+    pub scheduled_at: Option<Timestamp>,
+}
+
+impl SendRequest {
+    /// Reads the parameters, noting lints for values the real service may treat otherwise.
+    pub fn from_params(params: &Params, lints: &mut Vec<String>) -> SendRequest {
+        let flag = |name: &str| params.get(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let flash = match params.get("contentType").as_deref().map(str::trim) {
+            None | Some("1") => false,
+            Some("2") => true,
+            Some(other) => {
+                lints.push(format!("contentType={other:?} is neither 1 (text) nor 2 (flash); sent as text"));
+                false
+            }
+        };
+        let scheduled_at = params.get("scheduledAt").and_then(|raw| match raw.trim().parse::<i64>() {
+            Ok(secs) => Some(Timestamp(secs.saturating_mul(1000))),
+            Err(_) => {
+                lints.push(format!("scheduledAt={raw:?} is not Unix seconds; the message is sent at once"));
+                None
+            }
+        });
+        let reference = params.get("reference").filter(|r| !r.is_empty());
+        if let Some(r) = &reference
+            && r.chars().count() > 20
+        {
+            lints.push(format!("reference {r:?} is over 20 characters, the documented maximum"));
+        }
+        SendRequest {
+            key: params.get("key"),
+            destination: params.get("destination"),
+            sender: params.get("sender"),
+            content: params.get("content"),
+            urgent: flag("urgent"),
+            reference,
+            flash,
+            scheduled_at,
+        }
+    }
+}
+
+/// What an accepted send did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// Valid numbers dropped because they are stop-listed.
+    pub stop_listed: Vec<String>,
+    /// Messages stored.
+    pub sent: usize,
+    /// Balance taken.
+    pub charged: u64,
+}
+
+/// A sender title the provider can send from: up to 11 of `A-Za-z0-9 .-`, or up to 16 digits
+/// with an optional leading `+`.
+fn sender_is_well_formed(sender: &str) -> bool {
+    let alpha = (1..=11).contains(&sender.len())
+        && sender.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b'-'));
+    let digits = sender.strip_prefix('+').unwrap_or(sender);
+    let numeric = (1..=16).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    alpha || numeric
+}
+
+/// Runs every check in order against `world`; on success charges the account and stores one
+/// message per destination sent.
+pub fn send(
+    world: &mut World,
+    quirks: &Quirks,
+    request: &SendRequest,
+    now: Timestamp,
+    lints: &mut Vec<String>,
+) -> Result<Accepted, SmsofficeError> {
+    let key = request.key.as_deref().ok_or(SmsofficeError::KeyMissing)?;
+    let authenticate = |world: &World| -> Result<(), SmsofficeError> {
+        let account = world.smsoffice.get(key).ok_or(SmsofficeError::KeyIncorrect)?;
+        if !account.api_enabled {
+            return Err(SmsofficeError::ApiDisabled);
+        }
+        Ok(())
+    };
+    if quirks.smsoffice_check_order == CheckOrder::AuthFirst {
+        authenticate(world)?;
+    }
+    let destination = request.destination.as_deref().ok_or(SmsofficeError::DestinationMissing)?;
+    let sender = request.sender.as_deref().ok_or(SmsofficeError::SenderMissing)?;
+    let content = request.content.as_deref().ok_or(SmsofficeError::ContentMissing)?;
+    if quirks.smsoffice_check_order == CheckOrder::PresenceFirst {
+        authenticate(world)?;
+    }
+    let account = world.smsoffice.get_mut(key).ok_or(SmsofficeError::KeyIncorrect)?;
+
+    if !sender_is_well_formed(sender) {
+        return Err(SmsofficeError::SenderMalformed);
+    }
+    let sender_active = account
+        .sender(sender, quirks.smsoffice_sender_case == SenderCase::Ignore)
+        .ok_or(SmsofficeError::SenderNotFound)?
+        .active;
+    let numbers: Vec<&str> = destination.split(',').filter(|n| !n.is_empty()).collect();
+    if numbers.is_empty() {
+        return Err(SmsofficeError::DestinationEmpty);
+    }
+    if content.is_empty() {
+        return Err(SmsofficeError::ContentEmpty);
+    }
+    // .NET counts string length in UTF-16 code units.
+    if content.encode_utf16().count() > quirks.smsoffice_max_content_chars {
+        return Err(SmsofficeError::ContentTooLong);
+    }
+
+    let mut valid = Vec::new();
+    let (mut foreign, mut invalid, mut stop_listed) = (0usize, 0usize, Vec::new());
+    for number in &numbers {
+        if numbers::looks_like_local_georgian(number) {
+            lints.push(format!("destination {number} lacks the country code; the real service needs 995{number}"));
+        }
+        match numbers::classify(number, GEORGIA) {
+            NumberClass::Valid if account.is_stop_listed(number) && !(request.urgent && sender_active) => {
+                stop_listed.push((*number).to_owned());
+            }
+            NumberClass::Valid => valid.push(*number),
+            NumberClass::Foreign => foreign += 1,
+            NumberClass::InvalidFormat => invalid += 1,
+        }
+    }
+    if request.urgent && !sender_active && !stop_listed.is_empty() {
+        lints.push(format!("urgent=true does not pass the stop list: sender {sender:?} is not active"));
+    }
+    if valid.is_empty() {
+        let total = numbers.len();
+        return Err(if foreign == total {
+            SmsofficeError::NoValidNumbers
+        } else if invalid == total {
+            SmsofficeError::AllInvalidFormat
+        } else if stop_listed.len() == total {
+            SmsofficeError::AllStopListed
+        } else {
+            SmsofficeError::StopListedOrInvalid
+        });
+    }
+
+    let count = segments::count(content);
+    let cost = u64::from(count.segments) * valid.len() as u64;
+    charge(&mut account.balance, cost)?;
+
+    let account_key = account.key.clone();
+    let scheduled_at = request.scheduled_at.filter(|at| *at > now);
+    let status = if scheduled_at.is_some() { Status::Scheduled } else { Status::Accepted };
+    for number in &valid {
+        let id = world.messages.next_id();
+        world.messages.insert(Message {
+            id,
+            provider: Provider::Smsoffice,
+            account: account_key.clone(),
+            sender: sender.to_owned(),
+            destination: (*number).to_owned(),
+            content: content.to_owned(),
+            delivered_content: None,
+            segments: count.segments,
+            encoding: count.encoding,
+            flash: request.flash,
+            urgent: request.urgent,
+            status,
+            reason: None,
+            history: vec![StatusChange { status, at: now }],
+            reference: request.reference.clone(),
+            mes_id: None,
+            request_id: None,
+            message_id: None,
+            created_at: now,
+            scheduled_at,
+        });
+    }
+    Ok(Accepted { stop_listed, sent: valid.len(), charged: cost })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sender_titles() {
+        for ok in ["SMSOFFICE", "smsoffice", "My Shop", "a.b-c", "12345678901", "+995577123456", "1234567890123456"] {
+            assert!(sender_is_well_formed(ok), "{ok}");
+        }
+        for bad in ["", "TOOLONGSENDER", "ჯიპი", "a_b", "+", "12345678901234567", "a+b"] {
+            assert!(!sender_is_well_formed(bad), "{bad}");
+        }
+    }
+}

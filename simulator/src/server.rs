@@ -1,0 +1,134 @@
+//! Binding, serving and graceful shutdown; the in-process handle for Rust tests.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::middleware;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
+
+use crate::config::Config;
+use crate::domain::Sim;
+use crate::http::{ClientAddr, journal, pages};
+
+/// How long shutdown waits for in-flight requests.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The whole application as one router: every provider, the admin API, the journal. Tests can
+/// drive it without a socket (requests then carry no client address).
+pub fn app(sim: Sim) -> Router {
+    Router::new()
+        .merge(crate::providers::routes())
+        .nest("/__admin", crate::admin::routes())
+        .fallback(|| async { pages::not_found() })
+        .layer(middleware::from_fn_with_state(sim.clone(), journal))
+        .with_state(sim)
+}
+
+/// A running simulator. Dropping it stops the server; [`Simulator::shutdown`] also waits for
+/// in-flight requests to finish.
+#[derive(Debug)]
+pub struct Simulator {
+    addr: SocketAddr,
+    sim: Sim,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+}
+
+impl Simulator {
+    /// Binds `config.listen` (port 0 picks a free port) and starts serving at once.
+    pub async fn start(config: Config) -> std::io::Result<Simulator> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let sim = Sim::new(config);
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        tracker.spawn(accept_loop(listener, app(sim.clone()), cancel.clone(), tracker.clone()));
+        Ok(Simulator { addr, sim, cancel, tracker })
+    }
+
+    /// Starts the embedded default configuration on `127.0.0.1:0`.
+    pub async fn start_default() -> std::io::Result<Simulator> {
+        let mut config = Config::embedded();
+        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        Simulator::start(config).await
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The simulated world, for inspection and changes from Rust.
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    /// Stops accepting, lets in-flight requests finish (bounded), and returns.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        self.tracker.close();
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT + Duration::from_secs(1), self.tracker.wait()).await;
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+async fn accept_loop(listener: TcpListener, app: Router, cancel: CancellationToken, tracker: TaskTracker) {
+    loop {
+        let accepted = tokio::select! {
+            _ = cancel.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                tracker.spawn(serve_connection(stream, peer, app.clone(), cancel.clone()));
+            }
+            Err(e) => {
+                // Typically EMFILE under load: back off briefly instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, app: Router, cancel: CancellationToken) {
+    let _ = stream.set_nodelay(true);
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(ClientAddr(peer));
+        let app = app.clone();
+        async move { Ok::<_, Infallible>(app.oneshot(request.map(Body::new)).await.unwrap_or_else(|e| match e {})) }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        result = connection.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!(error = %e, %peer, "connection ended with an error");
+            }
+        }
+        _ = cancel.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(DRAIN_TIMEOUT, connection).await;
+        }
+    }
+}
