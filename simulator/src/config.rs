@@ -77,7 +77,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { journal_entries: 10_000, messages: 100_000, max_body_bytes: 32 * 1024 * 1024 }
+        Limits {
+            journal_entries: 10_000,
+            messages: 100_000,
+            max_body_bytes: 32 * 1024 * 1024,
+        }
     }
 }
 
@@ -282,16 +286,20 @@ impl Config {
 
     /// Parses and validates a configuration; `origin` names it in errors.
     pub fn from_json(json: &str, origin: &str) -> Result<Config, ConfigError> {
-        let config: Config = serde_json::from_str(json)
-            .map_err(|source| ConfigError::Parse { origin: origin.to_owned(), source })?;
+        let config: Config = serde_json::from_str(json).map_err(|source| ConfigError::Parse {
+            origin: origin.to_owned(),
+            source,
+        })?;
         config.validate()?;
         Ok(config)
     }
 
     /// Reads, parses and validates a configuration file.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let json = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let json = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Config::from_json(&json, &path.display().to_string())
     }
 
@@ -302,41 +310,68 @@ impl Config {
 
     /// Checks what serde cannot: unique account ids, usable limits.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        fn unique<'a>(section: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), ConfigError> {
+        fn unique<'a>(
+            section: &str,
+            ids: impl Iterator<Item = &'a str>,
+        ) -> Result<(), ConfigError> {
             let mut seen = std::collections::HashSet::new();
             for (i, id) in ids.enumerate() {
                 if id.is_empty() {
                     return Err(invalid(format!("{section}[{i}]"), "must not be empty"));
                 }
                 if !seen.insert(id) {
-                    return Err(invalid(format!("{section}[{i}]"), format!("{id:?} appears twice")));
+                    return Err(invalid(
+                        format!("{section}[{i}]"),
+                        format!("{id:?} appears twice"),
+                    ));
                 }
             }
             Ok(())
         }
-        unique("smsoffice.accounts.key", self.smsoffice.accounts.iter().map(|a| a.key.as_str()))?;
-        unique("smsco.accounts.username", self.smsco.accounts.iter().map(|a| a.username.as_str()))?;
-        unique("getsms.accounts.login", self.getsms.accounts.iter().map(|a| a.login.as_str()))?;
+        unique(
+            "smsoffice.accounts.key",
+            self.smsoffice.accounts.iter().map(|a| a.key.as_str()),
+        )?;
+        unique(
+            "smsco.accounts.username",
+            self.smsco.accounts.iter().map(|a| a.username.as_str()),
+        )?;
+        unique(
+            "getsms.accounts.login",
+            self.getsms.accounts.iter().map(|a| a.login.as_str()),
+        )?;
         for (field, value) in [
             ("limits.journal_entries", self.limits.journal_entries),
             ("limits.messages", self.limits.messages),
             ("limits.max_body_bytes", self.limits.max_body_bytes),
-            ("quirks.smsoffice.max_content_chars", self.quirks.smsoffice_max_content_chars),
-            ("quirks.smsoffice.max_request_target", self.quirks.smsoffice_max_request_target),
+            (
+                "quirks.smsoffice.max_content_chars",
+                self.quirks.smsoffice_max_content_chars,
+            ),
+            (
+                "quirks.smsoffice.max_request_target",
+                self.quirks.smsoffice_max_request_target,
+            ),
         ] {
             if value == 0 {
                 return Err(invalid(field.to_owned(), "must be at least 1"));
             }
         }
         if http::HeaderValue::from_str(&self.quirks.smsoffice_content_type).is_err() {
-            return Err(invalid("quirks.smsoffice.content_type".into(), "is not a valid header value"));
+            return Err(invalid(
+                "quirks.smsoffice.content_type".into(),
+                "is not a valid header value",
+            ));
         }
         Ok(())
     }
 }
 
 fn invalid(field: String, why: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { field, why: why.into() }
+    ConfigError::Invalid {
+        field,
+        why: why.into(),
+    }
 }
 
 #[cfg(test)]
@@ -346,9 +381,19 @@ mod tests {
     #[test]
     fn embedded_defaults_hold_every_demo_account() {
         let c = Config::embedded();
-        let keys: Vec<_> = c.smsoffice.accounts.iter().map(|a| a.key.as_str()).collect();
+        let keys: Vec<_> = c
+            .smsoffice
+            .accounts
+            .iter()
+            .map(|a| a.key.as_str())
+            .collect();
         assert_eq!(keys, ["demo-key", "disabled-key", "empty-key"]);
-        let smsco: Vec<_> = c.smsco.accounts.iter().map(|a| a.username.as_str()).collect();
+        let smsco: Vec<_> = c
+            .smsco
+            .accounts
+            .iter()
+            .map(|a| a.username.as_str())
+            .collect();
         assert_eq!(smsco, ["demo", "nobrand", "empty"]);
         let getsms: Vec<_> = c.getsms.accounts.iter().map(|a| a.login.as_str()).collect();
         assert_eq!(getsms, ["demo", "blocked", "empty"]);
@@ -364,21 +409,40 @@ mod tests {
 
     #[test]
     fn errors_name_the_field_and_why() {
-        let err = Config::from_json(r#"{"limits": {"journal": 5}}"#, "x.json").unwrap_err().to_string();
-        assert!(err.contains("x.json") && err.contains("unknown field `journal`"), "{err}");
-
-        let err = Config::from_json(r#"{"quirks": {"smsoffice.slashless_post": "maybe"}}"#, "x.json")
+        let err = Config::from_json(r#"{"limits": {"journal": 5}}"#, "x.json")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("unknown variant `maybe`") && err.contains("redirect"), "{err}");
+        assert!(
+            err.contains("x.json") && err.contains("unknown field `journal`"),
+            "{err}"
+        );
 
-        let err = Config::from_json(r#"{"smsco": {"accounts": [{"username": "a", "password": "b", "balance": 1},
-            {"username": "a", "password": "c", "balance": 1}]}}"#, "x.json")
+        let err = Config::from_json(
+            r#"{"quirks": {"smsoffice.slashless_post": "maybe"}}"#,
+            "x.json",
+        )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("smsco.accounts.username[1]") && err.contains("twice"), "{err}");
+        assert!(
+            err.contains("unknown variant `maybe`") && err.contains("redirect"),
+            "{err}"
+        );
 
-        let err = Config::from_json(r#"{"limits": {"messages": 0}}"#, "x.json").unwrap_err().to_string();
+        let err = Config::from_json(
+            r#"{"smsco": {"accounts": [{"username": "a", "password": "b", "balance": 1},
+            {"username": "a", "password": "c", "balance": 1}]}}"#,
+            "x.json",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("smsco.accounts.username[1]") && err.contains("twice"),
+            "{err}"
+        );
+
+        let err = Config::from_json(r#"{"limits": {"messages": 0}}"#, "x.json")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("limits.messages"), "{err}");
     }
 

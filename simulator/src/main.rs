@@ -26,7 +26,10 @@ fn main() -> ExitCode {
                 }
             };
             init_tracing(config.log);
-            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(runtime) => runtime,
                 Err(e) => {
                     eprintln!("smsim: cannot start the runtime: {e}");
@@ -47,7 +50,9 @@ fn main() -> ExitCode {
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SMSIM_LOG_FILTER")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -74,13 +79,19 @@ fn banner(simulator: &Simulator) -> String {
         format!(
             "smsim listening on {base} (seed {}, clock {})",
             sim.seed(),
-            serde_json::to_value(config.clock).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+            serde_json::to_value(config.clock)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
         ),
         format!("admin: {base}/__admin/health"),
         "credentials:".to_owned(),
     ];
     for a in &config.smsoffice.accounts {
-        lines.push(format!("  smsoffice key={} balance={} api_enabled={}", a.key, a.balance, a.api_enabled));
+        lines.push(format!(
+            "  smsoffice key={} balance={} api_enabled={}",
+            a.key, a.balance, a.api_enabled
+        ));
     }
     for a in &config.smsco.accounts {
         lines.push(format!(
@@ -105,13 +116,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

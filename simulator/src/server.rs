@@ -50,8 +50,18 @@ impl Simulator {
         let sim = Sim::new(config);
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
-        tracker.spawn(accept_loop(listener, app(sim.clone()), cancel.clone(), tracker.clone()));
-        Ok(Simulator { addr, sim, cancel, tracker })
+        tracker.spawn(accept_loop(
+            listener,
+            app(sim.clone()),
+            cancel.clone(),
+            tracker.clone(),
+        ));
+        Ok(Simulator {
+            addr,
+            sim,
+            cancel,
+            tracker,
+        })
     }
 
     /// Starts the embedded default configuration on `127.0.0.1:0`.
@@ -80,7 +90,8 @@ impl Simulator {
     pub async fn shutdown(self) {
         self.cancel.cancel();
         self.tracker.close();
-        let _ = tokio::time::timeout(DRAIN_TIMEOUT + Duration::from_secs(1), self.tracker.wait()).await;
+        let _ =
+            tokio::time::timeout(DRAIN_TIMEOUT + Duration::from_secs(1), self.tracker.wait()).await;
     }
 }
 
@@ -90,7 +101,12 @@ impl Drop for Simulator {
     }
 }
 
-async fn accept_loop(listener: TcpListener, app: Router, cancel: CancellationToken, tracker: TaskTracker) {
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+) {
     loop {
         let accepted = tokio::select! {
             _ = cancel.cancelled() => return,
@@ -109,12 +125,23 @@ async fn accept_loop(listener: TcpListener, app: Router, cancel: CancellationTok
     }
 }
 
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, app: Router, cancel: CancellationToken) {
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    cancel: CancellationToken,
+) {
     let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ClientAddr(peer));
         let app = app.clone();
-        async move { Ok::<_, Infallible>(app.oneshot(request.map(Body::new)).await.unwrap_or_else(|e| match e {})) }
+        async move {
+            Ok::<_, Infallible>(
+                app.oneshot(request.map(Body::new))
+                    .await
+                    .unwrap_or_else(|e| match e {}),
+            )
+        }
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())

@@ -18,7 +18,10 @@ use crate::domain::{Provider, Sim};
 /// The admin routes, to be nested under `/__admin`.
 pub fn routes() -> Router<Sim> {
     Router::new()
-        .route("/health", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .route(
+            "/health",
+            get(|| async { axum::Json(json!({"status": "ok"})) }),
+        )
         .route("/messages", get(list_messages).delete(delete_messages))
         .route("/requests", get(list_requests))
         .route("/accounts", get(list_accounts))
@@ -27,16 +30,37 @@ pub fn routes() -> Router<Sim> {
         .route("/clock/advance", post(advance_clock))
         .route("/reset", post(reset))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such admin endpoint") })
-        .method_not_allowed_fallback(|| async { error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed here") })
+        .method_not_allowed_fallback(|| async {
+            error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed here")
+        })
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({"error": message.into()}))).into_response()
+/// An admin call refused: the status and a message, answered as `{"error": "..."}`.
+#[derive(Debug)]
+pub struct AdminError {
+    status: StatusCode,
+    message: String,
 }
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(json!({"error": self.message}))).into_response()
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> AdminError {
+    AdminError {
+        status,
+        message: message.into(),
+    }
+}
+
+type AdminResult = Result<axum::Json<Value>, AdminError>;
 
 /// Parses a JSON body, answering 400 with serde's reason (which names the field) on failure.
-fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
+fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
+    serde_json::from_slice(body)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,12 +72,15 @@ struct RawMessageFilter {
 }
 
 impl RawMessageFilter {
-    fn parse(self) -> Result<MessageFilter, Response> {
+    fn parse(self) -> Result<MessageFilter, AdminError> {
         let provider = self
             .provider
             .map(|p| {
                 Provider::parse(&p).ok_or_else(|| {
-                    error(StatusCode::BAD_REQUEST, format!("unknown provider {p:?}: smsoffice, smsco or getsms"))
+                    error(
+                        StatusCode::BAD_REQUEST,
+                        format!("unknown provider {p:?}: smsoffice, smsco or getsms"),
+                    )
                 })
             })
             .transpose()?;
@@ -68,34 +95,40 @@ impl RawMessageFilter {
                 })
             })
             .transpose()?;
-        Ok(MessageFilter { provider, destination: self.destination, reference: self.reference, status })
+        Ok(MessageFilter {
+            provider,
+            destination: self.destination,
+            reference: self.reference,
+            status,
+        })
     }
 }
 
-async fn list_messages(State(sim): State<Sim>, query: Result<Query<RawMessageFilter>, QueryRejection>) -> Response {
-    let raw = match query {
-        Ok(Query(raw)) => raw,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("invalid query string: {e}")),
-    };
-    let filter = match raw.parse() {
-        Ok(f) => f,
-        Err(response) => return response,
-    };
+async fn list_messages(
+    State(sim): State<Sim>,
+    query: Result<Query<RawMessageFilter>, QueryRejection>,
+) -> AdminResult {
+    let Query(raw) = query.map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("invalid query string: {e}"),
+        )
+    })?;
+    let filter = raw.parse()?;
     let world = sim.world();
     let messages: Vec<&_> = world.messages.filtered(&filter).collect();
-    axum::Json(json!({
+    Ok(axum::Json(json!({
         "count": messages.len(),
         "evicted": world.messages.evicted(),
         "messages": messages,
-    }))
-    .into_response()
+    })))
 }
 
-async fn delete_messages(State(sim): State<Sim>) -> Response {
+async fn delete_messages(State(sim): State<Sim>) -> AdminResult {
     let mut world = sim.world();
     let deleted = world.messages.len();
     world.messages.clear();
-    axum::Json(json!({"deleted": deleted})).into_response()
+    Ok(axum::Json(json!({"deleted": deleted})))
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,41 +136,57 @@ struct RequestFilter {
     provider: Option<String>,
 }
 
-async fn list_requests(State(sim): State<Sim>, query: Result<Query<RequestFilter>, QueryRejection>) -> Response {
+async fn list_requests(
+    State(sim): State<Sim>,
+    query: Result<Query<RequestFilter>, QueryRejection>,
+) -> AdminResult {
     let provider = match query.ok().and_then(|Query(q)| q.provider) {
         None => None,
-        Some(p) => match Provider::parse(&p) {
-            Some(p) => Some(p),
-            None => return error(StatusCode::BAD_REQUEST, format!("unknown provider {p:?}")),
-        },
+        Some(p) => Some(
+            Provider::parse(&p)
+                .ok_or_else(|| error(StatusCode::BAD_REQUEST, format!("unknown provider {p:?}")))?,
+        ),
     };
     let world = sim.world();
-    let requests: Vec<&_> =
-        world.journal.entries().filter(|e| provider.is_none_or(|p| e.provider == Some(p))).collect();
-    axum::Json(json!({
+    let requests: Vec<&_> = world
+        .journal
+        .entries()
+        .filter(|e| provider.is_none_or(|p| e.provider == Some(p)))
+        .collect();
+    Ok(axum::Json(json!({
         "count": requests.len(),
         "evicted": world.journal.evicted(),
         "requests": requests,
-    }))
-    .into_response()
+    })))
 }
 
-async fn list_accounts(State(sim): State<Sim>) -> Response {
+async fn list_accounts(State(sim): State<Sim>) -> AdminResult {
     let world = sim.world();
-    axum::Json(json!({
+    Ok(axum::Json(json!({
         "smsoffice": world.smsoffice.values().collect::<Vec<_>>(),
         "smsco": world.smsco.values().collect::<Vec<_>>(),
         "getsms": world.getsms.values().collect::<Vec<_>>(),
-    }))
-    .into_response()
+    })))
 }
 
-async fn patch_account(State(sim): State<Sim>, Path((provider, id)): Path<(String, String)>, body: Bytes) -> Response {
-    let Some(provider) = Provider::parse(&provider) else {
-        return error(StatusCode::NOT_FOUND, format!("unknown provider {provider:?}: smsoffice, smsco or getsms"));
+async fn patch_account(
+    State(sim): State<Sim>,
+    Path((provider, id)): Path<(String, String)>,
+    body: Bytes,
+) -> AdminResult {
+    let provider = Provider::parse(&provider).ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("unknown provider {provider:?}: smsoffice, smsco or getsms"),
+        )
+    })?;
+    let not_found = || {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("no {} account {id:?}", provider.name()),
+        )
     };
-    let not_found = || error(StatusCode::NOT_FOUND, format!("no {} account {id:?}", provider.name()));
-    let updated: Result<Value, Response> = match provider {
+    let updated = match provider {
         Provider::Smsoffice => parse_body::<SmsofficeAccountPatch>(&body).and_then(|patch| {
             let mut world = sim.world();
             let account = world.smsoffice.get_mut(&id).ok_or_else(not_found)?;
@@ -157,10 +206,7 @@ async fn patch_account(State(sim): State<Sim>, Path((provider, id)): Path<(Strin
             Ok(json!(account))
         }),
     };
-    match updated {
-        Ok(account) => axum::Json(account).into_response(),
-        Err(response) => response,
-    }
+    updated.map(axum::Json)
 }
 
 fn clock_json(sim: &Sim) -> Value {
@@ -175,8 +221,8 @@ fn clock_json(sim: &Sim) -> Value {
     })
 }
 
-async fn read_clock(State(sim): State<Sim>) -> Response {
-    axum::Json(clock_json(&sim)).into_response()
+async fn read_clock(State(sim): State<Sim>) -> AdminResult {
+    Ok(axum::Json(clock_json(&sim)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,19 +231,20 @@ struct Advance {
     seconds: f64,
 }
 
-async fn advance_clock(State(sim): State<Sim>, body: Bytes) -> Response {
-    let advance: Advance = match parse_body(&body) {
-        Ok(a) => a,
-        Err(response) => return response,
-    };
+async fn advance_clock(State(sim): State<Sim>, body: Bytes) -> AdminResult {
+    let advance: Advance = parse_body(&body)?;
     if !(advance.seconds.is_finite() && advance.seconds >= 0.0) {
-        return error(StatusCode::BAD_REQUEST, "`seconds` must be a non-negative number: the clock never goes back");
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "`seconds` must be a non-negative number: the clock never goes back",
+        ));
     }
-    sim.clock().advance((advance.seconds * 1000.0).round() as i64);
-    axum::Json(clock_json(&sim)).into_response()
+    sim.clock()
+        .advance((advance.seconds * 1000.0).round() as i64);
+    Ok(axum::Json(clock_json(&sim)))
 }
 
-async fn reset(State(sim): State<Sim>) -> Response {
+async fn reset(State(sim): State<Sim>) -> AdminResult {
     sim.reset();
-    axum::Json(json!({"status": "reset"})).into_response()
+    Ok(axum::Json(json!({"status": "reset"})))
 }

@@ -129,7 +129,11 @@ impl SmsofficeAccount {
     /// provider's own example sends `sender=smsoffice` for the title `SMSOFFICE`.
     pub fn sender(&self, name: &str, ignore_case: bool) -> Option<&SmsofficeSender> {
         self.senders.iter().find(|s| {
-            if ignore_case { s.name.eq_ignore_ascii_case(name) } else { s.name == name }
+            if ignore_case {
+                s.name.eq_ignore_ascii_case(name)
+            } else {
+                s.name == name
+            }
         })
     }
 

@@ -33,7 +33,14 @@ impl Timestamp {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
-        (y, m, d, (rem / 3600) as u32, ((rem % 3600) / 60) as u32, (rem % 60) as u32)
+        (
+            y,
+            m,
+            d,
+            (rem / 3600) as u32,
+            ((rem % 3600) / 60) as u32,
+            (rem % 60) as u32,
+        )
     }
 
     /// `YYYY-MM-DD HH:MM:SS` at a fixed UTC offset.
@@ -45,7 +52,10 @@ impl Timestamp {
     /// RFC 3339 in UTC with millisecond precision, for the admin API.
     pub fn rfc3339(self) -> String {
         let (y, mo, d, h, mi, s) = self.civil(0);
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z", self.0.rem_euclid(1000))
+        format!(
+            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
+            self.0.rem_euclid(1000)
+        )
     }
 
     /// The instant of a civil date and time at a fixed UTC offset; `None` if a field is out of range.
@@ -53,7 +63,13 @@ impl Timestamp {
         (y, mo, d, h, mi, s): (i64, u32, u32, u32, u32, u32),
         utc_offset_hours: i64,
     ) -> Option<Timestamp> {
-        if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 59 {
+        if !(1..=12).contains(&mo)
+            || d == 0
+            || d > days_in_month(y, mo)
+            || h > 23
+            || mi > 59
+            || s > 59
+        {
             return None;
         }
         let days = days_from_civil(y, mo, d);
@@ -124,7 +140,11 @@ impl Clock {
             ClockMode::Real => start.map_or(0, |s| s.0 - wall_millis()),
             ClockMode::Manual => start.map_or_else(wall_millis, |s| s.0),
         };
-        Clock { mode, millis: Mutex::new(millis), initial: millis }
+        Clock {
+            mode,
+            millis: Mutex::new(millis),
+            initial: millis,
+        }
     }
 
     /// The mode this clock was started in.
@@ -174,7 +194,10 @@ mod tests {
         assert_eq!(t.unix_seconds(), 1_367_395_322);
         assert_eq!(t.civil(4), (2013, 5, 1, 12, 2, 2));
         assert_eq!(Timestamp(0).format_datetime(5), "1970-01-01 05:00:00");
-        assert_eq!(Timestamp(951_782_400_000).format_datetime(0), "2000-02-29 00:00:00");
+        assert_eq!(
+            Timestamp(951_782_400_000).format_datetime(0),
+            "2000-02-29 00:00:00"
+        );
         assert_eq!(Timestamp(1_500).rfc3339(), "1970-01-01T00:00:01.500Z");
     }
 

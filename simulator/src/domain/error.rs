@@ -25,7 +25,10 @@ pub enum Error {
 /// Takes `cost` from `balance`, or says why not.
 pub fn charge(balance: &mut u64, cost: u64) -> Result<(), Error> {
     if *balance < cost {
-        return Err(Error::InsufficientBalance { needed: cost, available: *balance });
+        return Err(Error::InsufficientBalance {
+            needed: cost,
+            available: *balance,
+        });
     }
     *balance -= cost;
     Ok(())
@@ -38,7 +41,13 @@ mod tests {
     #[test]
     fn charge_never_goes_negative() {
         let mut balance = 5;
-        assert_eq!(charge(&mut balance, 6), Err(Error::InsufficientBalance { needed: 6, available: 5 }));
+        assert_eq!(
+            charge(&mut balance, 6),
+            Err(Error::InsufficientBalance {
+                needed: 6,
+                available: 5
+            })
+        );
         assert_eq!(balance, 5);
         assert_eq!(charge(&mut balance, 5), Ok(()));
         assert_eq!(balance, 0);

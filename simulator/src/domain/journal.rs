@@ -44,7 +44,12 @@ pub struct Journal {
 impl Journal {
     /// An empty journal keeping at most `capacity` entries (at least one).
     pub fn new(capacity: usize) -> Journal {
-        Journal { entries: VecDeque::new(), capacity: capacity.max(1), next_id: 1, evicted: 0 }
+        Journal {
+            entries: VecDeque::new(),
+            capacity: capacity.max(1),
+            next_id: 1,
+            evicted: 0,
+        }
     }
 
     /// Appends an entry, giving it the next id.

@@ -26,7 +26,8 @@ impl TryFrom<MatcherSpec> for DestinationMatcher {
     fn try_from(spec: MatcherSpec) -> Result<Self, String> {
         let regex = match &spec {
             MatcherSpec::Regex(pattern) => Some(
-                regex::Regex::new(pattern).map_err(|e| format!("invalid regex {pattern:?}: {e}"))?,
+                regex::Regex::new(pattern)
+                    .map_err(|e| format!("invalid regex {pattern:?}: {e}"))?,
             ),
             _ => None,
         };
@@ -43,7 +44,10 @@ impl From<DestinationMatcher> for MatcherSpec {
 impl DestinationMatcher {
     /// A matcher for numbers ending in `suffix`.
     pub fn suffix(suffix: &str) -> DestinationMatcher {
-        DestinationMatcher { spec: MatcherSpec::Suffix(suffix.to_owned()), regex: None }
+        DestinationMatcher {
+            spec: MatcherSpec::Suffix(suffix.to_owned()),
+            regex: None,
+        }
     }
 
     /// True when `destination` matches.
@@ -68,11 +72,31 @@ mod tests {
 
     #[test]
     fn each_kind_matches() {
-        assert!(parse(r#"{"exact":"995555000001"}"#).unwrap().matches("995555000001"));
-        assert!(!parse(r#"{"exact":"995555000001"}"#).unwrap().matches("9955550000011"));
-        assert!(parse(r#"{"prefix":"99555"}"#).unwrap().matches("995555000001"));
-        assert!(parse(r#"{"suffix":"0004"}"#).unwrap().matches("995555000004"));
-        assert!(parse(r#"{"regex":"^99890"}"#).unwrap().matches("998901234567"));
+        assert!(
+            parse(r#"{"exact":"995555000001"}"#)
+                .unwrap()
+                .matches("995555000001")
+        );
+        assert!(
+            !parse(r#"{"exact":"995555000001"}"#)
+                .unwrap()
+                .matches("9955550000011")
+        );
+        assert!(
+            parse(r#"{"prefix":"99555"}"#)
+                .unwrap()
+                .matches("995555000001")
+        );
+        assert!(
+            parse(r#"{"suffix":"0004"}"#)
+                .unwrap()
+                .matches("995555000004")
+        );
+        assert!(
+            parse(r#"{"regex":"^99890"}"#)
+                .unwrap()
+                .matches("998901234567")
+        );
     }
 
     #[test]

@@ -31,7 +31,10 @@ pub enum Status {
 impl Status {
     /// Final states never change again.
     pub fn is_final(self) -> bool {
-        matches!(self, Status::Delivered | Status::Undelivered | Status::Expired | Status::Rejected)
+        matches!(
+            self,
+            Status::Delivered | Status::Undelivered | Status::Expired | Status::Rejected
+        )
     }
 
     /// Parses the lowercase name used by the admin API.
@@ -127,8 +130,14 @@ pub struct MessageFilter {
 impl MessageFilter {
     fn accepts(&self, m: &Message) -> bool {
         self.provider.is_none_or(|p| p == m.provider)
-            && self.destination.as_ref().is_none_or(|d| *d == m.destination)
-            && self.reference.as_ref().is_none_or(|r| Some(r) == m.reference.as_ref())
+            && self
+                .destination
+                .as_ref()
+                .is_none_or(|d| *d == m.destination)
+            && self
+                .reference
+                .as_ref()
+                .is_none_or(|r| Some(r) == m.reference.as_ref())
             && self.status.is_none_or(|s| s == m.status)
     }
 }
@@ -136,7 +145,12 @@ impl MessageFilter {
 impl MessageStore {
     /// An empty store keeping at most `capacity` messages (at least one).
     pub fn new(capacity: usize) -> MessageStore {
-        MessageStore { messages: VecDeque::new(), capacity: capacity.max(1), next_id: 1, evicted: 0 }
+        MessageStore {
+            messages: VecDeque::new(),
+            capacity: capacity.max(1),
+            next_id: 1,
+            evicted: 0,
+        }
     }
 
     /// The id the next inserted message will get.
@@ -171,7 +185,10 @@ impl MessageStore {
     }
 
     /// Messages matching `filter`, oldest first.
-    pub fn filtered<'a>(&'a self, filter: &'a MessageFilter) -> impl Iterator<Item = &'a Message> + 'a {
+    pub fn filtered<'a>(
+        &'a self,
+        filter: &'a MessageFilter,
+    ) -> impl Iterator<Item = &'a Message> + 'a {
         self.messages.iter().filter(move |m| filter.accepts(m))
     }
 
@@ -233,7 +250,10 @@ mod tests {
         assert_eq!(store.len(), 2);
         assert_eq!(store.evicted(), 1);
         let all = MessageFilter::default();
-        let kept: Vec<_> = store.filtered(&all).map(|m| m.destination.as_str()).collect();
+        let kept: Vec<_> = store
+            .filtered(&all)
+            .map(|m| m.destination.as_str())
+            .collect();
         assert_eq!(kept, ["2", "3"]);
         assert!(store.get_mut(1).is_none());
         assert_eq!(store.get_mut(3).unwrap().destination, "3");
@@ -247,9 +267,15 @@ mod tests {
         store.insert(a);
         let b = message(&mut store, "995555000002");
         store.insert(b);
-        let f = MessageFilter { reference: Some("r1".into()), ..Default::default() };
+        let f = MessageFilter {
+            reference: Some("r1".into()),
+            ..Default::default()
+        };
         assert_eq!(store.filtered(&f).count(), 1);
-        let f = MessageFilter { status: Some(Status::Delivered), ..Default::default() };
+        let f = MessageFilter {
+            status: Some(Status::Delivered),
+            ..Default::default()
+        };
         assert_eq!(store.filtered(&f).count(), 0);
         assert_eq!(Status::parse("pending"), Some(Status::Pending));
         assert_eq!(Status::parse("Pending"), None);

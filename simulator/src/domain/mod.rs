@@ -10,9 +10,9 @@ pub mod numbers;
 pub mod rules;
 pub mod segments;
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use indexmap::IndexMap;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -54,15 +54,16 @@ impl Provider {
     }
 }
 
-/// Everything that changes while the simulator runs, behind one lock.
+/// Everything that changes while the simulator runs, behind one lock. Accounts keep the
+/// configuration's order.
 #[derive(Debug)]
 pub struct World {
     /// smsoffice accounts by key.
-    pub smsoffice: BTreeMap<String, SmsofficeAccount>,
+    pub smsoffice: IndexMap<String, SmsofficeAccount>,
     /// smsco accounts by username.
-    pub smsco: BTreeMap<String, SmscoAccount>,
+    pub smsco: IndexMap<String, SmscoAccount>,
     /// getsms accounts by login.
-    pub getsms: BTreeMap<String, GetsmsAccount>,
+    pub getsms: IndexMap<String, GetsmsAccount>,
     /// Accepted messages.
     pub messages: MessageStore,
     /// Request journal.
@@ -73,9 +74,24 @@ impl World {
     /// The world as the configuration starts it.
     pub fn from_config(config: &Config) -> World {
         World {
-            smsoffice: config.smsoffice.accounts.iter().map(|a| (a.key.clone(), a.clone())).collect(),
-            smsco: config.smsco.accounts.iter().map(|a| (a.username.clone(), a.clone())).collect(),
-            getsms: config.getsms.accounts.iter().map(|a| (a.login.clone(), a.clone())).collect(),
+            smsoffice: config
+                .smsoffice
+                .accounts
+                .iter()
+                .map(|a| (a.key.clone(), a.clone()))
+                .collect(),
+            smsco: config
+                .smsco
+                .accounts
+                .iter()
+                .map(|a| (a.username.clone(), a.clone()))
+                .collect(),
+            getsms: config
+                .getsms
+                .accounts
+                .iter()
+                .map(|a| (a.login.clone(), a.clone()))
+                .collect(),
             messages: MessageStore::new(config.limits.messages),
             journal: Journal::new(config.limits.journal_entries),
         }
@@ -104,7 +120,15 @@ impl Sim {
         let clock = Clock::new(config.clock, config.clock_start());
         let world = Mutex::new(World::from_config(&config));
         let rng = Mutex::new(ChaCha8Rng::seed_from_u64(seed));
-        Sim { inner: Arc::new(Inner { config, seed, clock, world, rng }) }
+        Sim {
+            inner: Arc::new(Inner {
+                config,
+                seed,
+                clock,
+                world,
+                rng,
+            }),
+        }
     }
 
     /// The configuration it was started with.

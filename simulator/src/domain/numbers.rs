@@ -26,9 +26,17 @@ pub struct Country {
 }
 
 /// Georgia: `9955` + 8 digits.
-pub const GEORGIA: Country = Country { code: "995", mobile_prefix: "9955", mobile_len: 12 };
+pub const GEORGIA: Country = Country {
+    code: "995",
+    mobile_prefix: "9955",
+    mobile_len: 12,
+};
 /// Uzbekistan: `998` + 9 digits.
-pub const UZBEKISTAN: Country = Country { code: "998", mobile_prefix: "998", mobile_len: 12 };
+pub const UZBEKISTAN: Country = Country {
+    code: "998",
+    mobile_prefix: "998",
+    mobile_len: 12,
+};
 
 /// Classifies `number` for a provider whose home is `country`.
 pub fn classify(number: &str, country: Country) -> NumberClass {
@@ -38,7 +46,10 @@ pub fn classify(number: &str, country: Country) -> NumberClass {
     if number.starts_with(country.mobile_prefix) && number.len() == country.mobile_len {
         return NumberClass::Valid;
     }
-    if (10..=15).contains(&number.len()) && !number.starts_with('0') && !number.starts_with(country.code) {
+    if (10..=15).contains(&number.len())
+        && !number.starts_with('0')
+        && !number.starts_with(country.code)
+    {
         return NumberClass::Foreign;
     }
     NumberClass::InvalidFormat
@@ -57,15 +68,30 @@ mod tests {
     #[test]
     fn georgian_numbers() {
         assert_eq!(classify("995555123456", GEORGIA), NumberClass::Valid);
-        assert_eq!(classify("995322123456", GEORGIA), NumberClass::InvalidFormat);
+        assert_eq!(
+            classify("995322123456", GEORGIA),
+            NumberClass::InvalidFormat
+        );
         assert_eq!(classify("99555512345", GEORGIA), NumberClass::InvalidFormat);
-        assert_eq!(classify("+995555123456", GEORGIA), NumberClass::InvalidFormat);
+        assert_eq!(
+            classify("+995555123456", GEORGIA),
+            NumberClass::InvalidFormat
+        );
         assert_eq!(classify("555123456", GEORGIA), NumberClass::InvalidFormat);
         assert_eq!(classify("998901234567", GEORGIA), NumberClass::Foreign);
-        assert_eq!(classify("0998901234567", GEORGIA), NumberClass::InvalidFormat);
+        assert_eq!(
+            classify("0998901234567", GEORGIA),
+            NumberClass::InvalidFormat
+        );
         assert_eq!(classify("123456789", GEORGIA), NumberClass::InvalidFormat);
-        assert_eq!(classify("1234567890123456", GEORGIA), NumberClass::InvalidFormat);
-        assert_eq!(classify("99555 123456", GEORGIA), NumberClass::InvalidFormat);
+        assert_eq!(
+            classify("1234567890123456", GEORGIA),
+            NumberClass::InvalidFormat
+        );
+        assert_eq!(
+            classify("99555 123456", GEORGIA),
+            NumberClass::InvalidFormat
+        );
         assert!(looks_like_local_georgian("555123456"));
         assert!(!looks_like_local_georgian("995555123456"));
     }
@@ -73,7 +99,10 @@ mod tests {
     #[test]
     fn uzbek_numbers() {
         assert_eq!(classify("998901234567", UZBEKISTAN), NumberClass::Valid);
-        assert_eq!(classify("99890123456", UZBEKISTAN), NumberClass::InvalidFormat);
+        assert_eq!(
+            classify("99890123456", UZBEKISTAN),
+            NumberClass::InvalidFormat
+        );
         assert_eq!(classify("995555123456", UZBEKISTAN), NumberClass::Foreign);
     }
 }

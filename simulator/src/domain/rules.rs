@@ -93,7 +93,10 @@ impl TryFrom<RuleSpec> for Rule {
 
     fn try_from(spec: RuleSpec) -> Result<Rule, String> {
         let fate = match (spec.outcome, spec.random) {
-            (Some(outcome), None) => Fate::Fixed { outcome, reason: spec.reason },
+            (Some(outcome), None) => Fate::Fixed {
+                outcome,
+                reason: spec.reason,
+            },
             (None, Some(choices)) => {
                 if spec.reason.is_some() {
                     return Err("`reason` goes inside each `random` choice".into());
@@ -101,8 +104,14 @@ impl TryFrom<RuleSpec> for Rule {
                 if choices.is_empty() {
                     return Err("`random` needs at least one choice".into());
                 }
-                if let Some(bad) = choices.iter().find(|c| !(c.weight.is_finite() && c.weight > 0.0)) {
-                    return Err(format!("`random` weight must be a positive number, got {}", bad.weight));
+                if let Some(bad) = choices
+                    .iter()
+                    .find(|c| !(c.weight.is_finite() && c.weight > 0.0))
+                {
+                    return Err(format!(
+                        "`random` weight must be a positive number, got {}",
+                        bad.weight
+                    ));
                 }
                 Fate::Random(choices)
             }
@@ -115,9 +124,17 @@ impl TryFrom<RuleSpec> for Rule {
             Delay::Range([lo, hi]) => lo.is_finite() && hi.is_finite() && lo >= 0.0 && lo <= hi,
         };
         if !valid {
-            return Err("`delay_seconds` must be a non-negative number or [min, max] with min <= max".into());
+            return Err(
+                "`delay_seconds` must be a non-negative number or [min, max] with min <= max"
+                    .into(),
+            );
         }
-        Ok(Rule { provider: spec.provider, destination: spec.destination, fate, delay })
+        Ok(Rule {
+            provider: spec.provider,
+            destination: spec.destination,
+            fate,
+            delay,
+        })
     }
 }
 
@@ -153,7 +170,10 @@ mod tests {
         assert!(rule.destination.matches("995555000001"));
         assert_eq!(
             rule.fate,
-            Fate::Fixed { outcome: Outcome::Undelivered, reason: Some("Subscriber absent".into()) }
+            Fate::Fixed {
+                outcome: Outcome::Undelivered,
+                reason: Some("Subscriber absent".into())
+            }
         );
         assert_eq!(rule.delay, Delay::Fixed(2.0));
     }
@@ -173,11 +193,26 @@ mod tests {
     #[test]
     fn refuses_contradictory_rules_with_a_reason() {
         let cases = [
-            (r#"{"destination":{"exact":"1"}}"#, "needs `outcome` or `random`"),
-            (r#"{"destination":{"exact":"1"},"outcome":"delivered","random":[]}"#, "not both"),
-            (r#"{"destination":{"exact":"1"},"random":[{"weight":0,"outcome":"delivered"}]}"#, "positive"),
-            (r#"{"destination":{"exact":"1"},"outcome":"delivered","delay_seconds":[5,1]}"#, "min <= max"),
-            (r#"{"destination":{"exact":"1"},"outcome":"lost"}"#, "unknown variant"),
+            (
+                r#"{"destination":{"exact":"1"}}"#,
+                "needs `outcome` or `random`",
+            ),
+            (
+                r#"{"destination":{"exact":"1"},"outcome":"delivered","random":[]}"#,
+                "not both",
+            ),
+            (
+                r#"{"destination":{"exact":"1"},"random":[{"weight":0,"outcome":"delivered"}]}"#,
+                "positive",
+            ),
+            (
+                r#"{"destination":{"exact":"1"},"outcome":"delivered","delay_seconds":[5,1]}"#,
+                "min <= max",
+            ),
+            (
+                r#"{"destination":{"exact":"1"},"outcome":"lost"}"#,
+                "unknown variant",
+            ),
         ];
         for (json, why) in cases {
             let err = serde_json::from_str::<Rule>(json).unwrap_err().to_string();

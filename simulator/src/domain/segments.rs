@@ -47,8 +47,16 @@ pub fn count(text: &str) -> SegmentCount {
         Some(n) => (Encoding::Gsm7, n, 160, 153),
         None => (Encoding::Ucs2, text.encode_utf16().count(), 70, 67),
     };
-    let segments = if units <= single { 1 } else { units.div_ceil(multi) };
-    SegmentCount { encoding, units, segments: u32::try_from(segments).unwrap_or(u32::MAX) }
+    let segments = if units <= single {
+        1
+    } else {
+        units.div_ceil(multi)
+    };
+    SegmentCount {
+        encoding,
+        units,
+        segments: u32::try_from(segments).unwrap_or(u32::MAX),
+    }
 }
 
 #[cfg(test)]

@@ -102,7 +102,9 @@ impl RawRequest {
         let (parts, body) = request.into_parts();
         let body = match Limited::new(body, limit).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(ReadError::TooLarge),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return Err(ReadError::TooLarge);
+            }
             Err(_) => return Err(ReadError::Broken),
         };
         Ok(RawRequest {
@@ -171,9 +173,12 @@ impl RawRequest {
         while let Ok(Some(field)) = multipart.next_field().await {
             let name = field.name().map(str::to_owned);
             let is_file = field.file_name().is_some();
-            let Ok(bytes) = field.bytes().await else { break };
+            let Ok(bytes) = field.bytes().await else {
+                break;
+            };
             if let (Some(name), false) = (name, is_file) {
-                list.pairs.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+                list.pairs
+                    .push((name, String::from_utf8_lossy(&bytes).into_owned()));
             }
         }
         list
@@ -185,10 +190,17 @@ pub async fn journal(State(sim): State<Sim>, request: Request<Body>, next: Next)
     let at = sim.now();
     let method = request.method().to_string();
     let target = request.uri().to_string();
-    let client = request.extensions().get::<ClientAddr>().map(|c| c.0.ip().to_string());
+    let client = request
+        .extensions()
+        .get::<ClientAddr>()
+        .map(|c| c.0.ip().to_string());
     let response = next.run(request).await;
     let tag = response.extensions().get::<RouteTag>().copied();
-    let lints = response.extensions().get::<Lints>().map(|l| l.0.clone()).unwrap_or_default();
+    let lints = response
+        .extensions()
+        .get::<Lints>()
+        .map(|l| l.0.clone())
+        .unwrap_or_default();
     let status = response.status().as_u16();
     if target.starts_with("/__admin") {
         return response;

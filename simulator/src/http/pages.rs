@@ -14,27 +14,39 @@ pub fn html(status: StatusCode, text: &str) -> Response {
     );
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     response
 }
 
 /// 404 for a path no provider has.
 pub fn not_found() -> Response {
-    html(StatusCode::NOT_FOUND, "The resource you are looking for has been removed, had its name changed, or is temporarily unavailable.")
+    html(
+        StatusCode::NOT_FOUND,
+        "The resource you are looking for has been removed, had its name changed, or is temporarily unavailable.",
+    )
 }
 
 /// 405 naming the methods the path takes.
 pub fn method_not_allowed(allow: &'static str) -> Response {
-    let mut response = html(StatusCode::METHOD_NOT_ALLOWED, "The HTTP verb used to access this page is not allowed.");
-    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+    let mut response = html(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "The HTTP verb used to access this page is not allowed.",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
     response
 }
 
 /// 413 for a body over the configured limit.
 pub fn payload_too_large() -> Response {
-    html(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.")
+    html(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "The request body is too large.",
+    )
 }
 
 /// 414 for a request target over the provider's limit.

@@ -19,7 +19,9 @@ impl ParamList {
         let mut list = ParamList::default();
         for item in raw.split(|&b| b == b'&').filter(|item| !item.is_empty()) {
             match item.iter().position(|&b| b == b'=') {
-                Some(eq) => list.pairs.push((decode(&item[..eq]), decode(&item[eq + 1..]))),
+                Some(eq) => list
+                    .pairs
+                    .push((decode(&item[..eq]), decode(&item[eq + 1..]))),
                 None => list.bare.push(decode(item)),
             }
         }
@@ -35,15 +37,13 @@ pub fn decode(raw: &[u8]) -> String {
     while i < raw.len() {
         match raw[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < raw.len() => {
-                match (hex(raw[i + 1]), hex(raw[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -78,7 +78,13 @@ impl Params {
         duplicates: DuplicateParams,
         bare_is_empty_value: bool,
     ) -> Params {
-        Params { query, body, names, duplicates, bare_is_empty_value }
+        Params {
+            query,
+            body,
+            names,
+            duplicates,
+            bare_is_empty_value,
+        }
     }
 
     fn name_matches(&self, candidate: &str, name: &str) -> bool {
@@ -89,8 +95,12 @@ impl Params {
     }
 
     fn values_in<'a>(&'a self, list: &'a ParamList, name: &'a str) -> Vec<&'a str> {
-        let mut values: Vec<&str> =
-            list.pairs.iter().filter(|(n, _)| self.name_matches(n, name)).map(|(_, v)| v.as_str()).collect();
+        let mut values: Vec<&str> = list
+            .pairs
+            .iter()
+            .filter(|(n, _)| self.name_matches(n, name))
+            .map(|(_, v)| v.as_str())
+            .collect();
         if self.bare_is_empty_value && list.bare.iter().any(|n| self.name_matches(n, name)) {
             values.push("");
         }
@@ -100,7 +110,11 @@ impl Params {
     /// The value of `name`: `None` when absent, `Some("")` when present but empty.
     pub fn get(&self, name: &str) -> Option<String> {
         let from_body = self.values_in(&self.body, name);
-        let values = if from_body.is_empty() { self.values_in(&self.query, name) } else { from_body };
+        let values = if from_body.is_empty() {
+            self.values_in(&self.query, name)
+        } else {
+            from_body
+        };
         match (values.as_slice(), self.duplicates) {
             ([], _) => None,
             ([first, ..], DuplicateParams::First) => Some((*first).to_owned()),
@@ -119,8 +133,16 @@ impl Params {
         [&self.query, &self.body]
             .into_iter()
             .flat_map(|list| {
-                let unknown = list.pairs.iter().map(|(n, _)| n).filter(|n| !known.iter().any(|k| self.name_matches(n, k)));
-                unknown.chain(list.bare.iter().filter(|n| !known.iter().any(|k| self.name_matches(n, k))))
+                let unknown = list
+                    .pairs
+                    .iter()
+                    .map(|(n, _)| n)
+                    .filter(|n| !known.iter().any(|k| self.name_matches(n, k)));
+                unknown.chain(
+                    list.bare
+                        .iter()
+                        .filter(|n| !known.iter().any(|k| self.name_matches(n, k))),
+                )
             })
             .cloned()
             .collect()
@@ -153,18 +175,33 @@ mod tests {
         let list = parse("a=1&&b=&c&d=x=y");
         assert_eq!(
             list.pairs,
-            [("a".into(), "1".into()), ("b".into(), "".into()), ("d".into(), "x=y".into())]
+            [
+                ("a".into(), "1".into()),
+                ("b".into(), "".into()),
+                ("d".into(), "x=y".into())
+            ]
         );
         assert_eq!(list.bare, ["c"]);
     }
 
     fn params(query: &str, body: &str, dup: DuplicateParams, php: bool) -> Params {
-        Params::new(parse(query), parse(body), NameMatching::CaseInsensitive, dup, php)
+        Params::new(
+            parse(query),
+            parse(body),
+            NameMatching::CaseInsensitive,
+            dup,
+            php,
+        )
     }
 
     #[test]
     fn body_wins_and_absent_differs_from_empty() {
-        let p = params("key=q&sender=S", "key=b&content=", DuplicateParams::First, false);
+        let p = params(
+            "key=q&sender=S",
+            "key=b&content=",
+            DuplicateParams::First,
+            false,
+        );
         assert_eq!(p.get("KEY").as_deref(), Some("b"));
         assert_eq!(p.get("sender").as_deref(), Some("S"));
         assert_eq!(p.get("content").as_deref(), Some(""));
@@ -173,21 +210,49 @@ mod tests {
 
     #[test]
     fn duplicates_follow_the_policy() {
-        assert_eq!(params("a=1&a=2", "", DuplicateParams::First, false).get("a").as_deref(), Some("1"));
-        assert_eq!(params("a=1&a=2", "", DuplicateParams::Last, false).get("a").as_deref(), Some("2"));
-        assert_eq!(params("a=1&A=2", "", DuplicateParams::Join, false).get("a").as_deref(), Some("1,2"));
+        assert_eq!(
+            params("a=1&a=2", "", DuplicateParams::First, false)
+                .get("a")
+                .as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            params("a=1&a=2", "", DuplicateParams::Last, false)
+                .get("a")
+                .as_deref(),
+            Some("2")
+        );
+        assert_eq!(
+            params("a=1&A=2", "", DuplicateParams::Join, false)
+                .get("a")
+                .as_deref(),
+            Some("1,2")
+        );
         assert!(params("a=1&a=2", "", DuplicateParams::First, false).is_repeated("a"));
     }
 
     #[test]
     fn bare_items_are_empty_values_only_for_php() {
-        assert_eq!(params("key", "", DuplicateParams::Last, true).get("key").as_deref(), Some(""));
-        assert_eq!(params("key", "", DuplicateParams::Last, false).get("key"), None);
+        assert_eq!(
+            params("key", "", DuplicateParams::Last, true)
+                .get("key")
+                .as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            params("key", "", DuplicateParams::Last, false).get("key"),
+            None
+        );
     }
 
     #[test]
     fn strays_lists_unknown_names_and_bare_items() {
-        let p = params("key=1&content=Tom&Jerry&x=1", "", DuplicateParams::First, false);
+        let p = params(
+            "key=1&content=Tom&Jerry&x=1",
+            "",
+            DuplicateParams::First,
+            false,
+        );
         assert_eq!(p.strays(&["key", "content"]), ["x", "Jerry"]);
     }
 }

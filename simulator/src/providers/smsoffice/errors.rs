@@ -124,7 +124,9 @@ impl SmsofficeError {
             SmsofficeError::DestinationEmpty => "Destination parameter is empty",
             SmsofficeError::AllStopListed => "All numbers are stoplisted",
             SmsofficeError::AllInvalidFormat => "All numbers have invalid format",
-            SmsofficeError::StopListedOrInvalid => "All numbers are stoplisted or have invalid format",
+            SmsofficeError::StopListedOrInvalid => {
+                "All numbers are stoplisted or have invalid format"
+            }
             SmsofficeError::KeyIncorrect => "API key is incorrect",
             SmsofficeError::SenderMalformed => "Sender is invalid",
             SmsofficeError::ApiDisabled => "API access is disabled",
@@ -185,13 +187,28 @@ pub struct Envelope {
 impl Envelope {
     /// A successful reply; an empty send output becomes `null`.
     pub fn success(output: Option<Output>) -> Envelope {
-        let output = output.filter(|o| *o != Output::Send { stop_listed: None, service_time: None });
-        Envelope { success: true, message: SUCCESS_MESSAGE, output, error_code: 0 }
+        let output = output.filter(|o| {
+            *o != Output::Send {
+                stop_listed: None,
+                service_time: None,
+            }
+        });
+        Envelope {
+            success: true,
+            message: SUCCESS_MESSAGE,
+            output,
+            error_code: 0,
+        }
     }
 
     /// A failed reply.
     pub fn error(e: SmsofficeError) -> Envelope {
-        Envelope { success: false, message: e.message(), output: None, error_code: e.code() }
+        Envelope {
+            success: false,
+            message: e.message(),
+            output: None,
+            error_code: e.code(),
+        }
     }
 
     /// The exact body bytes.
@@ -210,10 +227,20 @@ mod tests {
             (DomainError::UnknownAccount, 80),
             (DomainError::ApiDisabled, 120),
             (DomainError::AccountBlocked, 120),
-            (DomainError::InsufficientBalance { needed: 2, available: 1 }, 20),
+            (
+                DomainError::InsufficientBalance {
+                    needed: 2,
+                    available: 1,
+                },
+                20,
+            ),
         ];
         for (domain, code) in table {
-            assert_eq!(SmsofficeError::from(domain.clone()).code(), code, "{domain:?}");
+            assert_eq!(
+                SmsofficeError::from(domain.clone()).code(),
+                code,
+                "{domain:?}"
+            );
         }
     }
 
@@ -232,7 +259,11 @@ mod tests {
             r#"{"Success":false,"Message":"API key is missing","Output":null,"ErrorCode":500}"#
         );
         assert_eq!(
-            Envelope::success(Some(Output::Send { stop_listed: None, service_time: None })).to_json(),
+            Envelope::success(Some(Output::Send {
+                stop_listed: None,
+                service_time: None
+            }))
+            .to_json(),
             r#"{"Success":true,"Message":"The request has been successfully received by our system.","Output":null,"ErrorCode":0}"#
         );
         assert_eq!(

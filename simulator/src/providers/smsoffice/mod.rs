@@ -15,35 +15,68 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, get};
 use http::{HeaderValue, Method, header};
 
-use crate::config::{BalanceBadKey, CheckOrder, Quirks, ShowServiceTime, SlashlessPost, StatusNeverSent};
+use crate::config::{
+    BalanceBadKey, CheckOrder, Quirks, ShowServiceTime, SlashlessPost, StatusNeverSent,
+};
 use crate::domain::messages::Status;
 use crate::domain::{Provider, Sim};
 use crate::http::params::Params;
-use crate::http::{BodyKind, RawRequest, RouteTag, pages, tagged};
+use crate::http::{BodyKind, RawRequest, ReadError, RouteTag, pages, tagged};
 use errors::{Envelope, Output, SmsofficeError};
 use send::SendRequest;
 
 /// smsoffice routes, each path with and without its trailing slash.
 pub fn routes() -> Router<Sim> {
-    let endpoint = |handler: MethodRouter<Sim>| handler.fallback(|| async { pages::method_not_allowed("GET, POST") });
+    let endpoint = |handler: MethodRouter<Sim>| {
+        handler.fallback(|| async { pages::method_not_allowed("GET, POST") })
+    };
     Router::new()
-        .route("/api/v2/send", endpoint(get(send_handler).post(send_handler)))
-        .route("/api/v2/send/", endpoint(get(send_handler).post(send_handler)))
-        .route("/api/getBalance", endpoint(get(balance_handler).post(balance_handler)))
-        .route("/api/getBalance/", endpoint(get(balance_handler).post(balance_handler)))
-        .route("/api/v2/getMessageStatus", endpoint(get(status_handler).post(status_handler)))
-        .route("/api/v2/getMessageStatus/", endpoint(get(status_handler).post(status_handler)))
+        .route(
+            "/api/v2/send",
+            endpoint(get(send_handler).post(send_handler)),
+        )
+        .route(
+            "/api/v2/send/",
+            endpoint(get(send_handler).post(send_handler)),
+        )
+        .route(
+            "/api/getBalance",
+            endpoint(get(balance_handler).post(balance_handler)),
+        )
+        .route(
+            "/api/getBalance/",
+            endpoint(get(balance_handler).post(balance_handler)),
+        )
+        .route(
+            "/api/v2/getMessageStatus",
+            endpoint(get(status_handler).post(status_handler)),
+        )
+        .route(
+            "/api/v2/getMessageStatus/",
+            endpoint(get(status_handler).post(status_handler)),
+        )
 }
 
-const SEND: RouteTag = RouteTag { provider: Provider::Smsoffice, endpoint: "send" };
-const BALANCE: RouteTag = RouteTag { provider: Provider::Smsoffice, endpoint: "balance" };
-const STATUS: RouteTag = RouteTag { provider: Provider::Smsoffice, endpoint: "status" };
+const SEND: RouteTag = RouteTag {
+    provider: Provider::Smsoffice,
+    endpoint: "send",
+};
+const BALANCE: RouteTag = RouteTag {
+    provider: Provider::Smsoffice,
+    endpoint: "balance",
+};
+const STATUS: RouteTag = RouteTag {
+    provider: Provider::Smsoffice,
+    endpoint: "status",
+};
 
 fn json_response(quirks: &Quirks, body: String) -> Response {
     let mut response = Response::new(Body::from(body));
     let content_type = HeaderValue::from_str(&quirks.smsoffice_content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/json; charset=utf-8"));
-    response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, content_type);
     response
 }
 
@@ -51,13 +84,36 @@ fn envelope(quirks: &Quirks, envelope: Envelope) -> Response {
     json_response(quirks, envelope.to_json())
 }
 
-/// Reads the request and its parameters, or answers the transport-level refusal (414, 413).
-async fn read(sim: &Sim, request: Request, lints: &mut Vec<String>) -> Result<(RawRequest, Params), Response> {
+/// A transport-level refusal, before any parameter is read.
+enum Refusal {
+    /// 414: the request target is over `smsoffice.max_request_target`.
+    TargetTooLong,
+    /// 413 or 400: the body could not be read.
+    Body(ReadError),
+}
+
+impl Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::TargetTooLong => pages::uri_too_long(),
+            Refusal::Body(e) => e.into_response(),
+        }
+    }
+}
+
+/// Reads the request and its parameters, or says why it is refused at the HTTP level.
+async fn read(
+    sim: &Sim,
+    request: Request,
+    lints: &mut Vec<String>,
+) -> Result<(RawRequest, Params), Refusal> {
     let quirks = &sim.config().quirks;
     if request.uri().to_string().len() > quirks.smsoffice_max_request_target {
-        return Err(pages::uri_too_long());
+        return Err(Refusal::TargetTooLong);
     }
-    let raw = RawRequest::read(request, sim.config().limits.max_body_bytes).await.map_err(|e| e.into_response())?;
+    let raw = RawRequest::read(request, sim.config().limits.max_body_bytes)
+        .await
+        .map_err(Refusal::Body)?;
     match raw.body_kind() {
         BodyKind::Empty | BodyKind::UrlEncoded | BodyKind::Multipart => {}
         BodyKind::Json | BodyKind::Other => lints.push(format!(
@@ -105,7 +161,10 @@ async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
     let mut lints = Vec::new();
     let slashless_post = request.method() == Method::POST && !request.uri().path().ends_with('/');
     if slashless_post {
-        lints.push("POST to /api/v2/send without the trailing slash: the documented path is /api/v2/send/".into());
+        lints.push(
+            "POST to /api/v2/send without the trailing slash: the documented path is /api/v2/send/"
+                .into(),
+        );
         if quirks.smsoffice_slashless_post == SlashlessPost::Redirect {
             let location = match request.uri().query() {
                 Some(q) => format!("/api/v2/send/?{q}"),
@@ -116,12 +175,14 @@ async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
     }
     let (_raw, params) = match read(&sim, request, &mut lints).await {
         Ok(read) => read,
-        Err(refusal) => return tagged(refusal, SEND, lints),
+        Err(refusal) => return tagged(refusal.into_response(), SEND, lints),
     };
     note_params(&params, send::KNOWN, quirks, &mut lints);
     let request = SendRequest::from_params(&params, &mut lints);
     let show_service_time = quirks.smsoffice_show_service_time == ShowServiceTime::Output
-        && params.get("showServiceTime").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        && params
+            .get("showServiceTime")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     let now = sim.now();
     let result = send::send(&mut sim.world(), quirks, &request, now, &mut lints);
     let reply = match result {
@@ -139,16 +200,22 @@ async fn balance_handler(State(sim): State<Sim>, request: Request) -> Response {
     let mut lints = Vec::new();
     let (_raw, params) = match read(&sim, request, &mut lints).await {
         Ok(read) => read,
-        Err(refusal) => return tagged(refusal, BALANCE, lints),
+        Err(refusal) => return tagged(refusal.into_response(), BALANCE, lints),
     };
     note_params(&params, &["key"], quirks, &mut lints);
     let key = params.get("key");
-    let balance = key.as_deref().and_then(|k| sim.world().smsoffice.get(k).map(|a| a.balance));
+    let balance = key
+        .as_deref()
+        .and_then(|k| sim.world().smsoffice.get(k).map(|a| a.balance));
     let response = match (balance, quirks.smsoffice_balance_bad_key) {
         (Some(balance), _) => json_response(quirks, balance.to_string()),
         (None, BalanceBadKey::Zero) => json_response(quirks, "0".to_owned()),
         (None, BalanceBadKey::Envelope) => {
-            let e = if key.is_none() { SmsofficeError::KeyMissing } else { SmsofficeError::KeyIncorrect };
+            let e = if key.is_none() {
+                SmsofficeError::KeyMissing
+            } else {
+                SmsofficeError::KeyIncorrect
+            };
             envelope(quirks, Envelope::error(e))
         }
     };
@@ -170,9 +237,14 @@ async fn status_handler(State(sim): State<Sim>, request: Request) -> Response {
     let mut lints = Vec::new();
     let (_raw, params) = match read(&sim, request, &mut lints).await {
         Ok(read) => read,
-        Err(refusal) => return tagged(refusal, STATUS, lints),
+        Err(refusal) => return tagged(refusal.into_response(), STATUS, lints),
     };
-    note_params(&params, &["key", "destination", "reference"], quirks, &mut lints);
+    note_params(
+        &params,
+        &["key", "destination", "reference"],
+        quirks,
+        &mut lints,
+    );
     let reply = match message_status(&sim, quirks, &params) {
         Ok(status) => Envelope::success(Some(Output::Status { status })),
         Err(e) => Envelope::error(e),
@@ -180,11 +252,18 @@ async fn status_handler(State(sim): State<Sim>, request: Request) -> Response {
     tagged(envelope(quirks, reply), STATUS, lints)
 }
 
-fn message_status(sim: &Sim, quirks: &Quirks, params: &Params) -> Result<&'static str, SmsofficeError> {
+fn message_status(
+    sim: &Sim,
+    quirks: &Quirks,
+    params: &Params,
+) -> Result<&'static str, SmsofficeError> {
     let key = params.get("key").ok_or(SmsofficeError::KeyMissing)?;
     let world = sim.world();
     let authenticate = || -> Result<(), SmsofficeError> {
-        let account = world.smsoffice.get(&key).ok_or(SmsofficeError::KeyIncorrect)?;
+        let account = world
+            .smsoffice
+            .get(&key)
+            .ok_or(SmsofficeError::KeyIncorrect)?;
         if !account.api_enabled {
             return Err(SmsofficeError::ApiDisabled);
         }
@@ -193,7 +272,9 @@ fn message_status(sim: &Sim, quirks: &Quirks, params: &Params) -> Result<&'stati
     if quirks.smsoffice_check_order == CheckOrder::AuthFirst {
         authenticate()?;
     }
-    let destination = params.get("destination").ok_or(SmsofficeError::DestinationMissing)?;
+    let destination = params
+        .get("destination")
+        .ok_or(SmsofficeError::DestinationMissing)?;
     if quirks.smsoffice_check_order == CheckOrder::PresenceFirst {
         authenticate()?;
     }

@@ -12,8 +12,17 @@ use crate::http::params::Params;
 use super::errors::SmsofficeError;
 
 /// Parameter names send knows; anything else is ignored and noted.
-pub const KNOWN: &[&str] =
-    &["key", "destination", "sender", "content", "urgent", "reference", "contentType", "scheduledAt", "showServiceTime"];
+pub const KNOWN: &[&str] = &[
+    "key",
+    "destination",
+    "sender",
+    "content",
+    "urgent",
+    "reference",
+    "contentType",
+    "scheduledAt",
+    "showServiceTime",
+];
 
 /// The send parameters as given: `None` absent, `Some("")` empty.
 #[derive(Debug, Clone, Default)]
@@ -39,27 +48,40 @@ pub struct SendRequest {
 impl SendRequest {
     /// Reads the parameters, noting lints for values the real service may treat otherwise.
     pub fn from_params(params: &Params, lints: &mut Vec<String>) -> SendRequest {
-        let flag = |name: &str| params.get(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let flag = |name: &str| {
+            params
+                .get(name)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        };
         let flash = match params.get("contentType").as_deref().map(str::trim) {
             None | Some("1") => false,
             Some("2") => true,
             Some(other) => {
-                lints.push(format!("contentType={other:?} is neither 1 (text) nor 2 (flash); sent as text"));
+                lints.push(format!(
+                    "contentType={other:?} is neither 1 (text) nor 2 (flash); sent as text"
+                ));
                 false
             }
         };
-        let scheduled_at = params.get("scheduledAt").and_then(|raw| match raw.trim().parse::<i64>() {
-            Ok(secs) => Some(Timestamp(secs.saturating_mul(1000))),
-            Err(_) => {
-                lints.push(format!("scheduledAt={raw:?} is not Unix seconds; the message is sent at once"));
-                None
-            }
-        });
+        let scheduled_at =
+            params
+                .get("scheduledAt")
+                .and_then(|raw| match raw.trim().parse::<i64>() {
+                    Ok(secs) => Some(Timestamp(secs.saturating_mul(1000))),
+                    Err(_) => {
+                        lints.push(format!(
+                            "scheduledAt={raw:?} is not Unix seconds; the message is sent at once"
+                        ));
+                        None
+                    }
+                });
         let reference = params.get("reference").filter(|r| !r.is_empty());
         if let Some(r) = &reference
             && r.chars().count() > 20
         {
-            lints.push(format!("reference {r:?} is over 20 characters, the documented maximum"));
+            lints.push(format!(
+                "reference {r:?} is over 20 characters, the documented maximum"
+            ));
         }
         SendRequest {
             key: params.get("key"),
@@ -89,7 +111,9 @@ pub struct Accepted {
 /// with an optional leading `+`.
 fn sender_is_well_formed(sender: &str) -> bool {
     let alpha = (1..=11).contains(&sender.len())
-        && sender.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b'-'));
+        && sender
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b'-'));
     let digits = sender.strip_prefix('+').unwrap_or(sender);
     let numeric = (1..=16).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
     alpha || numeric
@@ -106,7 +130,10 @@ pub fn send(
 ) -> Result<Accepted, SmsofficeError> {
     let key = request.key.as_deref().ok_or(SmsofficeError::KeyMissing)?;
     let authenticate = |world: &World| -> Result<(), SmsofficeError> {
-        let account = world.smsoffice.get(key).ok_or(SmsofficeError::KeyIncorrect)?;
+        let account = world
+            .smsoffice
+            .get(key)
+            .ok_or(SmsofficeError::KeyIncorrect)?;
         if !account.api_enabled {
             return Err(SmsofficeError::ApiDisabled);
         }
@@ -115,13 +142,25 @@ pub fn send(
     if quirks.smsoffice_check_order == CheckOrder::AuthFirst {
         authenticate(world)?;
     }
-    let destination = request.destination.as_deref().ok_or(SmsofficeError::DestinationMissing)?;
-    let sender = request.sender.as_deref().ok_or(SmsofficeError::SenderMissing)?;
-    let content = request.content.as_deref().ok_or(SmsofficeError::ContentMissing)?;
+    let destination = request
+        .destination
+        .as_deref()
+        .ok_or(SmsofficeError::DestinationMissing)?;
+    let sender = request
+        .sender
+        .as_deref()
+        .ok_or(SmsofficeError::SenderMissing)?;
+    let content = request
+        .content
+        .as_deref()
+        .ok_or(SmsofficeError::ContentMissing)?;
     if quirks.smsoffice_check_order == CheckOrder::PresenceFirst {
         authenticate(world)?;
     }
-    let account = world.smsoffice.get_mut(key).ok_or(SmsofficeError::KeyIncorrect)?;
+    let account = world
+        .smsoffice
+        .get_mut(key)
+        .ok_or(SmsofficeError::KeyIncorrect)?;
 
     if !sender_is_well_formed(sender) {
         return Err(SmsofficeError::SenderMalformed);
@@ -146,10 +185,14 @@ pub fn send(
     let (mut foreign, mut invalid, mut stop_listed) = (0usize, 0usize, Vec::new());
     for number in &numbers {
         if numbers::looks_like_local_georgian(number) {
-            lints.push(format!("destination {number} lacks the country code; the real service needs 995{number}"));
+            lints.push(format!(
+                "destination {number} lacks the country code; the real service needs 995{number}"
+            ));
         }
         match numbers::classify(number, GEORGIA) {
-            NumberClass::Valid if account.is_stop_listed(number) && !(request.urgent && sender_active) => {
+            NumberClass::Valid
+                if account.is_stop_listed(number) && !(request.urgent && sender_active) =>
+            {
                 stop_listed.push((*number).to_owned());
             }
             NumberClass::Valid => valid.push(*number),
@@ -158,7 +201,9 @@ pub fn send(
         }
     }
     if request.urgent && !sender_active && !stop_listed.is_empty() {
-        lints.push(format!("urgent=true does not pass the stop list: sender {sender:?} is not active"));
+        lints.push(format!(
+            "urgent=true does not pass the stop list: sender {sender:?} is not active"
+        ));
     }
     if valid.is_empty() {
         let total = numbers.len();
@@ -179,7 +224,11 @@ pub fn send(
 
     let account_key = account.key.clone();
     let scheduled_at = request.scheduled_at.filter(|at| *at > now);
-    let status = if scheduled_at.is_some() { Status::Scheduled } else { Status::Accepted };
+    let status = if scheduled_at.is_some() {
+        Status::Scheduled
+    } else {
+        Status::Accepted
+    };
     for number in &valid {
         let id = world.messages.next_id();
         world.messages.insert(Message {
@@ -205,7 +254,11 @@ pub fn send(
             scheduled_at,
         });
     }
-    Ok(Accepted { stop_listed, sent: valid.len(), charged: cost })
+    Ok(Accepted {
+        stop_listed,
+        sent: valid.len(),
+        charged: cost,
+    })
 }
 
 #[cfg(test)]
@@ -214,10 +267,26 @@ mod tests {
 
     #[test]
     fn sender_titles() {
-        for ok in ["SMSOFFICE", "smsoffice", "My Shop", "a.b-c", "12345678901", "+995577123456", "1234567890123456"] {
+        for ok in [
+            "SMSOFFICE",
+            "smsoffice",
+            "My Shop",
+            "a.b-c",
+            "12345678901",
+            "+995577123456",
+            "1234567890123456",
+        ] {
             assert!(sender_is_well_formed(ok), "{ok}");
         }
-        for bad in ["", "TOOLONGSENDER", "ჯიპი", "a_b", "+", "12345678901234567", "a+b"] {
+        for bad in [
+            "",
+            "TOOLONGSENDER",
+            "ჯიპი",
+            "a_b",
+            "+",
+            "12345678901234567",
+            "a+b",
+        ] {
             assert!(!sender_is_well_formed(bad), "{bad}");
         }
     }

@@ -1,0 +1,257 @@
+//! The admin API: health, messages, journal, accounts, clock, reset, bounds.
+
+use smsim::Simulator;
+use smsim::domain::clock::ClockMode;
+
+use crate::client::{admin, admin_patch, admin_post, get, raw};
+use crate::smsoffice_send::{GOOD_SEND, OK, assert_envelope, balance, send, start_with};
+
+#[tokio::test]
+async fn health_is_ok() {
+    let sim = Simulator::start_default().await.unwrap();
+    let reply = get(&sim, "/__admin/health").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.text(), r#"{"status":"ok"}"#);
+}
+
+#[tokio::test]
+async fn messages_carry_the_documented_fields_and_filter() {
+    let sim = Simulator::start_default().await.unwrap();
+    send(
+        &sim,
+        "key=demo-key&destination=995555100001&sender=SMSOFFICE&content=one&reference=ref-1",
+    )
+    .await;
+    send(
+        &sim,
+        "key=demo-key&destination=995555100002&sender=SMSOFFICE&content=two",
+    )
+    .await;
+    let all = admin(&sim, "/messages").await;
+    assert_eq!(all["count"], 2);
+    let first = &all["messages"][0];
+    for field in [
+        "id",
+        "provider",
+        "account",
+        "sender",
+        "destination",
+        "content",
+        "segments",
+        "status",
+        "history",
+        "reference",
+        "created_at",
+        "scheduled_at",
+    ] {
+        assert!(first.get(field).is_some(), "missing {field}: {first}");
+    }
+    assert_eq!(first["provider"], "smsoffice");
+    assert_eq!(first["account"], "demo-key");
+    assert_eq!(first["status"], "accepted");
+    assert_eq!(first["history"][0]["status"], "accepted");
+    assert_eq!(first["history"][0]["at"], first["created_at"]);
+
+    assert_eq!(admin(&sim, "/messages?reference=ref-1").await["count"], 1);
+    assert_eq!(
+        admin(&sim, "/messages?destination=995555100002").await["messages"][0]["content"],
+        "two"
+    );
+    assert_eq!(
+        admin(&sim, "/messages?provider=smsoffice&status=accepted").await["count"],
+        2
+    );
+    assert_eq!(admin(&sim, "/messages?provider=smsco").await["count"], 0);
+    assert_eq!(admin(&sim, "/messages?status=delivered").await["count"], 0);
+
+    let bad = get(&sim, "/__admin/messages?status=Delivered").await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown status")
+    );
+
+    let deleted = raw(sim.addr(), b"DELETE /__admin/messages HTTP/1.1", b"").await;
+    assert_eq!(deleted.json()["deleted"], 2);
+    assert_eq!(admin(&sim, "/messages").await["count"], 0);
+}
+
+#[tokio::test]
+async fn the_journal_records_provider_endpoint_status_client_and_lints() {
+    let sim = Simulator::start_default().await.unwrap();
+    send(
+        &sim,
+        "key=demo-key&destination=555123456,995555123456&sender=SMSOFFICE&content=hi",
+    )
+    .await;
+    get(&sim, "/api/getBalance?key=demo-key").await;
+    get(&sim, "/nowhere").await;
+    let journal = admin(&sim, "/requests").await;
+    let entries = journal["requests"].as_array().unwrap();
+    assert_eq!(entries.len(), 3, "admin calls are not journaled: {journal}");
+    assert_eq!(entries[0]["provider"], "smsoffice");
+    assert_eq!(entries[0]["endpoint"], "send");
+    assert_eq!(entries[0]["status"], 200);
+    assert_eq!(entries[0]["client"], "127.0.0.1");
+    assert_eq!(entries[0]["method"], "GET");
+    assert!(
+        entries[0]["lints"][0]
+            .as_str()
+            .unwrap()
+            .contains("country code")
+    );
+    assert_eq!(entries[1]["endpoint"], "balance");
+    assert_eq!(entries[2]["status"], 404);
+    assert_eq!(entries[2]["provider"], serde_json::Value::Null);
+    assert_eq!(
+        admin(&sim, "/requests?provider=smsoffice").await["count"],
+        2
+    );
+}
+
+#[tokio::test]
+async fn accounts_can_be_read_and_patched() {
+    let sim = Simulator::start_default().await.unwrap();
+    let accounts = admin(&sim, "/accounts").await;
+    assert_eq!(accounts["smsoffice"].as_array().unwrap().len(), 3);
+    assert_eq!(accounts["smsco"][0]["username"], "demo");
+    assert_eq!(accounts["getsms"][1]["blocked"], true);
+
+    let reply = admin_patch(
+        &sim,
+        "/accounts/smsoffice/demo-key",
+        r#"{"balance": 5, "api_enabled": false, "callback_url": "http://127.0.0.1:9/cb"}"#,
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["balance"], 5);
+    assert_eq!(balance(&sim, "demo-key").await, 5);
+    assert_eq!(send(&sim, GOOD_SEND).await.json()["ErrorCode"], 120);
+
+    let reply = admin_patch(
+        &sim,
+        "/accounts/smsoffice/demo-key",
+        r#"{"api_enabled": true, "senders": [{"name": "NEWNAME"}]}"#,
+    )
+    .await;
+    assert_eq!(reply.json()["senders"][0]["active"], true);
+    assert_eq!(send(&sim, GOOD_SEND).await.json()["ErrorCode"], 150);
+    let ok = send(
+        &sim,
+        "key=demo-key&destination=995555123456&sender=NEWNAME&content=hi",
+    )
+    .await;
+    assert_envelope(&ok, OK);
+
+    let reply = admin_patch(
+        &sim,
+        "/accounts/smsco/demo",
+        r#"{"brand": null, "balance": 7}"#,
+    )
+    .await;
+    assert_eq!(
+        (
+            reply.json()["brand"].clone(),
+            reply.json()["balance"].clone()
+        ),
+        (serde_json::Value::Null, 7.into())
+    );
+    let reply = admin_patch(&sim, "/accounts/getsms/demo", r#"{"blocked": true}"#).await;
+    assert_eq!(reply.json()["blocked"], true);
+
+    let missing = admin_patch(&sim, "/accounts/smsoffice/nope", r#"{"balance": 1}"#).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.json()["error"].as_str().unwrap().contains("nope"));
+    let typo = admin_patch(&sim, "/accounts/smsoffice/demo-key", r#"{"balanse": 1}"#).await;
+    assert_eq!(typo.status, 400);
+    assert!(typo.json()["error"].as_str().unwrap().contains("balanse"));
+    let provider = admin_patch(&sim, "/accounts/twilio/x", "{}").await;
+    assert_eq!(provider.status, 404);
+}
+
+#[tokio::test]
+async fn reset_restores_the_state_at_start() {
+    let sim = Simulator::start_default().await.unwrap();
+    send(&sim, GOOD_SEND).await;
+    admin_patch(&sim, "/accounts/smsoffice/empty-key", r#"{"balance": 50}"#).await;
+    let reply = admin_post(&sim, "/reset", "").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(balance(&sim, "demo-key").await, 1000);
+    assert_eq!(balance(&sim, "empty-key").await, 0);
+    assert_eq!(admin(&sim, "/messages").await["count"], 0);
+    // Only the two balance reads above remain in the journal.
+    assert_eq!(admin(&sim, "/requests").await["count"], 2);
+}
+
+#[tokio::test]
+async fn journal_and_store_are_bounded_and_count_evictions() {
+    let sim = start_with(|c| {
+        c.limits.messages = 3;
+        c.limits.journal_entries = 4;
+    })
+    .await;
+    for i in 0..5 {
+        send(
+            &sim,
+            &format!("key=demo-key&destination=99555520{i}111&sender=SMSOFFICE&content=hi"),
+        )
+        .await;
+    }
+    let messages = admin(&sim, "/messages").await;
+    assert_eq!(
+        (messages["count"].clone(), messages["evicted"].clone()),
+        (3.into(), 2.into())
+    );
+    assert_eq!(messages["messages"][0]["destination"], "995555202111");
+    let journal = admin(&sim, "/requests").await;
+    assert_eq!(
+        (journal["count"].clone(), journal["evicted"].clone()),
+        (4.into(), 1.into())
+    );
+}
+
+#[tokio::test]
+async fn a_manual_clock_moves_only_when_advanced() {
+    let sim = start_with(|c| {
+        c.clock = ClockMode::Manual;
+        c.clock_start = Some(1_700_000_000);
+    })
+    .await;
+    let clock = admin(&sim, "/clock").await;
+    assert_eq!(clock["mode"], "manual");
+    assert_eq!(clock["unix"], 1_700_000_000);
+    assert_eq!(clock["georgia"], "2023-11-15 02:13:20");
+    assert_eq!(clock["tashkent"], "2023-11-15 03:13:20");
+    let advanced = admin_post(&sim, "/clock/advance", r#"{"seconds": 2.5}"#)
+        .await
+        .json();
+    assert_eq!(advanced["unix_ms"], 1_700_000_002_500i64);
+    send(&sim, GOOD_SEND).await;
+    assert_eq!(
+        admin(&sim, "/messages").await["messages"][0]["created_at"],
+        "2023-11-14T22:13:22.500Z"
+    );
+    let back = admin_post(&sim, "/clock/advance", r#"{"seconds": -1}"#).await;
+    assert_eq!(back.status, 400);
+    let garbage = admin_post(&sim, "/clock/advance", "not json").await;
+    assert_eq!(garbage.status, 400);
+    assert!(
+        garbage.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("invalid JSON")
+    );
+}
+
+#[tokio::test]
+async fn unknown_admin_paths_answer_json() {
+    let sim = Simulator::start_default().await.unwrap();
+    let reply = get(&sim, "/__admin/nothing").await;
+    assert_eq!(reply.status, 404);
+    assert!(reply.json()["error"].is_string());
+    let reply = raw(sim.addr(), b"PUT /__admin/health HTTP/1.1", b"").await;
+    assert_eq!(reply.status, 405);
+    assert!(reply.json()["error"].is_string());
+}

@@ -1,0 +1,215 @@
+//! Bad input gets smsoffice's own answer (or the documented status), never a panic or a
+//! framework page, and the server keeps serving: every case is followed by a good request.
+
+use smsim::Simulator;
+
+use crate::client::{Reply, admin, admin_patch, get, post, post_form, raw};
+use crate::smsoffice_send::{GOOD_SEND, OK, assert_envelope, balance, err};
+
+async fn still_serves(sim: &Simulator) {
+    let reply = get(sim, &format!("/api/v2/send/?{GOOD_SEND}")).await;
+    assert_envelope(&reply, OK);
+}
+
+#[tokio::test]
+async fn invalid_utf8_and_malformed_escapes_are_decoded_not_rejected() {
+    let sim = Simulator::start_default().await.unwrap();
+    let query =
+        "key=demo-key&destination=995555123456&sender=SMSOFFICE&content=%FF%FEbad%zz%4-100%";
+    assert_envelope(&get(&sim, &format!("/api/v2/send/?{query}")).await, OK);
+    let mut body = b"key=demo-key&destination=995555123456&sender=SMSOFFICE&content=raw".to_vec();
+    body.extend_from_slice(&[0xC3, 0x28, 0xFF, b'%', b'G', b'1']);
+    let reply = post(
+        &sim,
+        "/api/v2/send/",
+        "application/x-www-form-urlencoded",
+        &body,
+    )
+    .await;
+    assert_envelope(&reply, OK);
+    let stored = admin(&sim, "/messages").await;
+    assert_eq!(
+        stored["messages"][0]["content"],
+        "\u{FFFD}\u{FFFD}bad%zz%4-100%"
+    );
+    assert_eq!(stored["messages"][1]["content"], "raw\u{FFFD}(\u{FFFD}%G1");
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn raw_non_ascii_bytes_in_the_request_line_get_a_provider_answer_or_a_plain_400() {
+    let sim = Simulator::start_default().await.unwrap();
+    let mut head =
+        b"GET /api/v2/send/?key=demo-key&destination=995555123456&sender=SMSOFFICE&content="
+            .to_vec();
+    head.extend_from_slice(&[0xFF, 0xE1, 0x83, 0x92]);
+    head.extend_from_slice(b" HTTP/1.1");
+    let reply: Reply = raw(sim.addr(), &head, b"").await;
+    // Either the request line is refused at the HTTP layer, or the bytes are decoded leniently.
+    assert!(
+        reply.status == 400 || reply.status == 200,
+        "{}",
+        reply.status
+    );
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn a_10_mb_body_is_answered_with_content_too_long() {
+    let sim = Simulator::start_default().await.unwrap();
+    let body = format!(
+        "key=demo-key&destination=995555123456&sender=SMSOFFICE&content={}",
+        "a".repeat(10 * 1024 * 1024)
+    );
+    assert_envelope(
+        &post_form(&sim, "/api/v2/send/", &body).await,
+        &err(40, "Content is too long"),
+    );
+    assert_eq!(balance(&sim, "demo-key").await, 1000);
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_configured_limit_is_413() {
+    let sim = crate::smsoffice_send::start_with(|c| c.limits.max_body_bytes = 1024).await;
+    let body = format!("{GOOD_SEND}&pad={}", "x".repeat(2048));
+    let reply = post_form(&sim, "/api/v2/send/", &body).await;
+    assert_eq!(reply.status, 413);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn ten_thousand_destinations_are_all_sent_and_charged() {
+    let sim = Simulator::start_default().await.unwrap();
+    assert_eq!(
+        admin_patch(
+            &sim,
+            "/accounts/smsoffice/demo-key",
+            r#"{"balance": 20000, "stop_list": []}"#
+        )
+        .await
+        .status,
+        200
+    );
+    let numbers: Vec<String> = (0..10_000)
+        .map(|i| format!("99555{:07}", 1_000_000 + i))
+        .collect();
+    let body = format!(
+        "key=demo-key&destination={}&sender=SMSOFFICE&content=bulk",
+        numbers.join(",")
+    );
+    assert_envelope(&post_form(&sim, "/api/v2/send/", &body).await, OK);
+    assert_eq!(balance(&sim, "demo-key").await, 10_000);
+    assert_eq!(admin(&sim, "/messages").await["count"], 10_000);
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn duplicate_parameters_take_the_first_value() {
+    let sim = Simulator::start_default().await.unwrap();
+    let reply = get(
+        &sim,
+        "/api/v2/send/?key=nope&key=demo-key&destination=995555123456&sender=SMSOFFICE&content=hi",
+    )
+    .await;
+    assert_envelope(&reply, &err(80, "API key is incorrect"));
+    let reply = get(&sim, "/api/v2/send/?key=demo-key&destination=995555123456&sender=SMSOFFICE&content=one&content=two").await;
+    assert_envelope(&reply, OK);
+    assert_eq!(
+        admin(&sim, "/messages").await["messages"][0]["content"],
+        "one"
+    );
+    let lints = admin(&sim, "/requests").await["requests"][1]["lints"].to_string();
+    assert!(lints.contains("more than once"), "{lints}");
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn a_json_body_is_not_read_so_the_key_is_missing() {
+    let sim = Simulator::start_default().await.unwrap();
+    let json =
+        r#"{"key":"demo-key","destination":"995555123456","sender":"SMSOFFICE","content":"hi"}"#;
+    let reply = post(&sim, "/api/v2/send/", "application/json", json.as_bytes()).await;
+    assert_envelope(&reply, &err(500, "API key is missing"));
+    let lints = admin(&sim, "/requests").await["requests"][0]["lints"].to_string();
+    assert!(lints.contains("body ignored"), "{lints}");
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn an_empty_post_is_key_missing() {
+    let sim = Simulator::start_default().await.unwrap();
+    let reply = raw(
+        sim.addr(),
+        b"POST /api/v2/send/ HTTP/1.1\r\nContent-Length: 0",
+        b"",
+    )
+    .await;
+    assert_envelope(&reply, &err(500, "API key is missing"));
+    let reply = post_form(&sim, "/api/v2/send/", "").await;
+    assert_envelope(&reply, &err(500, "API key is missing"));
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404_pages() {
+    let sim = Simulator::start_default().await.unwrap();
+    for target in [
+        "/",
+        "/api/v2/sendx",
+        "/api/v3/send/",
+        "/api/v2/send//",
+        "http://smsoffice.ge/nothing",
+    ] {
+        let reply = get(&sim, target).await;
+        assert_eq!(reply.status, 404, "{target}");
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        assert!(reply.text().contains("404"), "{target}");
+    }
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn wrong_methods_are_405_with_allow() {
+    let sim = Simulator::start_default().await.unwrap();
+    for (method, target) in [
+        ("PUT", "/api/v2/send/"),
+        ("DELETE", "/api/getBalance"),
+        ("PATCH", "/api/v2/getMessageStatus/"),
+    ] {
+        let reply = raw(
+            sim.addr(),
+            format!("{method} {target} HTTP/1.1").as_bytes(),
+            b"",
+        )
+        .await;
+        assert_eq!(reply.status, 405, "{method} {target}");
+        assert_eq!(reply.header("allow"), Some("GET, POST"));
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+    }
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn garbage_on_the_socket_does_not_stop_the_server() {
+    let sim = Simulator::start_default().await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    stream
+        .write_all(b"\x00\x01\x02 not http at all\r\n\r\n")
+        .await
+        .unwrap();
+    let mut sink = Vec::new();
+    let _ = stream.read_to_end(&mut sink).await;
+    still_serves(&sim).await;
+}

@@ -1,0 +1,111 @@
+//! The `smsim` binary: print-config, refusals with exit code 2, and the startup banner.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+const BIN: &str = env!("CARGO_BIN_EXE_smsim");
+
+#[test]
+fn print_config_prints_the_embedded_defaults() {
+    let output = Command::new(BIN).arg("print-config").output().unwrap();
+    assert!(output.status.success());
+    let printed = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(printed, smsim::config::DEFAULT_CONFIG_JSON);
+    smsim::Config::from_json(&printed, "printed").expect("the printed config loads back");
+}
+
+fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
+    let output = Command::new(BIN)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[test]
+fn bad_configs_and_flags_exit_2_naming_the_problem() {
+    let dir = std::env::temp_dir().join(format!("smsim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::File::create(&bad)
+        .unwrap()
+        .write_all(br#"{"limits": {"messagez": 1}}"#)
+        .unwrap();
+    let stderr = refused(&["serve", "--config", bad.to_str().unwrap()], &[]);
+    assert!(
+        stderr.contains("messagez") && stderr.contains("bad.json"),
+        "{stderr}"
+    );
+
+    let stderr = refused(
+        &[
+            "serve",
+            "--config",
+            dir.join("missing.json").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(stderr.contains("cannot read config file"), "{stderr}");
+
+    let stderr = refused(&["serve", "--clock", "sometimes"], &[]);
+    assert!(stderr.contains("sometimes"), "{stderr}");
+
+    let stderr = refused(&["serve"], &[("SMSIM_SEED", "abc")]);
+    assert!(stderr.contains("abc"), "{stderr}");
+
+    let stderr = refused(&["serve", "--listen", "nowhere"], &[]);
+    assert!(stderr.contains("nowhere"), "{stderr}");
+}
+
+#[tokio::test]
+async fn serve_prints_address_credentials_and_admin_url_then_answers() {
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--seed", "7"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        let done = line.starts_with("try:");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    let banner = banner.join("\n");
+    for expected in [
+        "smsim listening on http://127.0.0.1:",
+        "seed 7",
+        "/__admin/health",
+        "key=demo-key",
+        "username=demo",
+        "login=demo",
+    ] {
+        assert!(
+            banner.contains(expected),
+            "{expected} missing from:\n{banner}"
+        );
+    }
+    let addr: std::net::SocketAddr = banner
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let reply = crate::client::raw(addr, b"GET /__admin/health HTTP/1.1", b"").await;
+    assert_eq!(reply.status, 200);
+    child.kill().await.unwrap();
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the `smsim` server, one binary (linking is the slow part).
+
+mod admin;
+mod bad_input;
+mod cli;
+mod client;
+mod encoding;
+mod smsoffice_send;
+mod smsoffice_status;
