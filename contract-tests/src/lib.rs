@@ -1,1 +1,13 @@
+//! The contract harness: fixtures of provider exchanges, and their replay against smsim.
+//!
+//! # Layout
+//! - [`fixture`]: the fixture format, its provenance, and a loader that names the file and field
+//!   of any mistake.
+//! - [`replay`]: sends a fixture's request to a simulator and lists every difference from the
+//!   expected response at once.
 
+pub mod fixture;
+pub mod replay;
+
+pub use fixture::{Fixture, FixtureError};
+pub use replay::{Mismatch, replay};

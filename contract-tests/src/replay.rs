@@ -1,0 +1,277 @@
+//! Replaying a fixture against a running simulator and listing every difference.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::fixture::Fixture;
+
+/// One difference between the expected and the actual response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// What differs: `status`, `header content-type`, `body`, `body /Output/Status`, `setup ...`.
+    pub field: String,
+    /// What the fixture expects.
+    pub expected: String,
+    /// What came back.
+    pub got: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:\n    expected: {}\n    got:      {}",
+            self.field, self.expected, self.got
+        )
+    }
+}
+
+/// A response as read off the wire.
+#[derive(Debug)]
+pub struct Exchange {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers, names lowercase.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+/// Sends one request on a fresh connection and reads the whole reply.
+pub async fn send(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> std::io::Result<Exchange> {
+    let mut request =
+        format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() || method == "POST" {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    let mut stream = TcpStream::connect(addr).await?;
+    stream.write_all(request.as_bytes()).await?;
+    stream.write_all(body).await?;
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).await?;
+    parse(&bytes)
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed HTTP reply"))
+}
+
+fn parse(bytes: &[u8]) -> Option<Exchange> {
+    let split = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&bytes[..split]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Some(Exchange {
+        status,
+        headers,
+        body: bytes[split + 4..].to_vec(),
+    })
+}
+
+/// Applies the fixture's setup, sends its request, and returns every mismatch (empty: passed).
+pub async fn replay(fixture: &Fixture, addr: SocketAddr) -> Vec<Mismatch> {
+    let mut mismatches = Vec::new();
+    for (account, patch) in &fixture.setup.accounts {
+        let target = format!("/__admin/accounts/{account}");
+        let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
+        match send(
+            addr,
+            "PATCH",
+            &target,
+            &headers,
+            patch.to_string().as_bytes(),
+        )
+        .await
+        {
+            Ok(reply) if reply.status == 200 => {}
+            Ok(reply) => mismatches.push(Mismatch {
+                field: format!("setup accounts {account}"),
+                expected: "200".into(),
+                got: format!("{} {}", reply.status, String::from_utf8_lossy(&reply.body)),
+            }),
+            Err(e) => mismatches.push(Mismatch {
+                field: format!("setup accounts {account}"),
+                expected: "200".into(),
+                got: e.to_string(),
+            }),
+        }
+    }
+    let request = &fixture.request;
+    let headers: Vec<(String, String)> = request
+        .headers
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    let reply = match send(
+        addr,
+        &request.method,
+        &request.target,
+        &headers,
+        request.body.as_bytes(),
+    )
+    .await
+    {
+        Ok(reply) => reply,
+        Err(e) => {
+            mismatches.push(Mismatch {
+                field: "exchange".into(),
+                expected: "a reply".into(),
+                got: e.to_string(),
+            });
+            return mismatches;
+        }
+    };
+    compare(fixture, &reply, &mut mismatches);
+    mismatches
+}
+
+/// Compares a reply with the fixture's expected response.
+pub fn compare(fixture: &Fixture, reply: &Exchange, mismatches: &mut Vec<Mismatch>) {
+    let expected = &fixture.response;
+    if reply.status != expected.status {
+        mismatches.push(Mismatch {
+            field: "status".into(),
+            expected: expected.status.to_string(),
+            got: reply.status.to_string(),
+        });
+    }
+    for (name, value) in &expected.headers {
+        let got = reply
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str());
+        if got != Some(value.as_str()) {
+            mismatches.push(Mismatch {
+                field: format!("header {}", name.to_ascii_lowercase()),
+                expected: value.clone(),
+                got: got.unwrap_or("(absent)").to_owned(),
+            });
+        }
+    }
+    let got_body = String::from_utf8_lossy(&reply.body);
+    if expected.volatile.is_empty() {
+        if got_body != expected.body {
+            mismatches.push(Mismatch {
+                field: "body".into(),
+                expected: expected.body.clone(),
+                got: got_body.into_owned(),
+            });
+        }
+        return;
+    }
+    compare_json_with_volatile(&expected.body, &got_body, &expected.volatile, mismatches);
+}
+
+fn compare_json_with_volatile(
+    expected: &str,
+    got: &str,
+    volatile: &[String],
+    mismatches: &mut Vec<Mismatch>,
+) {
+    let (Ok(mut want), Ok(mut have)) = (
+        serde_json::from_str::<serde_json::Value>(expected),
+        serde_json::from_str::<serde_json::Value>(got),
+    ) else {
+        mismatches.push(Mismatch {
+            field: "body".into(),
+            expected: expected.into(),
+            got: got.into(),
+        });
+        return;
+    };
+    for pointer in volatile {
+        match have.pointer_mut(pointer) {
+            Some(value) => *value = serde_json::Value::Null,
+            None => mismatches.push(Mismatch {
+                field: format!("body {pointer}"),
+                expected: "present (volatile)".into(),
+                got: "(absent)".into(),
+            }),
+        }
+        if let Some(value) = want.pointer_mut(pointer) {
+            *value = serde_json::Value::Null;
+        }
+    }
+    // Key order matters to byte-exact clients, so compare the serialisations, not the values.
+    if want.to_string() != have.to_string() {
+        mismatches.push(Mismatch {
+            field: "body".into(),
+            expected: expected.into(),
+            got: got.into(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn fixture(body: &str, volatile: &str) -> Fixture {
+        let text = format!(
+            r#"{{"description": "d", "provenance": {{"kind": "documented", "source": "s"}},
+                "request": {{"method": "GET", "target": "/"}},
+                "response": {{"status": 200, "headers": {{"Content-Type": "text/plain"}},
+                              "body": {}, "volatile": {volatile}}}}}"#,
+            serde_json::to_string(body).unwrap()
+        );
+        Fixture::parse(&text, Path::new("t.json")).unwrap()
+    }
+
+    fn exchange(status: u16, content_type: &str, body: &str) -> Exchange {
+        Exchange {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn every_difference_is_reported_at_once() {
+        let f = fixture("OK", "[]");
+        let mut found = Vec::new();
+        compare(&f, &exchange(500, "text/html", "2905"), &mut found);
+        let fields: Vec<_> = found.iter().map(|m| m.field.as_str()).collect();
+        assert_eq!(fields, ["status", "header content-type", "body"]);
+        assert_eq!(
+            found[2].to_string(),
+            "body:\n    expected: OK\n    got:      2905"
+        );
+    }
+
+    #[test]
+    fn volatile_pointers_ignore_values_but_not_presence_or_order() {
+        let f = fixture(r#"{"a":1,"t":5}"#, r#"["/t"]"#);
+        let mut found = Vec::new();
+        compare(
+            &f,
+            &exchange(200, "text/plain", r#"{"a":1,"t":99}"#),
+            &mut found,
+        );
+        assert!(found.is_empty(), "{found:?}");
+        compare(&f, &exchange(200, "text/plain", r#"{"a":1}"#), &mut found);
+        assert_eq!(found[0].field, "body /t");
+        found.clear();
+        compare(
+            &f,
+            &exchange(200, "text/plain", r#"{"t":5,"a":1}"#),
+            &mut found,
+        );
+        assert_eq!(found.len(), 1, "reordered keys are a difference");
+    }
+}
