@@ -65,6 +65,7 @@ fn bad_configs_and_flags_exit_2_naming_the_problem() {
 
     let stderr = refused(&["serve", "--listen", "nowhere"], &[]);
     assert!(stderr.contains("nowhere"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
