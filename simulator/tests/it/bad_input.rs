@@ -36,8 +36,10 @@ async fn invalid_utf8_and_malformed_escapes_are_decoded_not_rejected() {
     still_serves(&sim).await;
 }
 
+/// Raw (unencoded) bytes above 0x7F in the request target are refused by the HTTP parser with a
+/// bare 400 and no body; nothing is stored and the server keeps serving.
 #[tokio::test]
-async fn raw_non_ascii_bytes_in_the_request_line_get_a_provider_answer_or_a_plain_400() {
+async fn raw_non_ascii_bytes_in_the_request_line_are_a_bare_400() {
     let sim = Simulator::start_default().await.unwrap();
     let mut head =
         b"GET /api/v2/send/?key=demo-key&destination=995555123456&sender=SMSOFFICE&content="
