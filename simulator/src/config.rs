@@ -1,12 +1,13 @@
 //! One typed configuration: the embedded defaults, a JSON file that replaces them, and the
 //! quirks, each a named setting for a provider behaviour that no evidence settles.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::accounts::{GetsmsAccount, SmscoAccount, SmsofficeAccount};
+use crate::domain::allow_list::IpRange;
 use crate::domain::clock::{ClockMode, Timestamp};
 use crate::domain::rules::Rule;
 
@@ -107,9 +108,12 @@ pub struct SmscoConfig {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GetsmsConfig {
-    /// Source addresses allowed to call getsms.
+    /// Source addresses or CIDR ranges allowed to call getsms; others get 403.
     #[serde(default)]
-    pub allow_list: Vec<IpAddr>,
+    pub allow_list: Vec<IpRange>,
+    /// Read the client address from the first `X-Forwarded-For` entry (behind a proxy).
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
     /// Accounts, by login.
     #[serde(default)]
     pub accounts: Vec<GetsmsAccount>,
@@ -224,6 +228,72 @@ pub struct Quirks {
     pub smsoffice_sender_case: SenderCase,
     #[serde(rename = "smsoffice.status_never_sent")]
     pub smsoffice_status_never_sent: StatusNeverSent,
+    #[serde(rename = "smsco.balance_flag")]
+    pub smsco_balance_flag: BalanceFlag,
+    #[serde(rename = "smsco.content_type")]
+    pub smsco_content_type: String,
+    #[serde(rename = "smsco.non_latin")]
+    pub smsco_non_latin: NonLatin,
+    #[serde(rename = "smsco.status_unknown_mes_id")]
+    pub smsco_status_unknown_mes_id: UnknownMesId,
+    #[serde(rename = "getsms.nickname_required")]
+    pub getsms_nickname_required: bool,
+    #[serde(rename = "getsms.content_type")]
+    pub getsms_content_type: String,
+    #[serde(rename = "getsms.json_escape")]
+    pub getsms_json_escape: JsonEscape,
+    #[serde(rename = "getsms.get_params")]
+    pub getsms_get_params: GetParams,
+}
+
+/// Which `balance` values make smsco answer the balance instead of sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BalanceFlag {
+    /// Only `true`, in any letter case (the document says "Set to true").
+    TrueOnly,
+    /// Any non-empty value (a PHP `if ($_REQUEST['balance'])` would also take `1`, `yes`).
+    AnyNonempty,
+}
+
+/// What smsco does with text outside its Latin alphabet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NonLatin {
+    /// Georgian letters become Latin (national romanisation), anything else outside GSM-7 `?`.
+    Transliterate,
+    /// Every character outside GSM-7 becomes `?`.
+    QuestionMarks,
+}
+
+/// What smsco's getstatus.php answers for a `mes_id` it does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownMesId {
+    /// An empty body.
+    Empty,
+    /// `2904`, the generic failure code.
+    Error2904,
+}
+
+/// How getsms writes non-ASCII text in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JsonEscape {
+    /// As UTF-8, as the provider's document shows it.
+    Unescaped,
+    /// PHP `json_encode` defaults: `\uXXXX` for non-ASCII and `\/` for `/`.
+    PhpDefault,
+}
+
+/// Whether getsms reads query-string parameters of a GET.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GetParams {
+    /// Only POST parameters are read (the document says parameters are sent by POST).
+    Ignored,
+    /// Query parameters are read too.
+    Read,
 }
 
 impl Default for Quirks {
@@ -240,6 +310,14 @@ impl Default for Quirks {
             smsoffice_content_type: "application/json; charset=utf-8".into(),
             smsoffice_sender_case: SenderCase::Ignore,
             smsoffice_status_never_sent: StatusNeverSent::Unknown,
+            smsco_balance_flag: BalanceFlag::TrueOnly,
+            smsco_content_type: "text/html; charset=UTF-8".into(),
+            smsco_non_latin: NonLatin::Transliterate,
+            smsco_status_unknown_mes_id: UnknownMesId::Empty,
+            getsms_nickname_required: true,
+            getsms_content_type: "text/html; charset=UTF-8".into(),
+            getsms_json_escape: JsonEscape::Unescaped,
+            getsms_get_params: GetParams::Ignored,
         }
     }
 }

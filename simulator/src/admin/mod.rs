@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::domain::accounts::{GetsmsAccountPatch, SmscoAccountPatch, SmsofficeAccountPatch};
+use crate::domain::allow_list::IpRange;
 use crate::domain::messages::{MessageFilter, Status};
 use crate::domain::{Provider, Sim};
 
@@ -26,6 +27,10 @@ pub fn routes() -> Router<Sim> {
         .route("/requests", get(list_requests))
         .route("/accounts", get(list_accounts))
         .route("/accounts/{provider}/{id}", patch(patch_account))
+        .route(
+            "/getsms/allow-list",
+            get(read_allow_list).put(put_allow_list),
+        )
         .route("/clock", get(read_clock))
         .route("/clock/advance", post(advance_clock))
         .route("/reset", post(reset))
@@ -207,6 +212,35 @@ async fn patch_account(
         }),
     };
     updated.map(axum::Json)
+}
+
+fn allow_list_json(world: &crate::domain::World) -> Value {
+    json!({
+        "allow_list": world.getsms_allow_list,
+        "trust_forwarded_for": world.getsms_trust_forwarded_for,
+    })
+}
+
+async fn read_allow_list(State(sim): State<Sim>) -> AdminResult {
+    Ok(axum::Json(allow_list_json(&sim.world())))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AllowListUpdate {
+    allow_list: Vec<IpRange>,
+    trust_forwarded_for: Option<bool>,
+}
+
+/// Replaces the getsms allow-list (addresses or CIDR ranges); `trust_forwarded_for` too if given.
+async fn put_allow_list(State(sim): State<Sim>, body: Bytes) -> AdminResult {
+    let update: AllowListUpdate = parse_body(&body)?;
+    let mut world = sim.world();
+    world.getsms_allow_list = update.allow_list;
+    if let Some(trust) = update.trust_forwarded_for {
+        world.getsms_trust_forwarded_for = trust;
+    }
+    Ok(axum::Json(allow_list_json(&world)))
 }
 
 fn clock_json(sim: &Sim) -> Value {

@@ -95,6 +95,8 @@ pub struct Message {
     pub created_at: Timestamp,
     /// When it is due to be sent, if scheduled.
     pub scheduled_at: Option<Timestamp>,
+    /// The client address the request came from.
+    pub client_ip: Option<String>,
 }
 
 impl Message {
@@ -192,6 +194,11 @@ impl MessageStore {
         self.messages.iter().filter(move |m| filter.accepts(m))
     }
 
+    /// Every message held, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Message> {
+        self.messages.iter()
+    }
+
     /// The newest message matching `predicate`.
     pub fn newest(&self, predicate: impl Fn(&Message) -> bool) -> Option<&Message> {
         self.messages.iter().rev().find(|m| predicate(m))
@@ -237,6 +244,7 @@ mod tests {
             message_id: None,
             created_at: Timestamp(0),
             scheduled_at: None,
+            client_ip: None,
         }
     }
 

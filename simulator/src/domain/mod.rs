@@ -1,6 +1,7 @@
 //! The simulated world, free of HTTP: accounts, messages, the clock, the journal, delivery rules.
 
 pub mod accounts;
+pub mod allow_list;
 pub mod clock;
 pub mod error;
 pub mod journal;
@@ -9,6 +10,7 @@ pub mod messages;
 pub mod numbers;
 pub mod rules;
 pub mod segments;
+pub mod transliterate;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -68,6 +70,42 @@ pub struct World {
     pub messages: MessageStore,
     /// Request journal.
     pub journal: Journal,
+    /// Who may call getsms.
+    pub getsms_allow_list: Vec<allow_list::IpRange>,
+    /// Whether getsms reads the caller from `X-Forwarded-For`.
+    pub getsms_trust_forwarded_for: bool,
+    /// Provider-side id counters.
+    pub ids: IdCounters,
+}
+
+/// The providers' own ids: each increases, so replies and status lookups stay consistent.
+#[derive(Debug, Clone)]
+pub struct IdCounters {
+    /// The next smsco `mes_id`.
+    pub smsco_mes_id: u64,
+    /// The next getsms `message_id`.
+    pub getsms_message_id: u64,
+    /// The last getsms `request_id` handed out.
+    pub getsms_request_id: u64,
+}
+
+impl Default for IdCounters {
+    fn default() -> IdCounters {
+        IdCounters {
+            smsco_mes_id: 100_001,
+            getsms_message_id: 10_000_001,
+            getsms_request_id: 10_000_000,
+        }
+    }
+}
+
+impl IdCounters {
+    /// A fresh getsms `request_id`: 8 digits, random-looking, never repeated in one run. Each
+    /// one is the previous plus a random step, drawn from the seeded generator.
+    pub fn next_getsms_request_id(&mut self, rng: &mut impl rand::Rng) -> u64 {
+        self.getsms_request_id += rng.random_range(1..=97);
+        self.getsms_request_id
+    }
 }
 
 impl World {
@@ -94,6 +132,9 @@ impl World {
                 .collect(),
             messages: MessageStore::new(config.limits.messages),
             journal: Journal::new(config.limits.journal_entries),
+            getsms_allow_list: config.getsms.allow_list.clone(),
+            getsms_trust_forwarded_for: config.getsms.trust_forwarded_for,
+            ids: IdCounters::default(),
         }
     }
 }
@@ -157,7 +198,7 @@ impl Sim {
         self.inner.world.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Locks the seeded random generator.
+    /// Locks the seeded random generator. When both are needed, lock the world first.
     pub fn rng(&self) -> MutexGuard<'_, ChaCha8Rng> {
         self.inner.rng.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -41,6 +41,16 @@ pub fn tagged(mut response: Response, tag: RouteTag, lints: Vec<String>) -> Resp
     response
 }
 
+/// A 200 response with `body` and the given `Content-Type` (falls back to text/plain if the
+/// configured value is not a valid header, which config validation already prevents).
+pub fn with_content_type(body: impl Into<Body>, content_type: &str) -> Response {
+    let mut response = Response::new(body.into());
+    let value = http::HeaderValue::from_str(content_type)
+        .unwrap_or_else(|_| http::HeaderValue::from_static("text/plain; charset=utf-8"));
+    response.headers_mut().insert(header::CONTENT_TYPE, value);
+    response
+}
+
 /// How the body was read as parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {

@@ -171,3 +171,30 @@ pub async fn admin_post(sim: &Simulator, path: &str, body: &str) -> Reply {
     )
     .await
 }
+
+/// Like [`raw`], but the connection leaves from `source` (e.g. 127.0.0.2), to test allow-lists.
+pub async fn raw_from(
+    source: std::net::IpAddr,
+    addr: SocketAddr,
+    head: &[u8],
+    body: &[u8],
+) -> Reply {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::new(source, 0))
+        .expect("bind source address");
+    let mut stream = socket.connect(addr).await.expect("connect");
+    let mut request = head.to_vec();
+    request.extend_from_slice(
+        format!(
+            "\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    request.extend_from_slice(body);
+    stream.write_all(&request).await.expect("write");
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).await.expect("read");
+    parse(&bytes)
+}

@@ -5,5 +5,7 @@ mod bad_input;
 mod cli;
 mod client;
 mod encoding;
+mod getsms;
+mod smsco;
 mod smsoffice_send;
 mod smsoffice_status;

@@ -9,11 +9,10 @@ pub mod send;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get};
-use http::{HeaderValue, Method, header};
+use http::Method;
 
 use crate::config::{
     BalanceBadKey, CheckOrder, Quirks, ShowServiceTime, SlashlessPost, StatusNeverSent,
@@ -21,7 +20,7 @@ use crate::config::{
 use crate::domain::messages::Status;
 use crate::domain::{Provider, Sim};
 use crate::http::params::Params;
-use crate::http::{BodyKind, RawRequest, ReadError, RouteTag, pages, tagged};
+use crate::http::{BodyKind, RawRequest, ReadError, RouteTag, pages, tagged, with_content_type};
 use errors::{Envelope, Output, SmsofficeError};
 use send::SendRequest;
 
@@ -71,13 +70,7 @@ const STATUS: RouteTag = RouteTag {
 };
 
 fn json_response(quirks: &Quirks, body: String) -> Response {
-    let mut response = Response::new(Body::from(body));
-    let content_type = HeaderValue::from_str(&quirks.smsoffice_content_type)
-        .unwrap_or_else(|_| HeaderValue::from_static("application/json; charset=utf-8"));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, content_type);
-    response
+    with_content_type(body, &quirks.smsoffice_content_type)
 }
 
 fn envelope(quirks: &Quirks, envelope: Envelope) -> Response {
@@ -173,12 +166,13 @@ async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
             return tagged(pages::moved_permanently(&location), SEND, lints);
         }
     }
-    let (_raw, params) = match read(&sim, request, &mut lints).await {
+    let (raw, params) = match read(&sim, request, &mut lints).await {
         Ok(read) => read,
         Err(refusal) => return tagged(refusal.into_response(), SEND, lints),
     };
     note_params(&params, send::KNOWN, quirks, &mut lints);
-    let request = SendRequest::from_params(&params, &mut lints);
+    let mut request = SendRequest::from_params(&params, &mut lints);
+    request.client_ip = raw.client.map(|c| c.ip().to_string());
     let show_service_time = quirks.smsoffice_show_service_time == ShowServiceTime::Output
         && params
             .get("showServiceTime")

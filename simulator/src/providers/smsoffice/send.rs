@@ -43,6 +43,8 @@ pub struct SendRequest {
     pub flash: bool,
     /// `scheduledAt`, when it parsed.
     pub scheduled_at: Option<Timestamp>,
+    /// The caller's address.
+    pub client_ip: Option<String>,
 }
 
 impl SendRequest {
@@ -92,6 +94,7 @@ impl SendRequest {
             reference,
             flash,
             scheduled_at,
+            client_ip: None,
         }
     }
 }
@@ -223,6 +226,7 @@ pub fn send(
     charge(&mut account.balance, cost)?;
 
     let account_key = account.key.clone();
+    let client_ip = &request.client_ip;
     let scheduled_at = request.scheduled_at.filter(|at| *at > now);
     let status = if scheduled_at.is_some() {
         Status::Scheduled
@@ -252,6 +256,7 @@ pub fn send(
             message_id: None,
             created_at: now,
             scheduled_at,
+            client_ip: client_ip.clone(),
         });
     }
     Ok(Accepted {

@@ -1,0 +1,167 @@
+//! getsms.uz: `POST /smsgateway/` and `POST /smsgateway/status/`, behind an IP allow-list.
+//!
+//! A PHP service: replies are JSON arrays sent as `text/html`, HTTP 200 for every business
+//! outcome; a caller not on the allow-list gets 403 and an HTML page.
+
+pub mod errors;
+pub mod input;
+pub mod send;
+pub mod status;
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get};
+use http::StatusCode;
+
+use crate::domain::allow_list::normalize;
+use crate::domain::{Provider, Sim};
+use crate::http::{RawRequest, ReadError, RouteTag, pages, tagged, with_content_type};
+use errors::to_body;
+use input::GetsmsInput;
+
+const SEND: RouteTag = RouteTag {
+    provider: Provider::Getsms,
+    endpoint: "send",
+};
+const STATUS: RouteTag = RouteTag {
+    provider: Provider::Getsms,
+    endpoint: "status",
+};
+
+/// getsms routes, with and without their trailing slashes.
+pub fn routes() -> Router<Sim> {
+    let endpoint = |handler: MethodRouter<Sim>| {
+        handler.fallback(|| async { pages::method_not_allowed("POST") })
+    };
+    Router::new()
+        .route(
+            "/smsgateway/",
+            endpoint(get(send_handler).post(send_handler)),
+        )
+        .route(
+            "/smsgateway",
+            endpoint(get(send_handler).post(send_handler)),
+        )
+        .route(
+            "/smsgateway/status/",
+            endpoint(get(status_handler).post(status_handler)),
+        )
+        .route(
+            "/smsgateway/status",
+            endpoint(get(status_handler).post(status_handler)),
+        )
+}
+
+/// The caller's address: the connection's peer, or the first `X-Forwarded-For` entry when the
+/// simulator is told it sits behind a proxy. Without a socket (router tests), loopback.
+pub fn client_ip(raw: &RawRequest, trust_forwarded_for: bool) -> IpAddr {
+    let forwarded = trust_forwarded_for
+        .then(|| {
+            raw.headers
+                .get("x-forwarded-for")?
+                .to_str()
+                .ok()?
+                .split(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .flatten();
+    normalize(
+        forwarded
+            .or(raw.client.map(|c| c.ip()))
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+    )
+}
+
+/// Why a request is turned away before getsms looks at it.
+enum Refusal {
+    /// The body could not be read (413, 400).
+    Body(ReadError),
+    /// The caller is not on the allow-list (403).
+    Forbidden,
+}
+
+impl Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Body(e) => e.into_response(),
+            Refusal::Forbidden => pages::html(
+                StatusCode::FORBIDDEN,
+                "Connections from unknown hosts are refused.",
+            ),
+        }
+    }
+}
+
+/// Reads the request and checks the allow-list.
+async fn admit(
+    sim: &Sim,
+    request: Request,
+    lints: &mut Vec<String>,
+) -> Result<(GetsmsInput, IpAddr), Refusal> {
+    let raw = RawRequest::read(request, sim.config().limits.max_body_bytes)
+        .await
+        .map_err(Refusal::Body)?;
+    let allowed = {
+        let world = sim.world();
+        let ip = client_ip(&raw, world.getsms_trust_forwarded_for);
+        world
+            .getsms_allow_list
+            .iter()
+            .any(|range| range.contains(ip))
+            .then_some(ip)
+    };
+    let ip = allowed.ok_or(Refusal::Forbidden)?;
+    if raw.method == http::Method::GET {
+        lints.push("GET on a getsms endpoint: the service expects POST".into());
+    }
+    let input = GetsmsInput::read(&raw, sim.config().quirks.getsms_get_params, lints).await;
+    Ok((input, ip))
+}
+
+fn json_reply(sim: &Sim, value: &serde_json::Value) -> Response {
+    let quirks = &sim.config().quirks;
+    let php = quirks.getsms_json_escape == crate::config::JsonEscape::PhpDefault;
+    with_content_type(to_body(value, php), &quirks.getsms_content_type)
+}
+
+async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
+    let mut lints = Vec::new();
+    let (input, ip) = match admit(&sim, request, &mut lints).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => return tagged(refusal.into_response(), SEND, lints),
+    };
+    let now = sim.now();
+    let reply = {
+        let mut world = sim.world();
+        // Lock order everywhere: world, then the random generator.
+        let mut rng = sim.rng();
+        send::send(
+            &mut world,
+            &mut rng,
+            &sim.config().quirks,
+            &input,
+            now,
+            &ip.to_string(),
+            &mut lints,
+        )
+    };
+    let value = reply.unwrap_or_else(|e| e.reply());
+    tagged(json_reply(&sim, &value), SEND, lints)
+}
+
+async fn status_handler(State(sim): State<Sim>, request: Request) -> Response {
+    let mut lints = Vec::new();
+    let (input, _) = match admit(&sim, request, &mut lints).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => return tagged(refusal.into_response(), STATUS, lints),
+    };
+    let reply = status::status(&mut sim.world(), &input);
+    let value = reply.unwrap_or_else(|e| e.reply());
+    tagged(json_reply(&sim, &value), STATUS, lints)
+}

@@ -1,0 +1,178 @@
+//! smsco.ge: `smsapi2.php` (send and balance) and `getstatus.php`, each also under `/api/`.
+//!
+//! A PHP service reading `$_REQUEST`: GET and POST alike, exact parameter names, the last of a
+//! repeated parameter wins. Bodies are plain text with no trailing newline, HTTP 200 always.
+
+pub mod errors;
+pub mod send;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get};
+
+use crate::config::{DuplicateParams, NameMatching, Quirks, UnknownMesId};
+use crate::domain::messages::{Message, Status};
+use crate::domain::{Provider, Sim};
+use crate::http::params::Params;
+use crate::http::{BodyKind, RawRequest, ReadError, RouteTag, pages, tagged, with_content_type};
+use errors::SmscoError;
+use send::SmscoRequest;
+
+const SEND: RouteTag = RouteTag {
+    provider: Provider::Smsco,
+    endpoint: "send",
+};
+const STATUS: RouteTag = RouteTag {
+    provider: Provider::Smsco,
+    endpoint: "status",
+};
+
+/// smsco routes, the documented paths and their `/api/` aliases.
+pub fn routes() -> Router<Sim> {
+    let endpoint = |handler: MethodRouter<Sim>| {
+        handler.fallback(|| async { pages::method_not_allowed("GET, POST") })
+    };
+    Router::new()
+        .route(
+            "/components/com_smsreseller/smsapi2.php",
+            endpoint(get(send_handler).post(send_handler)),
+        )
+        .route(
+            "/api/sendsms.php",
+            endpoint(get(send_handler).post(send_handler)),
+        )
+        .route(
+            "/components/com_smsreseller/getstatus.php",
+            endpoint(get(status_handler).post(status_handler)),
+        )
+        .route(
+            "/api/getstatus.php",
+            endpoint(get(status_handler).post(status_handler)),
+        )
+}
+
+fn text(quirks: &Quirks, body: String) -> Response {
+    with_content_type(body, &quirks.smsco_content_type)
+}
+
+/// Reads `$_REQUEST`: query and form body, body winning, PHP's decoding.
+async fn read(
+    sim: &Sim,
+    request: Request,
+    lints: &mut Vec<String>,
+) -> Result<(Params, Option<String>), ReadError> {
+    let raw = RawRequest::read(request, sim.config().limits.max_body_bytes).await?;
+    let client_ip = raw.client.map(|c| c.ip().to_string());
+    if matches!(raw.body_kind(), BodyKind::Json | BodyKind::Other) {
+        lints.push(format!(
+            "body ignored: PHP reads form bodies only, got {:?}",
+            raw.media_type()
+        ));
+    }
+    let body = raw.body_params().await;
+    Ok((
+        Params::new(
+            raw.query_params(),
+            body,
+            NameMatching::Exact,
+            DuplicateParams::Last,
+            true,
+        ),
+        client_ip,
+    ))
+}
+
+fn note_strays(params: &Params, known: &[&str], lints: &mut Vec<String>) {
+    let strays = params.strays(known);
+    if !strays.is_empty() {
+        lints.push(format!(
+            "unrecognised parameters {strays:?} ignored (names are case-sensitive)"
+        ));
+    }
+}
+
+async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
+    let quirks = &sim.config().quirks;
+    let mut lints = Vec::new();
+    let (params, client_ip) = match read(&sim, request, &mut lints).await {
+        Ok(read) => read,
+        Err(refusal) => return tagged(refusal.into_response(), SEND, lints),
+    };
+    note_strays(&params, send::KNOWN, &mut lints);
+    let request = SmscoRequest {
+        client_ip,
+        ..SmscoRequest::from_params(&params)
+    };
+    let now = sim.now();
+    let body = match send::send(&mut sim.world(), quirks, &request, now, &mut lints) {
+        Ok(reply) => reply.body(),
+        Err(e) => e.body(),
+    };
+    tagged(text(quirks, body), SEND, lints)
+}
+
+/// The status digit of one message.
+pub fn status_digit(status: Status) -> u8 {
+    match status {
+        Status::Accepted | Status::Scheduled => 2,
+        Status::Pending => 0,
+        Status::Delivered => 1,
+        Status::Undelivered => 3,
+        Status::Expired => 5,
+        Status::Rejected => 6,
+    }
+}
+
+/// The digit of a whole `mes_id`: one recipient's own; for several, `2` while any is unfinished,
+/// `1` when all were delivered, else the first failure's digit.
+pub fn aggregate_digit(messages: &[&Message]) -> u8 {
+    match messages {
+        [one] => status_digit(one.status),
+        many if many.iter().any(|m| !m.status.is_final()) => 2,
+        many => many
+            .iter()
+            .find(|m| m.status != Status::Delivered)
+            .map_or(1, |m| status_digit(m.status)),
+    }
+}
+
+async fn status_handler(State(sim): State<Sim>, request: Request) -> Response {
+    let quirks = &sim.config().quirks;
+    let mut lints = Vec::new();
+    let (params, _) = match read(&sim, request, &mut lints).await {
+        Ok(read) => read,
+        Err(refusal) => return tagged(refusal.into_response(), STATUS, lints),
+    };
+    note_strays(&params, &["username", "password", "mes_id"], &mut lints);
+    let body = {
+        let mut world = sim.world();
+        match send::authenticate(&mut world, &params.get("username"), &params.get("password")) {
+            Err(e) => e.body(),
+            Ok(account) => {
+                let username = account.username.clone();
+                let mes_id = params
+                    .get("mes_id")
+                    .and_then(|m| m.trim().parse::<u64>().ok());
+                let messages: Vec<&Message> = match mes_id {
+                    None => Vec::new(),
+                    Some(mes_id) => world
+                        .messages
+                        .iter()
+                        .filter(|m| {
+                            m.provider == Provider::Smsco
+                                && m.account == username
+                                && m.mes_id == Some(mes_id)
+                        })
+                        .collect(),
+                };
+                match (messages.is_empty(), quirks.smsco_status_unknown_mes_id) {
+                    (false, _) => aggregate_digit(&messages).to_string(),
+                    (true, UnknownMesId::Empty) => String::new(),
+                    (true, UnknownMesId::Error2904) => SmscoError::SendingFailed.body(),
+                }
+            }
+        }
+    };
+    tagged(text(quirks, body), STATUS, lints)
+}

@@ -1,0 +1,264 @@
+//! smsco.ge `smsapi2.php`: balance query or send, in the provider's check order.
+
+use crate::config::{BalanceFlag, NonLatin, Quirks};
+use crate::domain::clock::Timestamp;
+use crate::domain::error::{Error as DomainError, charge};
+use crate::domain::messages::{Message, Status, StatusChange};
+use crate::domain::numbers::{self, GEORGIA, NumberClass};
+use crate::domain::{Provider, World, segments, transliterate};
+use crate::http::params::Params;
+
+use super::errors::SmscoError;
+
+/// Parameter names smsapi2.php reads.
+pub const KNOWN: &[&str] = &[
+    "username",
+    "password",
+    "recipient",
+    "message",
+    "schedule",
+    "balance",
+];
+
+/// The parameters as given: `None` absent, `Some("")` empty.
+#[derive(Debug, Clone, Default)]
+pub struct SmscoRequest {
+    /// Login.
+    pub username: Option<String>,
+    /// Password.
+    pub password: Option<String>,
+    /// Comma-separated numbers.
+    pub recipient: Option<String>,
+    /// Text.
+    pub message: Option<String>,
+    /// `YYYY-MM-DD HH:mm:ss`, Georgia time.
+    pub schedule: Option<String>,
+    /// The balance flag.
+    pub balance: Option<String>,
+    /// The caller's address.
+    pub client_ip: Option<String>,
+}
+
+impl SmscoRequest {
+    /// Reads the parameters.
+    pub fn from_params(params: &Params) -> SmscoRequest {
+        SmscoRequest {
+            username: params.get("username"),
+            password: params.get("password"),
+            recipient: params.get("recipient"),
+            message: params.get("message"),
+            schedule: params.get("schedule"),
+            balance: params.get("balance"),
+            client_ip: None,
+        }
+    }
+}
+
+/// A successful answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// `balance=true`: the credit in tetri.
+    Balance(u64),
+    /// `OK <tetri> <mes_id>`.
+    Sent {
+        /// Tetri charged.
+        tetri: u64,
+        /// The request's message id.
+        mes_id: u64,
+    },
+}
+
+impl Reply {
+    /// The exact body.
+    pub fn body(&self) -> String {
+        match self {
+            Reply::Balance(tetri) => tetri.to_string(),
+            Reply::Sent { tetri, mes_id } => format!("OK {tetri} {mes_id}"),
+        }
+    }
+}
+
+fn is_empty(value: &Option<String>) -> bool {
+    value.as_deref().is_none_or(str::is_empty)
+}
+
+/// Checks `username` and `password` against the accounts: 2910, 2911, 2905.
+pub fn authenticate<'a>(
+    world: &'a mut World,
+    username: &Option<String>,
+    password: &Option<String>,
+) -> Result<&'a mut crate::domain::accounts::SmscoAccount, SmscoError> {
+    let username = username
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .ok_or(SmscoError::UsernameEmpty)?;
+    let password = password
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .ok_or(SmscoError::PasswordEmpty)?;
+    match world.smsco.get_mut(username) {
+        Some(account) if account.password == password => Ok(account),
+        _ => Err(DomainError::UnknownAccount.into()),
+    }
+}
+
+/// Parses `YYYY-MM-DD HH:mm:ss` (exactly that shape) as Georgia time (UTC+4).
+pub fn parse_schedule(raw: &str) -> Option<Timestamp> {
+    let b = raw.as_bytes();
+    let shape_ok = b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b' ',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return None;
+    }
+    let n = |range: std::ops::Range<usize>| raw[range].parse::<u32>().ok();
+    let year = i64::from(n(0..4)?);
+    Timestamp::from_civil(
+        (
+            year,
+            n(5..7)?,
+            n(8..10)?,
+            n(11..13)?,
+            n(14..16)?,
+            n(17..19)?,
+        ),
+        4,
+    )
+}
+
+/// Runs every check in order; on success charges the account and stores one message per
+/// accepted recipient, all under one `mes_id`.
+pub fn send(
+    world: &mut World,
+    quirks: &Quirks,
+    request: &SmscoRequest,
+    now: Timestamp,
+    lints: &mut Vec<String>,
+) -> Result<Reply, SmscoError> {
+    let account = authenticate(world, &request.username, &request.password)?;
+    let wants_balance = match (quirks.smsco_balance_flag, request.balance.as_deref()) {
+        (_, None) => false,
+        (BalanceFlag::TrueOnly, Some(flag)) => flag.trim().eq_ignore_ascii_case("true"),
+        (BalanceFlag::AnyNonempty, Some(flag)) => !flag.is_empty() && flag != "0",
+    };
+    if wants_balance {
+        return Ok(Reply::Balance(account.balance));
+    }
+    if request.balance.is_some() {
+        lints.push(format!(
+            "balance={:?} is not `true`: a message is sent instead of reading the balance",
+            request.balance.as_deref().unwrap_or_default()
+        ));
+    }
+    match (is_empty(&request.recipient), is_empty(&request.message)) {
+        (true, true) => return Err(SmscoError::RequiredFieldsEmpty),
+        (true, false) => return Err(SmscoError::RecipientEmpty),
+        (false, true) => return Err(SmscoError::MessageEmpty),
+        (false, false) => {}
+    }
+    let brand = account
+        .brand
+        .clone()
+        .filter(|b| !b.is_empty())
+        .ok_or(SmscoError::SenderEmpty)?;
+    let scheduled_at = match request.schedule.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(raw) => {
+            let at = parse_schedule(raw).ok_or(SmscoError::InvalidScheduleFormat)?;
+            if at < now {
+                return Err(SmscoError::UnableToSchedule);
+            }
+            Some(at)
+        }
+    };
+    let recipient = request.recipient.as_deref().unwrap_or_default();
+    let valid: Vec<&str> = recipient
+        .split(',')
+        .filter(|n| !n.is_empty())
+        .filter(|n| {
+            if numbers::looks_like_local_georgian(n) {
+                lints.push(format!(
+                    "recipient {n} lacks the country code; the real service needs 995{n}"
+                ));
+            }
+            numbers::classify(n, GEORGIA) == NumberClass::Valid
+        })
+        .collect();
+    if valid.is_empty() {
+        return Err(SmscoError::SendingFailed);
+    }
+
+    let message = request.message.as_deref().unwrap_or_default();
+    let delivered =
+        transliterate::to_gsm7(message, quirks.smsco_non_latin == NonLatin::Transliterate);
+    if delivered != message {
+        lints.push(format!(
+            "smsco carries Latin text only: the message is delivered as {delivered:?}"
+        ));
+    }
+    let count = segments::count(&delivered);
+    let tetri = account.price_per_segment * u64::from(count.segments) * valid.len() as u64;
+    charge(&mut account.balance, tetri)?;
+
+    let mes_id = world.ids.smsco_mes_id;
+    world.ids.smsco_mes_id += 1;
+    let username = request.username.clone().unwrap_or_default();
+    let client_ip = &request.client_ip;
+    let status = if scheduled_at.is_some() {
+        Status::Scheduled
+    } else {
+        Status::Accepted
+    };
+    for number in valid {
+        let id = world.messages.next_id();
+        world.messages.insert(Message {
+            id,
+            provider: Provider::Smsco,
+            account: username.clone(),
+            sender: brand.clone(),
+            destination: number.to_owned(),
+            content: message.to_owned(),
+            delivered_content: (delivered != message).then(|| delivered.clone()),
+            segments: count.segments,
+            encoding: count.encoding,
+            flash: false,
+            urgent: false,
+            status,
+            reason: None,
+            history: vec![StatusChange { status, at: now }],
+            reference: None,
+            mes_id: Some(mes_id),
+            request_id: None,
+            message_id: None,
+            created_at: now,
+            scheduled_at,
+            client_ip: client_ip.clone(),
+        });
+    }
+    Ok(Reply::Sent { tetri, mes_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_format_is_exact_and_in_georgia_time() {
+        let at = parse_schedule("2012-10-01 12:30:00").unwrap();
+        assert_eq!(at.format_datetime(4), "2012-10-01 12:30:00");
+        for bad in [
+            "2012-10-01T12:30:00",
+            "2012-10-01 12:30",
+            "2012-13-01 12:30:00",
+            "2012-02-30 00:00:00",
+            "12-10-01 12:30:00",
+            "tomorrow",
+        ] {
+            assert!(parse_schedule(bad).is_none(), "{bad}");
+        }
+    }
+}

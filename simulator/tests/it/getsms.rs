@@ -1,0 +1,582 @@
+//! getsms.uz: every error byte-exact, typed replies, mixed batches, status rows, allow-list.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use serde::Deserialize;
+use smsim::Simulator;
+use smsim::domain::clock::ClockMode;
+
+use crate::client::{Reply, admin, enc, get, post, post_form, raw, raw_from};
+use crate::smsoffice_send::start_with;
+
+fn assert_json_text(reply: &Reply, expected: &str) {
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/html; charset=UTF-8")
+    );
+    assert_eq!(reply.text(), expected);
+}
+
+fn error(code: u16, text: &str) -> String {
+    format!(r#"[{{"error":1,"text":"{text}","error_no":{code}}}]"#)
+}
+
+fn form(login: &str, nickname: Option<&str>, data: &str) -> String {
+    let nick = nickname
+        .map(|n| format!("&nickname={n}"))
+        .unwrap_or_default();
+    format!("login={login}&password={login}{nick}&data={}", enc(data))
+}
+
+async fn send(sim: &Simulator, body: &str) -> Reply {
+    post_form(sim, "/smsgateway/", body).await
+}
+
+async fn balance(sim: &Simulator, login: &str) -> u64 {
+    let accounts = admin(sim, "/accounts").await;
+    let account = accounts["getsms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["login"] == login)
+        .unwrap()
+        .clone();
+    account["balance"].as_u64().unwrap()
+}
+
+const ONE: &str = r#"[{"phone":"998901234567","text":"hi"}]"#;
+
+// The strictest published client's view: an accepted item has a numeric recipient, a failed one
+// a string; unknown keys are an error.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Accepted {
+    recipient: u64,
+    text: String,
+    user_id: u64,
+    date_received: i64,
+    message_id: u64,
+    request_id: u64,
+    client_ip: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Failed {
+    error: u8,
+    error_text: String,
+    error_no: u16,
+    recipient: String,
+    text: String,
+    user_id: u64,
+    date_received: i64,
+    message_id: u64,
+    request_id: u64,
+    client_ip: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Item {
+    Failed(Failed),
+    Accepted(Accepted),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusRow {
+    recipient: String,
+    text: String,
+    user_id: String,
+    date_received: String,
+    date_sent: String,
+    date_delivered: Option<String>,
+    message_id: String,
+    request_id: String,
+    status: String,
+    count_messages: String,
+    client_ip: String,
+    description: String,
+}
+
+#[tokio::test]
+async fn every_top_level_error_is_byte_exact() {
+    let sim = Simulator::start_default().await.unwrap();
+    let many: Vec<String> = (0..101)
+        .map(|i| format!(r#"{{"phone":"99890123{i:04}","text":"x"}}"#))
+        .collect();
+    let many = format!("[{}]", many.join(","));
+    let cases: Vec<(String, u16, &str)> = vec![
+        (
+            format!("password=demo&nickname=GETSMS&data={}", enc(ONE)),
+            100,
+            "Login or Password is NULL",
+        ),
+        (
+            format!("login=demo&password=&nickname=GETSMS&data={}", enc(ONE)),
+            100,
+            "Login or Password is NULL",
+        ),
+        (
+            format!(
+                "login=demo&password=wrong&nickname=GETSMS&data={}",
+                enc(ONE)
+            ),
+            101,
+            "Incorrect Login or Password",
+        ),
+        (form("blocked", Some("GETSMS"), ONE), 102, "Account blocked"),
+        (
+            form("demo", Some("GETSMS"), "[{phone:1}"),
+            200,
+            "Array is not a JSON",
+        ),
+        (
+            "login=demo&password=demo&nickname=GETSMS".into(),
+            200,
+            "Array is not a JSON",
+        ),
+        (
+            form(
+                "demo",
+                Some("GETSMS"),
+                r#"{"phone":"998901234567","text":"hi"}"#,
+            ),
+            201,
+            "Array is invalid",
+        ),
+        (form("demo", Some("GETSMS"), "[]"), 201, "Array is invalid"),
+        (form("demo", Some("GETSMS"), &many), 201, "Array is invalid"),
+        (
+            form(
+                "demo",
+                Some("GETSMS"),
+                r#"[{"phone":{"a":[1]},"text":"hi"}]"#,
+            ),
+            201,
+            "Array is invalid",
+        ),
+        (
+            form("demo", Some("GETSMS"), r#"[{"phone":"998901234567"}]"#),
+            201,
+            "Array is invalid",
+        ),
+        (form("demo", None, ONE), 202, "Nickname didn't set"),
+        (form("demo", Some("OTHER"), ONE), 203, "Incorrect nickname"),
+        (form("empty", Some("GETSMS"), ONE), 103, "Limit is over"),
+    ];
+    for (body, code, text) in cases {
+        assert_json_text(&send(&sim, &body).await, &error(code, text));
+    }
+    assert_eq!(balance(&sim, "demo").await, 1000);
+    assert_eq!(admin(&sim, "/messages?provider=getsms").await["count"], 0);
+}
+
+#[tokio::test]
+async fn each_check_comes_before_the_next_one() {
+    let sim = Simulator::start_default().await.unwrap();
+    let cases: Vec<(String, u16)> = vec![
+        ("login=demo&nickname=OTHER&data=junk".into(), 100), // 100 < everything
+        ("login=demo&password=bad&data=junk".into(), 101),   // 101 < 200
+        (form("blocked", None, "junk"), 102),                // 102 < 200
+        (form("demo", None, "junk"), 200),                   // 200 < 202
+        (form("demo", None, "[]"), 201),                     // 201 < 202
+        (form("demo", Some("OTHER"), "[1]"), 201),           // 201 < 203
+        (form("empty", None, ONE), 202),                     // 202 < 103
+        (form("empty", Some("OTHER"), ONE), 203),            // 203 < 103
+    ];
+    for (body, code) in cases {
+        let reply = send(&sim, &body).await;
+        assert_eq!(
+            reply.json()[0]["error_no"],
+            code,
+            "{body}: {}",
+            reply.text()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_mixed_batch_sends_the_valid_items_and_parses_strictly() {
+    let sim = start_with(|c| {
+        c.clock = ClockMode::Manual;
+        c.clock_start = Some(1_700_000_000);
+    })
+    .await;
+    let data = r#"[{"phone":"998901234567","text":"Ваш текст смс"},{"phone":"+998901234567","text":"bad"},{"phone":998901234568,"text":"two"}]"#;
+    let reply = send(&sim, &form("demo", Some("GETSMS"), data)).await;
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/html; charset=UTF-8")
+    );
+    let items: Vec<Item> =
+        serde_json::from_slice(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.text()));
+    let [
+        Item::Accepted(first),
+        Item::Failed(bad),
+        Item::Accepted(third),
+    ] = &items[..]
+    else {
+        panic!("accepted, failed, accepted expected: {items:?}");
+    };
+    assert_eq!(
+        (first.recipient, first.text.as_str(), first.user_id),
+        (998901234567, "Ваш текст смс", 1)
+    );
+    assert_eq!(first.date_received, 1_700_000_000);
+    assert_eq!(first.client_ip, "127.0.0.1");
+    assert_eq!(
+        (bad.error, bad.error_no, bad.error_text.as_str()),
+        (1, 300, "is NOT a phone number")
+    );
+    assert_eq!(bad.recipient, "+998901234567");
+    assert_eq!(bad.text, "bad");
+    assert_eq!(
+        (bad.user_id, bad.date_received, bad.client_ip.as_str()),
+        (1, 1_700_000_000, "127.0.0.1")
+    );
+    assert_eq!(third.recipient, 998901234568);
+    // One request_id per request, message_id per item.
+    assert!((10_000_000..100_000_000).contains(&first.request_id));
+    assert_eq!(
+        (bad.request_id, third.request_id),
+        (first.request_id, first.request_id)
+    );
+    assert_eq!(
+        (bad.message_id, third.message_id),
+        (first.message_id + 1, first.message_id + 2)
+    );
+    // Only the two valid items are sent and charged (one segment each).
+    assert_eq!(balance(&sim, "demo").await, 998);
+    let stored = admin(&sim, "/messages?provider=getsms").await;
+    assert_eq!(stored["count"], 2);
+    assert_eq!(stored["messages"][0]["sender"], "GETSMS");
+    assert_eq!(stored["messages"][0]["request_id"], first.request_id);
+
+    let status = post_form(
+        &sim,
+        "/smsgateway/status/",
+        &form(
+            "demo",
+            None,
+            &format!(r#"[{{"request_id":"{}"}}]"#, first.request_id),
+        ),
+    )
+    .await;
+    assert_eq!(
+        status.header("content-type"),
+        Some("text/html; charset=UTF-8")
+    );
+    let rows: Vec<StatusRow> =
+        serde_json::from_slice(&status.body).unwrap_or_else(|e| panic!("{e}: {}", status.text()));
+    assert_eq!(rows.len(), 2);
+    let row = &rows[0];
+    assert_eq!(
+        (
+            row.recipient.as_str(),
+            row.text.as_str(),
+            row.user_id.as_str()
+        ),
+        ("998901234567", "Ваш текст смс", "1")
+    );
+    assert_eq!(row.date_received, "2023-11-15 03:13:20", "Tashkent time");
+    assert_eq!(row.date_sent, "2023-11-15 03:13:20");
+    assert_eq!(row.date_delivered, None);
+    assert_eq!(row.message_id, first.message_id.to_string());
+    assert_eq!(row.request_id, first.request_id.to_string());
+    assert_eq!(
+        (row.status.as_str(), row.count_messages.as_str()),
+        ("sent", "1")
+    );
+    assert_eq!(
+        (row.client_ip.as_str(), row.description.as_str()),
+        ("127.0.0.1", "")
+    );
+    assert_eq!(rows[1].recipient, "998901234568");
+}
+
+#[tokio::test]
+async fn json_bodies_take_data_as_a_string_or_an_array() {
+    let sim = Simulator::start_default().await.unwrap();
+    let as_array = r#"{"login":"demo","password":"demo","nickname":"GETSMS","data":[{"phone":"998901234567","text":"a"}]}"#;
+    let as_string = format!(
+        r#"{{"login":"demo","password":"demo","nickname":"GETSMS","data":{}}}"#,
+        serde_json::to_string(ONE).unwrap()
+    );
+    for body in [as_array.to_owned(), as_string] {
+        let reply = post(&sim, "/smsgateway", "application/json", body.as_bytes()).await;
+        assert_eq!(
+            reply.json()[0]["recipient"],
+            998901234567u64,
+            "{}",
+            reply.text()
+        );
+    }
+    let request_id = admin(&sim, "/messages").await["messages"][0]["request_id"]
+        .as_u64()
+        .unwrap();
+    let status =
+        format!(r#"{{"login":"demo","password":"demo","data":[{{"request_id":{request_id}}}]}}"#);
+    let reply = post(
+        &sim,
+        "/smsgateway/status",
+        "application/json",
+        status.as_bytes(),
+    )
+    .await;
+    assert_eq!(reply.json()[0]["request_id"], request_id.to_string());
+}
+
+#[tokio::test]
+async fn status_errors_are_byte_exact() {
+    let sim = Simulator::start_default().await.unwrap();
+    send(&sim, &form("demo", Some("GETSMS"), ONE)).await;
+    let cases = [
+        (
+            form("demo", None, r#"[{"request_id":"1"}]"#),
+            400,
+            "request_id is wrong",
+        ),
+        (
+            form("demo", None, r#"[{"request_id":"abc"}]"#),
+            400,
+            "request_id is wrong",
+        ),
+        (form("demo", None, "not json"), 400, "request_id is wrong"),
+        (form("demo", None, "[]"), 400, "request_id is wrong"),
+        (
+            "login=demo&password=demo".into(),
+            400,
+            "request_id is wrong",
+        ),
+        ("login=demo".into(), 100, "Login or Password is NULL"),
+        (
+            "login=demo&password=x&data=[]".into(),
+            101,
+            "Incorrect Login or Password",
+        ),
+        (
+            form("blocked", None, r#"[{"request_id":"1"}]"#),
+            102,
+            "Account blocked",
+        ),
+    ];
+    for (body, code, text) in cases {
+        assert_json_text(
+            &post_form(&sim, "/smsgateway/status/", &body).await,
+            &error(code, text),
+        );
+    }
+    // Another account's request id is unknown to this one.
+    let request_id = admin(&sim, "/messages").await["messages"][0]["request_id"]
+        .as_u64()
+        .unwrap();
+    let reply = post_form(
+        &sim,
+        "/smsgateway/status/",
+        &form(
+            "empty",
+            None,
+            &format!(r#"[{{"request_id":{request_id}}}]"#),
+        ),
+    )
+    .await;
+    assert_json_text(&reply, &error(400, "request_id is wrong"));
+}
+
+#[tokio::test]
+async fn the_allow_list_refuses_unknown_hosts_for_getsms_only() {
+    let sim = Simulator::start_default().await.unwrap();
+    let other = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let body = form("demo", Some("GETSMS"), ONE);
+    let head = b"POST /smsgateway/ HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded";
+    let refused = raw_from(other, sim.addr(), head, body.as_bytes()).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(
+        refused.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(refused.text().starts_with("<html>") && !refused.text().contains("error_no"));
+    let status_head =
+        b"POST /smsgateway/status/ HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded";
+    assert_eq!(
+        raw_from(other, sim.addr(), status_head, b"login=demo")
+            .await
+            .status,
+        403
+    );
+    // The other providers serve that host.
+    let smsoffice = raw_from(
+        other,
+        sim.addr(),
+        b"GET /api/getBalance?key=demo-key HTTP/1.1",
+        b"",
+    )
+    .await;
+    assert_eq!((smsoffice.status, smsoffice.text().as_str()), (200, "1000"));
+    let smsco = raw_from(other, sim.addr(), b"GET /components/com_smsreseller/smsapi2.php?username=demo&password=demo&balance=true HTTP/1.1", b"").await;
+    assert_eq!((smsco.status, smsco.text().as_str()), (200, "10000"));
+    // From 127.0.0.1 getsms serves.
+    let served = raw_from(
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        sim.addr(),
+        head,
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(served.json()[0]["client_ip"], "127.0.0.1");
+    let journal = admin(&sim, "/requests?provider=getsms").await;
+    assert_eq!(journal["requests"][0]["status"], 403);
+    assert_eq!(journal["requests"][0]["client"], "127.0.0.2");
+
+    // The list can be changed at runtime, ranges included.
+    let put = raw(
+        sim.addr(),
+        b"PUT /__admin/getsms/allow-list HTTP/1.1\r\nContent-Type: application/json",
+        br#"{"allow_list": ["127.0.0.0/30"]}"#,
+    )
+    .await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    let now_served = raw_from(other, sim.addr(), head, body.as_bytes()).await;
+    assert_eq!(now_served.json()[0]["client_ip"], "127.0.0.2");
+    let bad = raw(
+        sim.addr(),
+        b"PUT /__admin/getsms/allow-list HTTP/1.1\r\nContent-Type: application/json",
+        br#"{"allow_list": ["localhost"]}"#,
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.json()["error"].as_str().unwrap().contains("localhost"));
+}
+
+#[tokio::test]
+async fn x_forwarded_for_is_read_only_when_trusted() {
+    let sim = Simulator::start_default().await.unwrap();
+    let body = form("demo", Some("GETSMS"), ONE);
+    let head = b"POST /smsgateway/ HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Forwarded-For: 203.0.113.9, 10.0.0.1";
+    let ignored = raw(sim.addr(), head, body.as_bytes()).await;
+    assert_eq!(ignored.json()[0]["client_ip"], "127.0.0.1");
+    let trusting = start_with(|c| c.getsms.trust_forwarded_for = true).await;
+    assert_eq!(
+        raw(trusting.addr(), head, body.as_bytes()).await.status,
+        403
+    );
+    let put = raw(
+        trusting.addr(),
+        b"PUT /__admin/getsms/allow-list HTTP/1.1\r\nContent-Type: application/json",
+        br#"{"allow_list": ["203.0.113.9"]}"#,
+    )
+    .await;
+    assert_eq!(put.status, 200);
+    assert_eq!(
+        raw(trusting.addr(), head, body.as_bytes()).await.json()[0]["client_ip"],
+        "203.0.113.9"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_getsms_answers_and_the_server_keeps_serving() {
+    let sim = Simulator::start_default().await.unwrap();
+    let good = form("demo", Some("GETSMS"), ONE);
+    let big = format!(
+        r#"[{{"phone":"998901234567","text":"{}"}}]"#,
+        "a".repeat(100_000)
+    );
+    let mut invalid_utf8 = b"login=demo&password=demo&nickname=GETSMS&data=".to_vec();
+    invalid_utf8.extend_from_slice(enc(r#"[{"phone":"998901234567","text":"x"#).as_bytes());
+    invalid_utf8.extend_from_slice(&[0xFF, 0xC3]);
+    invalid_utf8.extend_from_slice(enc(r#""}]"#).as_bytes());
+    let cases: Vec<(Vec<u8>, &str, serde_json::Value)> = vec![
+        (
+            form("demo", Some("GETSMS"), "[{\"phone\":").into_bytes(),
+            "application/x-www-form-urlencoded",
+            200.into(),
+        ),
+        (
+            form("demo", Some("GETSMS"), r#""just a string""#).into_bytes(),
+            "application/x-www-form-urlencoded",
+            201.into(),
+        ),
+        (
+            form(
+                "demo",
+                Some("GETSMS"),
+                r#"[{"phone":"998901234567","text":"a","extra":{"deep":[[[]]]}},[[1]]]"#,
+            )
+            .into_bytes(),
+            "application/x-www-form-urlencoded",
+            201.into(),
+        ),
+        (b"{not json".to_vec(), "application/json", 100.into()),
+        (br#"[1,2,3]"#.to_vec(), "application/json", 100.into()),
+        (
+            b"login=demo&password=demo".to_vec(),
+            "application/x-www-form-urlencoded",
+            200.into(),
+        ),
+        (
+            b"".to_vec(),
+            "application/x-www-form-urlencoded",
+            100.into(),
+        ),
+    ];
+    for (body, content_type, code) in cases {
+        let reply = post(&sim, "/smsgateway/", content_type, &body).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.json()[0]["error_no"], code, "{}", reply.text());
+        assert_eq!(
+            send(&sim, &good).await.json()[0]["recipient"],
+            998901234567u64
+        );
+    }
+    // A 100 kB text is accepted and charged by segments (UCS-2 would be more; this is GSM-7).
+    let before = balance(&sim, "demo").await;
+    let reply = send(&sim, &form("demo", Some("GETSMS"), &big)).await;
+    assert_eq!(reply.json()[0]["recipient"], 998901234567u64);
+    assert_eq!(
+        balance(&sim, "demo").await,
+        before - 100_000u64.div_ceil(153)
+    );
+    // Invalid UTF-8 inside the data is replaced, and the item is sent.
+    let reply = post(
+        &sim,
+        "/smsgateway/",
+        "application/x-www-form-urlencoded",
+        &invalid_utf8,
+    )
+    .await;
+    assert_eq!(reply.json()[0]["text"], "x\u{FFFD}\u{FFFD}");
+    // GET where POST is expected: the query is not read, so the login is missing.
+    let reply = get(&sim, &format!("/smsgateway/?{good}")).await;
+    assert_eq!(reply.text(), error(100, "Login or Password is NULL"));
+    let lints = admin(&sim, "/requests").await["requests"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["lints"]
+        .to_string();
+    assert!(lints.contains("expects POST"), "{lints}");
+    let put = raw(sim.addr(), b"PUT /smsgateway/ HTTP/1.1", b"").await;
+    assert_eq!((put.status, put.header("allow")), (405, Some("POST")));
+    assert_eq!(
+        send(&sim, &good).await.json()[0]["recipient"],
+        998901234567u64
+    );
+}
+
+#[tokio::test]
+async fn batches_over_fifty_items_are_linted() {
+    let sim = start_with(|c| c.getsms.accounts[0].balance = 1000).await;
+    let items: Vec<String> = (0..60)
+        .map(|i| format!(r#"{{"phone":"9989012{i:05}","text":"x"}}"#))
+        .collect();
+    let reply = send(
+        &sim,
+        &form("demo", Some("GETSMS"), &format!("[{}]", items.join(","))),
+    )
+    .await;
+    assert_eq!(reply.json().as_array().unwrap().len(), 60);
+    let lints = admin(&sim, "/requests").await["requests"][0]["lints"].to_string();
+    assert!(lints.contains("60 items"), "{lints}");
+}
