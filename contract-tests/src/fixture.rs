@@ -58,6 +58,33 @@ pub struct FixtureResponse {
     /// JSON pointers into the body whose values may differ (their presence may not).
     #[serde(default)]
     pub volatile: Vec<String>,
+    /// For text bodies: the shape the answer must have, `{int}` standing for digits and `{any}`
+    /// for any text, e.g. `OK 4 {int}`. The verbatim `body` must match it too.
+    #[serde(default)]
+    pub pattern: Option<String>,
+}
+
+/// Compiles a text pattern: everything literal except `{int}` and `{any}`.
+pub fn compile_pattern(pattern: &str) -> regex::Regex {
+    let mut re = String::from("^");
+    let mut rest = pattern;
+    while let Some(start) = rest.find('{') {
+        let (literal, tail) = rest.split_at(start);
+        re.push_str(&regex::escape(literal));
+        if let Some(after) = tail.strip_prefix("{int}") {
+            re.push_str("[0-9]+");
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("{any}") {
+            re.push_str("(?s:.*)");
+            rest = after;
+        } else {
+            re.push_str(r"\{");
+            rest = &tail[1..];
+        }
+    }
+    re.push_str(&regex::escape(rest));
+    re.push('$');
+    regex::Regex::new(&re).expect("escaped literals and fixed placeholders always compile")
 }
 
 /// State to establish before the request: account changes through the admin API.
@@ -142,6 +169,20 @@ impl Fixture {
             field: field.into(),
             why,
         };
+        if let Some(pattern) = &fixture.response.pattern {
+            if !fixture.response.volatile.is_empty() {
+                return Err(invalid(
+                    "response.pattern",
+                    "give either `pattern` (text) or `volatile` (JSON), not both".into(),
+                ));
+            }
+            if !compile_pattern(pattern).is_match(&fixture.response.body) {
+                return Err(invalid(
+                    "response.pattern",
+                    format!("{pattern:?} does not match the fixture's own body"),
+                ));
+            }
+        }
         for pointer in &fixture.response.volatile {
             if !pointer.starts_with('/') {
                 return Err(invalid(
@@ -232,6 +273,32 @@ mod tests {
         let f = Fixture::parse(MINIMAL, Path::new("x.json")).unwrap();
         assert!(!f.safe);
         assert_eq!(f.response.volatile, ["/a"]);
+    }
+
+    #[test]
+    fn patterns_match_digits_and_anything_literally_otherwise() {
+        let p = compile_pattern("OK 4 {int}");
+        assert!(
+            p.is_match("OK 4 123")
+                && !p.is_match("OK 4 ")
+                && !p.is_match("OK 5 123")
+                && !p.is_match("OK 4 12x")
+        );
+        let p = compile_pattern("a.b{any}");
+        assert!(p.is_match("a.b") && p.is_match("a.bxyz\n") && !p.is_match("aXb"));
+        assert!(compile_pattern("{x}").is_match("{x}"));
+    }
+
+    #[test]
+    fn a_pattern_must_match_its_own_body() {
+        let text = MINIMAL.replace(r#""volatile": ["/a"]"#, r#""pattern": "OK {int}""#);
+        let err = Fixture::parse(&text, Path::new("p.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("response.pattern") && err.contains("does not match"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -164,6 +164,16 @@ pub fn compare(fixture: &Fixture, reply: &Exchange, mismatches: &mut Vec<Mismatc
         }
     }
     let got_body = String::from_utf8_lossy(&reply.body);
+    if let Some(pattern) = &expected.pattern {
+        if !crate::fixture::compile_pattern(pattern).is_match(&got_body) {
+            mismatches.push(Mismatch {
+                field: "body".into(),
+                expected: format!("{} (pattern {pattern})", expected.body),
+                got: got_body.into_owned(),
+            });
+        }
+        return;
+    }
     if expected.volatile.is_empty() {
         if got_body != expected.body {
             mismatches.push(Mismatch {
