@@ -237,6 +237,19 @@ async fn a_mixed_batch_sends_the_valid_items_and_parses_strictly() {
         (1, 1_700_000_000, "127.0.0.1")
     );
     assert_eq!(third.recipient, 998901234568);
+    let (r, m) = (first.request_id, first.message_id);
+    let exact = format!(
+        concat!(
+            r#"[{{"recipient":998901234567,"text":"Ваш текст смс","user_id":1,"date_received":1700000000,"message_id":{m0},"request_id":{r},"client_ip":"127.0.0.1"}},"#,
+            r#"{{"error":1,"error_text":"is NOT a phone number","error_no":300,"recipient":"+998901234567","text":"bad","user_id":1,"date_received":1700000000,"message_id":{m1},"request_id":{r},"client_ip":"127.0.0.1"}},"#,
+            r#"{{"recipient":998901234568,"text":"two","user_id":1,"date_received":1700000000,"message_id":{m2},"request_id":{r},"client_ip":"127.0.0.1"}}]"#
+        ),
+        m0 = m,
+        m1 = m + 1,
+        m2 = m + 2,
+        r = r
+    );
+    assert_eq!(reply.text(), exact);
     // One request_id per request, message_id per item.
     assert!((10_000_000..100_000_000).contains(&first.request_id));
     assert_eq!(
@@ -507,6 +520,29 @@ async fn bad_input_gets_getsms_answers_and_the_server_keeps_serving() {
             .into_bytes(),
             "application/x-www-form-urlencoded",
             201.into(),
+        ),
+        (
+            form(
+                "demo",
+                Some("GETSMS"),
+                &format!(
+                    "[{}]",
+                    vec![r#"{"phone":"998901234567","text":"x"}"#; 101].join(",")
+                ),
+            )
+            .into_bytes(),
+            "application/x-www-form-urlencoded",
+            201.into(),
+        ),
+        (
+            form("demo", Some("GETSMS"), r#"[{"text":"no phone"}]"#).into_bytes(),
+            "application/x-www-form-urlencoded",
+            201.into(),
+        ),
+        (
+            b"login=demo&nickname=GETSMS".to_vec(),
+            "application/x-www-form-urlencoded",
+            100.into(),
         ),
         (b"{not json".to_vec(), "application/json", 100.into()),
         (br#"[1,2,3]"#.to_vec(), "application/json", 100.into()),
