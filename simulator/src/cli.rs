@@ -1,11 +1,11 @@
 //! Command-line flags, each also settable through an `SMSIM_*` environment variable.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, ConfigError, LogFormat};
+use crate::config::{Config, ConfigError, LogFormat, validate_callback_url};
 use crate::domain::clock::ClockMode;
 
 /// smsim: an offline simulator of the smsoffice.ge, smsco.ge and getsms.uz SMS gateways.
@@ -44,7 +44,16 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "SMSIM_LOG", value_enum)]
     pub log: Option<LogFormat>,
+    /// Callback URL of the demo smsoffice account (`demo-key`).
+    #[arg(long, env = "SMSIM_CALLBACK_URL", value_name = "URL")]
+    pub callback_url: Option<String>,
+    /// Local address outgoing callbacks are sent from, e.g. 127.0.0.2.
+    #[arg(long, env = "SMSIM_CALLBACK_BIND", value_name = "ADDR")]
+    pub callback_bind: Option<IpAddr>,
 }
+
+/// The smsoffice account `--callback-url` applies to.
+pub const DEMO_SMSOFFICE_KEY: &str = "demo-key";
 
 impl ServeArgs {
     /// The configuration these flags describe: the file (or the embedded defaults) with the
@@ -65,6 +74,27 @@ impl ServeArgs {
         }
         if let Some(log) = self.log {
             config.log = log;
+        }
+        if let Some(bind) = self.callback_bind {
+            config.callbacks.bind = Some(bind);
+        }
+        if let Some(url) = &self.callback_url {
+            validate_callback_url(url).map_err(|why| ConfigError::Invalid {
+                field: "--callback-url".into(),
+                why,
+            })?;
+            let account = config
+                .smsoffice
+                .accounts
+                .iter_mut()
+                .find(|a| a.key == DEMO_SMSOFFICE_KEY)
+                .ok_or_else(|| ConfigError::Invalid {
+                    field: "--callback-url".into(),
+                    why: format!(
+                        "the configuration has no smsoffice account {DEMO_SMSOFFICE_KEY:?}"
+                    ),
+                })?;
+            account.callback_url = Some(url.clone());
         }
         Ok(config)
     }

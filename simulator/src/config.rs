@@ -51,6 +51,52 @@ pub struct Config {
     /// Delivery rules, first match wins.
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// How smsoffice delivery callbacks are sent.
+    #[serde(default)]
+    pub callbacks: CallbackConfig,
+    /// Mobile network codes (MCC+MNC) by number prefix, for the callback's `operator`.
+    #[serde(default)]
+    pub operators: Vec<OperatorPrefix>,
+}
+
+/// One entry of the operator table: numbers starting with `prefix` belong to `code`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorPrefix {
+    /// Number prefix, country code included, e.g. `99557`.
+    pub prefix: String,
+    /// MCC+MNC, e.g. `28202`.
+    pub code: String,
+}
+
+/// smsoffice callback delivery.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallbackConfig {
+    /// Seconds of simulator time before each retry of an unacknowledged callback; its length
+    /// is the number of retries.
+    pub retry_backoff_seconds: Vec<f64>,
+    /// How long one attempt may take (real milliseconds) before it counts as failed.
+    pub timeout_ms: u64,
+    /// Callbacks in flight at once.
+    pub max_in_flight: usize,
+    /// Local address outgoing callbacks are sent from (e.g. `127.0.0.2`).
+    pub bind: Option<std::net::IpAddr>,
+    /// Add `X-Forwarded-For` and `X-Real-IP: 91.239.206.90`, the provider's documented source,
+    /// for receivers that check it behind a proxy.
+    pub forwarded_headers: bool,
+}
+
+impl Default for CallbackConfig {
+    fn default() -> CallbackConfig {
+        CallbackConfig {
+            retry_backoff_seconds: vec![10.0, 60.0, 300.0],
+            timeout_ms: 5000,
+            max_in_flight: 64,
+            bind: None,
+            forwarded_headers: false,
+        }
+    }
 }
 
 /// Log output format.
@@ -74,6 +120,8 @@ pub struct Limits {
     pub messages: usize,
     /// Largest request body read; larger bodies are answered 413.
     pub max_body_bytes: usize,
+    /// Callback attempts kept.
+    pub callback_entries: usize,
 }
 
 impl Default for Limits {
@@ -82,6 +130,7 @@ impl Default for Limits {
             journal_entries: 10_000,
             messages: 100_000,
             max_body_bytes: 32 * 1024 * 1024,
+            callback_entries: 10_000,
         }
     }
 }
@@ -228,6 +277,10 @@ pub struct Quirks {
     pub smsoffice_sender_case: SenderCase,
     #[serde(rename = "smsoffice.status_never_sent")]
     pub smsoffice_status_never_sent: StatusNeverSent,
+    #[serde(rename = "smsoffice.callback_status_case")]
+    pub smsoffice_callback_status_case: CallbackStatusCase,
+    #[serde(rename = "smsoffice.callback_ack")]
+    pub smsoffice_callback_ack: CallbackAck,
     #[serde(rename = "smsco.balance_flag")]
     pub smsco_balance_flag: BalanceFlag,
     #[serde(rename = "smsco.content_type")]
@@ -244,6 +297,26 @@ pub struct Quirks {
     pub getsms_json_escape: JsonEscape,
     #[serde(rename = "getsms.get_params")]
     pub getsms_get_params: GetParams,
+}
+
+/// The letter case of the callback's `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackStatusCase {
+    /// `Delivered`, as the document's table writes it.
+    Capitalized,
+    /// `delivered`, as the document's example URL writes it.
+    Lowercase,
+}
+
+/// Which receiver bodies count as the `OK` acknowledgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackAck {
+    /// `OK` with surrounding white space allowed (a PHP `echo "OK\n"`), from a 2xx answer.
+    Trimmed,
+    /// Exactly `OK`, from a 2xx answer.
+    Exact,
 }
 
 /// Which `balance` values make smsco answer the balance instead of sending.
@@ -310,6 +383,8 @@ impl Default for Quirks {
             smsoffice_content_type: "application/json; charset=utf-8".into(),
             smsoffice_sender_case: SenderCase::Ignore,
             smsoffice_status_never_sent: StatusNeverSent::Unknown,
+            smsoffice_callback_status_case: CallbackStatusCase::Capitalized,
+            smsoffice_callback_ack: CallbackAck::Trimmed,
             smsco_balance_flag: BalanceFlag::TrueOnly,
             smsco_content_type: "text/html; charset=UTF-8".into(),
             smsco_non_latin: NonLatin::Transliterate,
@@ -422,6 +497,8 @@ impl Config {
             ("limits.journal_entries", self.limits.journal_entries),
             ("limits.messages", self.limits.messages),
             ("limits.max_body_bytes", self.limits.max_body_bytes),
+            ("limits.callback_entries", self.limits.callback_entries),
+            ("callbacks.max_in_flight", self.callbacks.max_in_flight),
             (
                 "quirks.smsoffice.max_content_chars",
                 self.quirks.smsoffice_max_content_chars,
@@ -442,6 +519,20 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+/// Checks that a callback URL is one the engine can call: absolute `http://` with a host.
+pub fn validate_callback_url(url: &str) -> Result<(), String> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http"), Some(_)) => Ok(()),
+        (Some("https"), _) => Err(format!(
+            "{url:?}: https callback URLs are not supported; use http"
+        )),
+        _ => Err(format!("{url:?} must be an absolute http:// URL")),
     }
 }
 

@@ -8,7 +8,9 @@
 //! - [`config`]: the typed configuration, the embedded defaults and the quirks.
 //! - [`cli`]: `smsim` flags.
 //! - [`server`]: listener, graceful shutdown, the in-process [`Simulator`] handle.
-//! - [`domain`]: the simulated world without HTTP: accounts, messages, clock, journal, segments.
+//! - [`domain`]: the simulated world without HTTP: accounts, messages, clock, journal, segments,
+//!   rules, the schedule of due events.
+//! - [`engine`]: fires due events as the clock moves; sends smsoffice callbacks.
 //! - [`providers`]: one folder per provider: routes, wire formats, error codes.
 //! - [`http`]: shared plumbing: parameter decoding, bodies, pages, the journal middleware.
 //! - [`admin`]: the `/__admin` API.
@@ -17,6 +19,7 @@ pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod engine;
 pub mod http;
 pub mod providers;
 pub mod server;

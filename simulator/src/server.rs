@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::FromRef;
 use axum::middleware;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -16,20 +17,48 @@ use tower::ServiceExt;
 
 use crate::config::Config;
 use crate::domain::Sim;
+use crate::engine::Engine;
 use crate::http::{ClientAddr, journal, pages};
 
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// What every route can extract: the simulation and its delivery engine.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The simulated world.
+    pub sim: Sim,
+    /// The engine that moves it through time.
+    pub engine: Engine,
+}
+
+impl FromRef<AppState> for Sim {
+    fn from_ref(state: &AppState) -> Sim {
+        state.sim.clone()
+    }
+}
+
+impl FromRef<AppState> for Engine {
+    fn from_ref(state: &AppState) -> Engine {
+        state.engine.clone()
+    }
+}
+
 /// The whole application as one router: every provider, the admin API, the journal. Tests can
-/// drive it without a socket (requests then carry no client address).
+/// drive it without a socket (requests then carry no client address, and the engine only moves
+/// through `POST /__admin/clock/advance`).
 pub fn app(sim: Sim) -> Router {
+    let engine = Engine::new(sim.clone(), TaskTracker::new());
+    router(AppState { sim, engine })
+}
+
+fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::providers::routes())
         .nest("/__admin", crate::admin::routes())
         .fallback(|| async { pages::not_found() })
-        .layer(middleware::from_fn_with_state(sim.clone(), journal))
-        .with_state(sim)
+        .layer(middleware::from_fn_with_state(state.sim.clone(), journal))
+        .with_state(state)
 }
 
 /// A running simulator. Dropping it stops the server; [`Simulator::shutdown`] also waits for
@@ -86,7 +115,7 @@ impl Simulator {
         &self.sim
     }
 
-    /// Stops accepting, lets in-flight requests finish (bounded), and returns.
+    /// Stops accepting, lets in-flight requests and callbacks finish (bounded), and returns.
     pub async fn shutdown(self) {
         self.cancel.cancel();
         self.tracker.close();

@@ -14,10 +14,13 @@ use serde_json::{Value, json};
 use crate::domain::accounts::{GetsmsAccountPatch, SmscoAccountPatch, SmsofficeAccountPatch};
 use crate::domain::allow_list::IpRange;
 use crate::domain::messages::{MessageFilter, Status};
+use crate::domain::rules::Rule;
 use crate::domain::{Provider, Sim};
+use crate::engine::Engine;
+use crate::server::AppState;
 
 /// The admin routes, to be nested under `/__admin`.
-pub fn routes() -> Router<Sim> {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/health",
@@ -31,6 +34,8 @@ pub fn routes() -> Router<Sim> {
             "/getsms/allow-list",
             get(read_allow_list).put(put_allow_list),
         )
+        .route("/rules", get(read_rules).put(put_rules))
+        .route("/callbacks", get(list_callbacks))
         .route("/clock", get(read_clock))
         .route("/clock/advance", post(advance_clock))
         .route("/reset", post(reset))
@@ -265,7 +270,48 @@ struct Advance {
     seconds: f64,
 }
 
-async fn advance_clock(State(sim): State<Sim>, body: Bytes) -> AdminResult {
+async fn read_rules(State(sim): State<Sim>) -> AdminResult {
+    Ok(axum::Json(json!(sim.world().rules)))
+}
+
+/// Replaces the delivery rules whole. Messages already accepted keep the fate they were given.
+async fn put_rules(State(sim): State<Sim>, body: Bytes) -> AdminResult {
+    let rules: Vec<Rule> = parse_body(&body)?;
+    let mut world = sim.world();
+    world.rules = rules;
+    Ok(axum::Json(json!(world.rules)))
+}
+
+#[derive(Debug, Deserialize)]
+struct CallbackFilter {
+    message_id: Option<u64>,
+}
+
+async fn list_callbacks(
+    State(sim): State<Sim>,
+    query: Result<Query<CallbackFilter>, QueryRejection>,
+) -> AdminResult {
+    let Query(filter) = query.map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("invalid query string: {e}"),
+        )
+    })?;
+    let world = sim.world();
+    let attempts: Vec<&_> = world
+        .callbacks
+        .attempts()
+        .filter(|a| filter.message_id.is_none_or(|id| a.message_id == id))
+        .collect();
+    Ok(axum::Json(json!({
+        "count": attempts.len(),
+        "evicted": world.callbacks.evicted(),
+        "pending": world.schedule.len(),
+        "callbacks": attempts,
+    })))
+}
+
+async fn advance_clock(State(engine): State<Engine>, body: Bytes) -> AdminResult {
     let advance: Advance = parse_body(&body)?;
     if !(advance.seconds.is_finite() && advance.seconds >= 0.0) {
         return Err(error(
@@ -273,9 +319,10 @@ async fn advance_clock(State(sim): State<Sim>, body: Bytes) -> AdminResult {
             "`seconds` must be a non-negative number: the clock never goes back",
         ));
     }
-    sim.clock()
-        .advance((advance.seconds * 1000.0).round() as i64);
-    Ok(axum::Json(clock_json(&sim)))
+    engine
+        .advance((advance.seconds * 1000.0).round() as i64)
+        .await;
+    Ok(axum::Json(clock_json(engine.sim())))
 }
 
 async fn reset(State(sim): State<Sim>) -> AdminResult {

@@ -171,6 +171,14 @@ impl Clock {
         }
     }
 
+    /// Moves a manual clock forward to `at` (never back); a real clock is left alone.
+    pub fn move_to(&self, at: Timestamp) {
+        if self.mode == ClockMode::Manual {
+            let mut stored = self.millis.lock().unwrap_or_else(|e| e.into_inner());
+            *stored = (*stored).max(at.0);
+        }
+    }
+
     /// Puts the clock back where it stood at start.
     pub fn reset(&self) {
         *self.millis.lock().unwrap_or_else(|e| e.into_inner()) = self.initial;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod allow_list;
+pub mod callbacks;
 pub mod clock;
 pub mod error;
 pub mod journal;
@@ -9,10 +10,13 @@ pub mod matcher;
 pub mod messages;
 pub mod numbers;
 pub mod rules;
+pub mod schedule;
 pub mod segments;
 pub mod transliterate;
 
 use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::Notify;
 
 use indexmap::IndexMap;
 use rand::SeedableRng;
@@ -21,9 +25,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use accounts::{GetsmsAccount, SmscoAccount, SmsofficeAccount};
+use callbacks::CallbackLog;
 use clock::{Clock, Timestamp};
 use journal::Journal;
-use messages::MessageStore;
+use messages::{Message, MessageStore, Status, StatusChange};
+use rules::Rule;
+use schedule::{Event, Schedule};
 
 /// The three simulated gateways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,6 +83,15 @@ pub struct World {
     pub getsms_trust_forwarded_for: bool,
     /// Provider-side id counters.
     pub ids: IdCounters,
+    /// Delivery rules, first match wins.
+    pub rules: Vec<Rule>,
+    /// Due transitions and callback attempts.
+    pub schedule: Schedule,
+    /// Every callback attempt.
+    pub callbacks: CallbackLog,
+    /// The one seeded generator: every random choice is drawn under the world lock, so a seed
+    /// replays a run exactly.
+    pub rng: ChaCha8Rng,
 }
 
 /// The providers' own ids: each increases, so replies and status lookups stay consistent.
@@ -109,8 +125,8 @@ impl IdCounters {
 }
 
 impl World {
-    /// The world as the configuration starts it.
-    pub fn from_config(config: &Config) -> World {
+    /// The world as the configuration starts it, its generator seeded with `seed`.
+    pub fn from_config(config: &Config, seed: u64) -> World {
         World {
             smsoffice: config
                 .smsoffice
@@ -135,7 +151,69 @@ impl World {
             getsms_allow_list: config.getsms.allow_list.clone(),
             getsms_trust_forwarded_for: config.getsms.trust_forwarded_for,
             ids: IdCounters::default(),
+            rules: config.rules.clone(),
+            schedule: Schedule::default(),
+            callbacks: CallbackLog::new(config.limits.callback_entries),
+            rng: ChaCha8Rng::seed_from_u64(seed),
         }
+    }
+
+    /// Stores an accepted message and schedules its life by the first matching rule: hand-over
+    /// (`pending`) at acceptance or at its scheduled time, then the outcome after the rule's
+    /// delay. Call [`Sim::wake_engine`] after releasing the lock.
+    pub fn accept(&mut self, message: Message) {
+        let plan = schedule::plan(
+            &self.rules,
+            message.provider,
+            &message.destination,
+            &mut self.rng,
+        );
+        let handover = message.scheduled_at.unwrap_or(message.created_at);
+        let id = message.id;
+        self.schedule.push(
+            handover,
+            Event::Transition {
+                message_id: id,
+                status: Status::Pending,
+                reason: None,
+            },
+        );
+        if let Some(status) = schedule::final_status(plan.outcome) {
+            let reason = if status == Status::Delivered {
+                None
+            } else {
+                plan.reason
+            };
+            self.schedule.push(
+                handover.plus_seconds(plan.delay_seconds),
+                Event::Transition {
+                    message_id: id,
+                    status,
+                    reason,
+                },
+            );
+        }
+        self.messages.insert(message);
+    }
+
+    /// Moves a message to `status` at `at`. Returns the message as it now is and the status it
+    /// left, or `None` when it is gone (evicted, deleted) or already final.
+    pub fn transition(
+        &mut self,
+        message_id: u64,
+        status: Status,
+        reason: Option<String>,
+        at: Timestamp,
+    ) -> Option<(Message, Status)> {
+        let message = self.messages.get_mut(message_id)?;
+        if message.status.is_final() {
+            return None;
+        }
+        let previous = message.status;
+        message.status = status;
+        message.reason = reason;
+        message.history.push(StatusChange { status, at });
+        Some((message.clone(), previous))
     }
 }
 
@@ -151,7 +229,7 @@ struct Inner {
     seed: u64,
     clock: Clock,
     world: Mutex<World>,
-    rng: Mutex<ChaCha8Rng>,
+    schedule_changed: Notify,
 }
 
 impl Sim {
@@ -159,15 +237,14 @@ impl Sim {
     pub fn new(config: Config) -> Sim {
         let seed = config.seed.unwrap_or_else(rand::random);
         let clock = Clock::new(config.clock, config.clock_start());
-        let world = Mutex::new(World::from_config(&config));
-        let rng = Mutex::new(ChaCha8Rng::seed_from_u64(seed));
+        let world = Mutex::new(World::from_config(&config, seed));
         Sim {
             inner: Arc::new(Inner {
                 config,
                 seed,
                 clock,
                 world,
-                rng,
+                schedule_changed: Notify::new(),
             }),
         }
     }
@@ -198,15 +275,21 @@ impl Sim {
         self.inner.world.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Locks the seeded random generator. When both are needed, lock the world first.
-    pub fn rng(&self) -> MutexGuard<'_, ChaCha8Rng> {
-        self.inner.rng.lock().unwrap_or_else(|e| e.into_inner())
+    /// Tells the delivery engine the schedule changed (new messages, a moved clock).
+    pub fn wake_engine(&self) {
+        self.inner.schedule_changed.notify_one();
     }
 
-    /// Back to the state at start: accounts, messages, journal, clock, random generator.
+    /// Resolves when [`Sim::wake_engine`] is called.
+    pub async fn schedule_changed(&self) {
+        self.inner.schedule_changed.notified().await;
+    }
+
+    /// Back to the state at start: accounts, messages, journal, schedule, callbacks, rules,
+    /// clock, random generator.
     pub fn reset(&self) {
-        *self.world() = World::from_config(&self.inner.config);
+        *self.world() = World::from_config(&self.inner.config, self.inner.seed);
         self.inner.clock.reset();
-        *self.rng() = ChaCha8Rng::seed_from_u64(self.inner.seed);
+        self.wake_engine();
     }
 }

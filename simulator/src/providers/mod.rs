@@ -6,10 +6,10 @@ pub mod smsoffice;
 
 use axum::Router;
 
-use crate::domain::Sim;
+use crate::server::AppState;
 
 /// Every provider's routes, merged; their paths do not collide.
-pub fn routes() -> Router<Sim> {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(smsoffice::routes())
         .merge(smsco::routes())

@@ -16,7 +16,7 @@ async fn health_is_ok() {
 
 #[tokio::test]
 async fn messages_carry_the_documented_fields_and_filter() {
-    let sim = Simulator::start_default().await.unwrap();
+    let sim = start_with(|c| c.clock = ClockMode::Manual).await;
     send(
         &sim,
         "key=demo-key&destination=995555100001&sender=SMSOFFICE&content=one&reference=ref-1",

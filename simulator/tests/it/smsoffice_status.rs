@@ -79,7 +79,7 @@ async fn message_status_errors_are_byte_exact() {
 
 #[tokio::test]
 async fn message_status_reads_the_stored_message() {
-    let sim = Simulator::start_default().await.unwrap();
+    let sim = start_with(|c| c.clock = smsim::domain::clock::ClockMode::Manual).await;
     let reply = send(&sim, "key=demo-key&destination=995555123456,995555123457&sender=SMSOFFICE&content=hi&reference=order-1").await;
     assert_eq!(reply.json()["ErrorCode"], 0);
     for path in ["/api/v2/getMessageStatus/", "/api/v2/getMessageStatus"] {

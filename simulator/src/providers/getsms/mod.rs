@@ -19,6 +19,7 @@ use http::StatusCode;
 use crate::domain::allow_list::normalize;
 use crate::domain::{Provider, Sim};
 use crate::http::{RawRequest, ReadError, RouteTag, pages, tagged, with_content_type};
+use crate::server::AppState;
 use errors::to_body;
 use input::GetsmsInput;
 
@@ -32,8 +33,8 @@ const STATUS: RouteTag = RouteTag {
 };
 
 /// getsms routes, with and without their trailing slashes.
-pub fn routes() -> Router<Sim> {
-    let endpoint = |handler: MethodRouter<Sim>| {
+pub fn routes() -> Router<AppState> {
+    let endpoint = |handler: MethodRouter<AppState>| {
         handler.fallback(|| async { pages::method_not_allowed("POST") })
     };
     Router::new()
@@ -137,20 +138,17 @@ async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
         Err(refusal) => return tagged(refusal.into_response(), SEND, lints),
     };
     let now = sim.now();
-    let reply = {
-        let mut world = sim.world();
-        // Lock order everywhere: world, then the random generator.
-        let mut rng = sim.rng();
-        send::send(
-            &mut world,
-            &mut rng,
-            &sim.config().quirks,
-            &input,
-            now,
-            &ip.to_string(),
-            &mut lints,
-        )
-    };
+    let reply = send::send(
+        &mut sim.world(),
+        &sim.config().quirks,
+        &input,
+        now,
+        &ip.to_string(),
+        &mut lints,
+    );
+    if reply.is_ok() {
+        sim.wake_engine();
+    }
     let value = reply.unwrap_or_else(|e| e.reply());
     tagged(json_reply(&sim, &value), SEND, lints)
 }

@@ -1,6 +1,5 @@
 //! getsms.uz `/smsgateway/`: a batch of `{phone, text}` items, each answered on its own.
 
-use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
 use crate::config::Quirks;
@@ -80,7 +79,6 @@ pub fn items(data: &Value) -> Result<Vec<Item>, GetsmsError> {
 /// item and returns the reply array.
 pub fn send(
     world: &mut World,
-    rng: &mut ChaCha8Rng,
     quirks: &Quirks,
     input: &GetsmsInput,
     now: Timestamp,
@@ -121,7 +119,7 @@ pub fn send(
     charge(&mut account.balance, cost)?;
     let (login, user_id) = (account.login.clone(), account.user_id);
 
-    let request_id = world.ids.next_getsms_request_id(rng);
+    let request_id = world.ids.next_getsms_request_id(&mut world.rng);
     let date_received = now.unix_seconds();
     let mut reply = Vec::with_capacity(items.len());
     for item in &items {
@@ -144,7 +142,7 @@ pub fn send(
         }
         let count = segments::count(&item.text);
         let id = world.messages.next_id();
-        world.messages.insert(Message {
+        world.accept(Message {
             id,
             provider: Provider::Getsms,
             account: login.clone(),

@@ -16,6 +16,7 @@ use crate::domain::messages::{Message, Status};
 use crate::domain::{Provider, Sim};
 use crate::http::params::Params;
 use crate::http::{BodyKind, RawRequest, ReadError, RouteTag, pages, tagged, with_content_type};
+use crate::server::AppState;
 use errors::SmscoError;
 use send::SmscoRequest;
 
@@ -29,8 +30,8 @@ const STATUS: RouteTag = RouteTag {
 };
 
 /// smsco routes, the documented paths and their `/api/` aliases.
-pub fn routes() -> Router<Sim> {
-    let endpoint = |handler: MethodRouter<Sim>| {
+pub fn routes() -> Router<AppState> {
+    let endpoint = |handler: MethodRouter<AppState>| {
         handler.fallback(|| async { pages::method_not_allowed("GET, POST") })
     };
     Router::new()
@@ -105,8 +106,12 @@ async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
         ..SmscoRequest::from_params(&params)
     };
     let now = sim.now();
-    let body = match send::send(&mut sim.world(), quirks, &request, now, &mut lints) {
-        Ok(reply) => reply.body(),
+    let result = send::send(&mut sim.world(), quirks, &request, now, &mut lints);
+    let body = match result {
+        Ok(reply) => {
+            sim.wake_engine();
+            reply.body()
+        }
         Err(e) => e.body(),
     };
     tagged(text(quirks, body), SEND, lints)

@@ -215,7 +215,7 @@ pub fn send(
     };
     for number in valid {
         let id = world.messages.next_id();
-        world.messages.insert(Message {
+        world.accept(Message {
             id,
             provider: Provider::Smsco,
             account: username.clone(),

@@ -3,6 +3,7 @@
 //! An ASP.NET service: parameter names are case-insensitive, replies are a JSON envelope
 //! `{"Success","Message","Output","ErrorCode"}` with HTTP 200 for every business outcome.
 
+pub mod callbacks;
 pub mod errors;
 pub mod send;
 
@@ -21,12 +22,13 @@ use crate::domain::messages::Status;
 use crate::domain::{Provider, Sim};
 use crate::http::params::Params;
 use crate::http::{BodyKind, RawRequest, ReadError, RouteTag, pages, tagged, with_content_type};
+use crate::server::AppState;
 use errors::{Envelope, Output, SmsofficeError};
 use send::SendRequest;
 
 /// smsoffice routes, each path with and without its trailing slash.
-pub fn routes() -> Router<Sim> {
-    let endpoint = |handler: MethodRouter<Sim>| {
+pub fn routes() -> Router<AppState> {
+    let endpoint = |handler: MethodRouter<AppState>| {
         handler.fallback(|| async { pages::method_not_allowed("GET, POST") })
     };
     Router::new()
@@ -180,10 +182,13 @@ async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
     let now = sim.now();
     let result = send::send(&mut sim.world(), quirks, &request, now, &mut lints);
     let reply = match result {
-        Ok(accepted) => Envelope::success(Some(Output::Send {
-            stop_listed: (!accepted.stop_listed.is_empty()).then_some(accepted.stop_listed),
-            service_time: show_service_time.then(|| started.elapsed().as_millis() as u64),
-        })),
+        Ok(accepted) => {
+            sim.wake_engine();
+            Envelope::success(Some(Output::Send {
+                stop_listed: (!accepted.stop_listed.is_empty()).then_some(accepted.stop_listed),
+                service_time: show_service_time.then(|| started.elapsed().as_millis() as u64),
+            }))
+        }
         Err(e) => Envelope::error(e),
     };
     tagged(envelope(quirks, reply), SEND, lints)

@@ -235,7 +235,7 @@ pub fn send(
     };
     for number in &valid {
         let id = world.messages.next_id();
-        world.messages.insert(Message {
+        world.accept(Message {
             id,
             provider: Provider::Smsoffice,
             account: account_key.clone(),

@@ -1,0 +1,76 @@
+//! The record of every callback attempt, bounded like the journal.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+
+use super::clock::Timestamp;
+
+/// One attempt to deliver one callback.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallbackAttempt {
+    /// Increasing id.
+    pub id: u64,
+    /// The message reported on.
+    pub message_id: u64,
+    /// The URL requested, query included.
+    pub url: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// When, on the simulator's clock.
+    pub at: Timestamp,
+    /// The receiver's HTTP status, if it answered.
+    pub status: Option<u16>,
+    /// The receiver's body (first 1 kB), if it answered.
+    pub body: Option<String>,
+    /// The transport error (refused, timeout...), if it did not.
+    pub error: Option<String>,
+    /// True when the receiver answered `OK`.
+    pub acknowledged: bool,
+    /// True when this failed attempt was the last one allowed.
+    pub given_up: bool,
+    /// When the next attempt is due, after a failure with attempts left.
+    pub retry_at: Option<Timestamp>,
+}
+
+/// Attempts, oldest first; when full, the oldest is evicted and counted.
+#[derive(Debug)]
+pub struct CallbackLog {
+    attempts: VecDeque<CallbackAttempt>,
+    capacity: usize,
+    next_id: u64,
+    evicted: u64,
+}
+
+impl CallbackLog {
+    /// An empty log of at most `capacity` attempts.
+    pub fn new(capacity: usize) -> CallbackLog {
+        CallbackLog {
+            attempts: VecDeque::new(),
+            capacity: capacity.max(1),
+            next_id: 1,
+            evicted: 0,
+        }
+    }
+
+    /// Records an attempt, giving it the next id.
+    pub fn record(&mut self, mut attempt: CallbackAttempt) {
+        attempt.id = self.next_id;
+        self.next_id += 1;
+        if self.attempts.len() >= self.capacity {
+            self.attempts.pop_front();
+            self.evicted += 1;
+        }
+        self.attempts.push_back(attempt);
+    }
+
+    /// Attempts held, oldest first.
+    pub fn attempts(&self) -> impl Iterator<Item = &CallbackAttempt> {
+        self.attempts.iter()
+    }
+
+    /// How many were evicted.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+}

@@ -1,0 +1,178 @@
+//! smsoffice delivery callbacks: a GET to the account's URL for every new state of a message
+//! sent with a `reference`, with `reference, status, reason, destination, timestamp, operator`.
+
+use crate::config::{CallbackStatusCase, OperatorPrefix, Quirks};
+use crate::domain::accounts::SmsofficeAccount;
+use crate::domain::clock::Timestamp;
+use crate::domain::messages::{Message, Status};
+use crate::domain::schedule::CallbackJob;
+use crate::domain::{Provider, World};
+
+use super::status_word;
+
+/// Georgia is UTC+4 all year.
+const GEORGIA: i64 = 4;
+
+/// The MCC+MNC of `destination` by the longest matching prefix, or empty when unknown.
+pub fn operator_code<'a>(operators: &'a [OperatorPrefix], destination: &str) -> &'a str {
+    operators
+        .iter()
+        .filter(|o| destination.starts_with(o.prefix.as_str()))
+        .max_by_key(|o| o.prefix.len())
+        .map_or("", |o| o.code.as_str())
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The callback URL reporting `message`'s current state, delivered (if it was) at `at`.
+pub fn callback_url(
+    base: &str,
+    message: &Message,
+    quirks: &Quirks,
+    operators: &[OperatorPrefix],
+    at: Timestamp,
+) -> String {
+    let word = status_word(message.status);
+    let status = match quirks.smsoffice_callback_status_case {
+        CallbackStatusCase::Capitalized => word.to_owned(),
+        CallbackStatusCase::Lowercase => word.to_ascii_lowercase(),
+    };
+    let reason = if message.status == Status::Delivered {
+        String::new()
+    } else {
+        message.reason.clone().unwrap_or_default()
+    };
+    let timestamp = if message.status == Status::Delivered {
+        let (y, mo, d, h, mi, s) = at.civil(GEORGIA);
+        format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}")
+    } else {
+        String::new()
+    };
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!(
+        "{base}{separator}reference={}&status={}&reason={}&destination={}&timestamp={}&operator={}",
+        encode(message.reference.as_deref().unwrap_or_default()),
+        encode(&status),
+        encode(&reason),
+        encode(&message.destination),
+        timestamp,
+        encode(operator_code(operators, &message.destination)),
+    )
+}
+
+/// The callback owed for `message`'s move from `previous`, if any: only smsoffice messages
+/// sent with a reference, to an account with a callback URL, whose status word changed.
+pub fn job_for(
+    world: &World,
+    message: &Message,
+    previous: Status,
+    quirks: &Quirks,
+    operators: &[OperatorPrefix],
+    at: Timestamp,
+) -> Option<CallbackJob> {
+    if message.provider != Provider::Smsoffice
+        || status_word(previous) == status_word(message.status)
+    {
+        return None;
+    }
+    message.reference.as_ref()?;
+    let account: &SmsofficeAccount = world.smsoffice.get(&message.account)?;
+    let base = account.callback_url.as_deref().filter(|u| !u.is_empty())?;
+    Some(CallbackJob {
+        message_id: message.id,
+        url: callback_url(base, message, quirks, operators, at),
+        attempt: 1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::segments::Encoding;
+
+    fn message(status: Status, reason: Option<&str>) -> Message {
+        Message {
+            id: 1,
+            provider: Provider::Smsoffice,
+            account: "demo-key".into(),
+            sender: "SMSOFFICE".into(),
+            destination: "995577123456".into(),
+            content: "hi".into(),
+            delivered_content: None,
+            segments: 1,
+            encoding: Encoding::Gsm7,
+            flash: false,
+            urgent: false,
+            status,
+            reason: reason.map(str::to_owned),
+            history: vec![],
+            reference: Some("12345678".into()),
+            mes_id: None,
+            request_id: None,
+            message_id: None,
+            created_at: Timestamp(0),
+            scheduled_at: None,
+            client_ip: None,
+        }
+    }
+
+    fn operators() -> Vec<OperatorPrefix> {
+        vec![
+            OperatorPrefix {
+                prefix: "9955".into(),
+                code: "28299".into(),
+            },
+            OperatorPrefix {
+                prefix: "99557".into(),
+                code: "28202".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn reproduces_the_documented_example() {
+        // The document's example: delivered 2013-05-01 12:02:02 (Georgia), operator 28202.
+        let at = Timestamp::from_civil((2013, 5, 1, 12, 2, 2), 4).unwrap();
+        let quirks = Quirks {
+            smsoffice_callback_status_case: CallbackStatusCase::Lowercase,
+            ..Quirks::default()
+        };
+        let url = callback_url(
+            "http://www.yoururl.com/callback",
+            &message(Status::Delivered, None),
+            &quirks,
+            &operators(),
+            at,
+        );
+        assert_eq!(
+            url,
+            "http://www.yoururl.com/callback?reference=12345678&status=delivered&reason=&destination=995577123456&timestamp=20130501120202&operator=28202"
+        );
+    }
+
+    #[test]
+    fn failures_carry_the_reason_and_no_timestamp() {
+        let url = callback_url(
+            "http://h/cb?token=a b",
+            &message(Status::Undelivered, Some("Subscriber absent")),
+            &Quirks::default(),
+            &[],
+            Timestamp(0),
+        );
+        assert_eq!(
+            url,
+            "http://h/cb?token=a b&reference=12345678&status=Undelivered&reason=Subscriber%20absent&destination=995577123456&timestamp=&operator="
+        );
+    }
+}
