@@ -79,12 +79,13 @@ impl Simulator {
         let sim = Sim::new(config);
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
-        tracker.spawn(accept_loop(
-            listener,
-            app(sim.clone()),
-            cancel.clone(),
-            tracker.clone(),
-        ));
+        let engine = Engine::new(sim.clone(), tracker.clone());
+        tracker.spawn(engine.clone().run(cancel.clone()));
+        let app = router(AppState {
+            sim: sim.clone(),
+            engine,
+        });
+        tracker.spawn(accept_loop(listener, app, cancel.clone(), tracker.clone()));
         Ok(Simulator {
             addr,
             sim,
