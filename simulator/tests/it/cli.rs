@@ -110,3 +110,71 @@ async fn serve_prints_address_credentials_and_admin_url_then_answers() {
     assert_eq!(reply.status, 200);
     child.kill().await.unwrap();
 }
+
+async fn spawn_serving(args: &[&str]) -> (tokio::process::Child, std::net::SocketAddr) {
+    let mut child = tokio::process::Command::new(BIN)
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().expect("banner");
+    let addr = first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Keep draining the banner so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr)
+}
+
+#[tokio::test]
+async fn callback_url_flag_sets_the_demo_account_and_bad_urls_exit_2() {
+    let (mut child, addr) =
+        spawn_serving(&["--callback-url", "http://127.0.0.1:9/cb?token=x"]).await;
+    let accounts = crate::client::raw(addr, b"GET /__admin/accounts HTTP/1.1", b"")
+        .await
+        .json();
+    assert_eq!(accounts["smsoffice"][0]["key"], "demo-key");
+    assert_eq!(
+        accounts["smsoffice"][0]["callback_url"],
+        "http://127.0.0.1:9/cb?token=x"
+    );
+    child.kill().await.unwrap();
+    let stderr = refused(&["serve", "--callback-url", "https://example.test/cb"], &[]);
+    assert!(
+        stderr.contains("--callback-url") && stderr.contains("https"),
+        "{stderr}"
+    );
+    let stderr = refused(&["serve", "--callback-url", "not a url"], &[]);
+    assert!(stderr.contains("--callback-url"), "{stderr}");
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly() {
+    let (mut child, addr) = spawn_serving(&[]).await;
+    assert_eq!(
+        crate::client::raw(addr, b"GET /__admin/health HTTP/1.1", b"")
+            .await
+            .status,
+        200
+    );
+    let pid = child.id().unwrap().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .expect("smsim exits after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer accepting"
+    );
+}
