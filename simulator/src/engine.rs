@@ -209,10 +209,11 @@ impl Engine {
             .map(|seconds| at.plus_seconds(*seconds));
         {
             let mut world = sim.world();
-            world.callbacks.record(CallbackAttempt {
-                id: 0,
+            let url = job.url.clone();
+            world.callbacks.record(|id| CallbackAttempt {
+                id,
                 message_id: job.message_id,
-                url: job.url.clone(),
+                url,
                 attempt: job.attempt,
                 at,
                 status,

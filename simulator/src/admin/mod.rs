@@ -160,7 +160,7 @@ async fn list_requests(
     let world = sim.world();
     let requests: Vec<&_> = world
         .journal
-        .entries()
+        .iter()
         .filter(|e| provider.is_none_or(|p| e.provider == Some(p)))
         .collect();
     Ok(axum::Json(json!({
@@ -300,7 +300,7 @@ async fn list_callbacks(
     let world = sim.world();
     let attempts: Vec<&_> = world
         .callbacks
-        .attempts()
+        .iter()
         .filter(|a| filter.message_id.is_none_or(|id| a.message_id == id))
         .collect();
     Ok(axum::Json(json!({

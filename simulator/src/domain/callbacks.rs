@@ -1,10 +1,9 @@
 //! The record of every callback attempt, bounded like the journal.
 
-use std::collections::VecDeque;
-
 use serde::Serialize;
 
 use super::clock::Timestamp;
+use super::ring::NumberedLog;
 
 /// One attempt to deliver one callback.
 #[derive(Debug, Clone, Serialize)]
@@ -34,43 +33,4 @@ pub struct CallbackAttempt {
 }
 
 /// Attempts, oldest first; when full, the oldest is evicted and counted.
-#[derive(Debug)]
-pub struct CallbackLog {
-    attempts: VecDeque<CallbackAttempt>,
-    capacity: usize,
-    next_id: u64,
-    evicted: u64,
-}
-
-impl CallbackLog {
-    /// An empty log of at most `capacity` attempts.
-    pub fn new(capacity: usize) -> CallbackLog {
-        CallbackLog {
-            attempts: VecDeque::new(),
-            capacity: capacity.max(1),
-            next_id: 1,
-            evicted: 0,
-        }
-    }
-
-    /// Records an attempt, giving it the next id.
-    pub fn record(&mut self, mut attempt: CallbackAttempt) {
-        attempt.id = self.next_id;
-        self.next_id += 1;
-        if self.attempts.len() >= self.capacity {
-            self.attempts.pop_front();
-            self.evicted += 1;
-        }
-        self.attempts.push_back(attempt);
-    }
-
-    /// Attempts held, oldest first.
-    pub fn attempts(&self) -> impl Iterator<Item = &CallbackAttempt> {
-        self.attempts.iter()
-    }
-
-    /// How many were evicted.
-    pub fn evicted(&self) -> u64 {
-        self.evicted
-    }
-}
+pub type CallbackLog = NumberedLog<CallbackAttempt>;

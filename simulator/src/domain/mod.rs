@@ -9,6 +9,7 @@ pub mod journal;
 pub mod matcher;
 pub mod messages;
 pub mod numbers;
+pub mod ring;
 pub mod rules;
 pub mod schedule;
 pub mod segments;

@@ -224,8 +224,8 @@ pub async fn journal(State(sim): State<Sim>, request: Request<Body>, next: Next)
         lints = ?lints,
         "request"
     );
-    sim.world().journal.record(JournalEntry {
-        id: 0,
+    sim.world().journal.record(|id| JournalEntry {
+        id,
         at,
         method,
         target: truncate(&target, 8192).to_owned(),

@@ -54,6 +54,20 @@ pub fn decode(raw: &[u8]) -> String {
     }
 }
 
+/// Percent-encodes a query component: everything but RFC 3986 unreserved characters.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
@@ -168,6 +182,13 @@ mod tests {
         assert_eq!(decode(b"x%41"), "xA");
         assert_eq!(decode(b"%FF%FEok"), "\u{FFFD}\u{FFFD}ok");
         assert_eq!(decode(&[b'a', 0xC3]), "a\u{FFFD}");
+    }
+
+    #[test]
+    fn encode_round_trips_through_decode() {
+        let text = "a+b c&d=e ✓ გამარჯობა %";
+        assert_eq!(encode("a b&"), "a%20b%26");
+        assert_eq!(decode(encode(text).as_bytes()), text);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::domain::schedule::CallbackJob;
 use crate::domain::{Provider, World};
 
 use super::status_word;
+use crate::http::params::encode;
 
 /// Georgia is UTC+4 all year.
 const GEORGIA: i64 = 4;
@@ -20,19 +21,6 @@ pub fn operator_code<'a>(operators: &'a [OperatorPrefix], destination: &str) -> 
         .filter(|o| destination.starts_with(o.prefix.as_str()))
         .max_by_key(|o| o.prefix.len())
         .map_or("", |o| o.code.as_str())
-}
-
-/// Percent-encodes a query value (everything but unreserved characters).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The callback URL reporting `message`'s current state, delivered (if it was) at `at`.
