@@ -47,6 +47,15 @@ pub struct ServeArgs {
     /// Callback URL of the demo smsoffice account (`demo-key`).
     #[arg(long, env = "SMSIM_CALLBACK_URL", value_name = "URL")]
     pub callback_url: Option<String>,
+    /// A fault to inject, `SCOPE=KIND[:ARG][@PROBABILITY][*COUNT]`; repeatable (in the
+    /// environment variable, separate specs with `;`).
+    #[arg(
+        long = "fault",
+        env = "SMSIM_FAULT",
+        value_name = "SPEC",
+        value_delimiter = ';'
+    )]
+    pub faults: Vec<String>,
     /// Local address outgoing callbacks are sent from, e.g. 127.0.0.2.
     #[arg(long, env = "SMSIM_CALLBACK_BIND", value_name = "ADDR")]
     pub callback_bind: Option<IpAddr>,
@@ -77,6 +86,13 @@ impl ServeArgs {
         }
         if let Some(bind) = self.callback_bind {
             config.callbacks.bind = Some(bind);
+        }
+        for spec in &self.faults {
+            Config::parse_fault(spec).map_err(|e| ConfigError::Invalid {
+                field: "--fault".into(),
+                why: e.to_string(),
+            })?;
+            config.faults.push(spec.clone());
         }
         if let Some(url) = &self.callback_url {
             validate_callback_url(url).map_err(|why| ConfigError::Invalid {

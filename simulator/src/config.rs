@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::accounts::{GetsmsAccount, SmscoAccount, SmsofficeAccount};
 use crate::domain::allow_list::IpRange;
 use crate::domain::clock::{ClockMode, Timestamp};
+use crate::domain::faults::{FaultSet, FaultSpec, SpecError};
 use crate::domain::rules::Rule;
 
 /// The embedded default configuration, as printed by `smsim print-config`.
@@ -57,6 +58,9 @@ pub struct Config {
     /// Mobile network codes (MCC+MNC) by number prefix, for the callback's `operator`.
     #[serde(default)]
     pub operators: Vec<OperatorPrefix>,
+    /// Faults active from the start, in `--fault` syntax.
+    #[serde(default)]
+    pub faults: Vec<String>,
 }
 
 /// One entry of the operator table: numbers starting with `prefix` belong to `code`.
@@ -454,6 +458,24 @@ impl Config {
             source,
         })?;
         Config::from_json(&json, &path.display().to_string())
+    }
+
+    /// Parses one fault spec, checking error codes against the scope's provider.
+    pub fn parse_fault(spec: &str) -> Result<FaultSpec, SpecError> {
+        FaultSpec::parse(spec, crate::providers::check_error_code)
+    }
+
+    /// The configured faults, active (validated by [`Config::validate`]).
+    pub fn fault_set(&self) -> FaultSet {
+        let mut set = FaultSet::default();
+        for spec in self
+            .faults
+            .iter()
+            .filter_map(|s| Config::parse_fault(s).ok())
+        {
+            set.add(spec);
+        }
+        set
     }
 
     /// The start instant of a manual clock, if configured.

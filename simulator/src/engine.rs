@@ -16,10 +16,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::CallbackAck;
-use crate::domain::Sim;
 use crate::domain::callbacks::CallbackAttempt;
 use crate::domain::clock::{ClockMode, Timestamp};
+use crate::domain::faults::FaultKind;
 use crate::domain::schedule::{CallbackJob, Event};
+use crate::domain::{Provider, Sim};
 use crate::providers::smsoffice::callbacks::job_for;
 
 /// The documented source address of real smsoffice callbacks.
@@ -29,6 +30,9 @@ const BODY_KEPT: usize = 1024;
 /// Longest real-time sleep between looks at the schedule, so a real clock moved by `advance`
 /// is never missed for long.
 const MAX_SLEEP: Duration = Duration::from_secs(1);
+
+/// What one GET came to: the receiver's status and body, or the transport error.
+type Outcome = (Option<u16>, Option<String>, Option<String>);
 
 /// A cheap-to-clone handle on the engine of one simulation.
 #[derive(Debug, Clone)]
@@ -174,68 +178,128 @@ impl Engine {
             .collect()
     }
 
-    /// One callback attempt: GET the URL, record what came back, schedule a retry on failure.
+    /// One callback attempt: apply a callback fault if one is picked, GET the URL, record what
+    /// came back, schedule a retry on failure.
     async fn attempt(&self, job: CallbackJob, at: Timestamp) {
         let sim = &self.inner.sim;
-        let config = sim.config();
-        let Ok(_permit) = self.inner.permits.acquire().await else {
-            return;
+        let picked = match job.fault {
+            Some(_) => None,
+            None => {
+                let mut world = sim.world();
+                let world = &mut *world;
+                world
+                    .faults
+                    .pick(Provider::Smsoffice, "callback", &mut world.rng)
+            }
         };
-        let timeout = Duration::from_millis(config.callbacks.timeout_ms);
-        let answer = tokio::time::timeout(timeout, self.get(&job.url)).await;
-        let (status, body, error) = match answer {
+        let noted = job
+            .fault
+            .clone()
+            .or_else(|| picked.as_ref().map(|f| f.text.clone()));
+        let outcome = match picked.map(|f| f.kind) {
+            Some(FaultKind::Delay(delay)) => {
+                let later = Timestamp(at.0 + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+                sim.world().schedule.push(
+                    later,
+                    Event::Callback(CallbackJob {
+                        fault: noted,
+                        ..job
+                    }),
+                );
+                sim.wake_engine();
+                return;
+            }
+            Some(FaultKind::Drop) => {
+                let dropped = (None, None, Some("dropped by fault: never sent".to_owned()));
+                self.record(&job, at, dropped, false, None, noted);
+                return;
+            }
+            Some(FaultKind::Http(status)) => (Some(status), Some(String::new()), None),
+            Some(FaultKind::Duplicate) => {
+                let first = self.call(&job.url).await;
+                let second = self.call(&job.url).await;
+                let acknowledged = self.acknowledged(&second);
+                self.record(&job, at, second, acknowledged, None, noted.clone());
+                first
+            }
+            _ => self.call(&job.url).await,
+        };
+        let acknowledged = self.acknowledged(&outcome);
+        let backoff = &sim.config().callbacks.retry_backoff_seconds;
+        let retry_at = (!acknowledged)
+            .then(|| backoff.get(job.attempt as usize - 1))
+            .flatten()
+            .map(|seconds| at.plus_seconds(*seconds));
+        self.record(&job, at, outcome, acknowledged, retry_at, noted);
+        if let Some(retry_at) = retry_at {
+            let next = CallbackJob {
+                attempt: job.attempt + 1,
+                fault: None,
+                ..job
+            };
+            sim.world().schedule.push(retry_at, Event::Callback(next));
+            sim.wake_engine();
+        }
+    }
+
+    /// One GET within the timeout and the in-flight bound: (status, body, transport error).
+    async fn call(&self, url: &str) -> Outcome {
+        let Ok(_permit) = self.inner.permits.acquire().await else {
+            return (None, None, Some("engine stopped".into()));
+        };
+        let timeout_ms = self.inner.sim.config().callbacks.timeout_ms;
+        match tokio::time::timeout(Duration::from_millis(timeout_ms), self.get(url)).await {
             Ok(Ok((status, body))) => (Some(status), Some(body), None),
             Ok(Err(e)) => (None, None, Some(e)),
             Err(_) => (
                 None,
                 None,
-                Some(format!(
-                    "no answer within {} ms",
-                    config.callbacks.timeout_ms
-                )),
+                Some(format!("no answer within {timeout_ms} ms")),
             ),
-        };
-        let acknowledged = status.is_some_and(|s| (200..300).contains(&s))
-            && body
-                .as_deref()
-                .is_some_and(|b| match config.quirks.smsoffice_callback_ack {
+        }
+    }
+
+    /// A 2xx whose body is `OK` (per the `smsoffice.callback_ack` quirk).
+    fn acknowledged(&self, (status, body, _): &Outcome) -> bool {
+        status.is_some_and(|s| (200..300).contains(&s))
+            && body.as_deref().is_some_and(|b| {
+                match self.inner.sim.config().quirks.smsoffice_callback_ack {
                     CallbackAck::Trimmed => b.trim() == "OK",
                     CallbackAck::Exact => b == "OK",
-                });
-        let backoff = &config.callbacks.retry_backoff_seconds;
-        let retry_at = (!acknowledged)
-            .then(|| backoff.get(job.attempt as usize - 1))
-            .flatten()
-            .map(|seconds| at.plus_seconds(*seconds));
-        {
-            let mut world = sim.world();
-            let url = job.url.clone();
-            world.callbacks.record(|id| CallbackAttempt {
+                }
+            })
+    }
+
+    fn record(
+        &self,
+        job: &CallbackJob,
+        at: Timestamp,
+        (status, body, error): Outcome,
+        acknowledged: bool,
+        retry_at: Option<Timestamp>,
+        fault: Option<String>,
+    ) {
+        // A dropped callback is lost, not refused: it is neither retried nor "given up".
+        let dropped = error.as_deref().is_some_and(|e| e.starts_with("dropped"));
+        let given_up = !acknowledged && retry_at.is_none() && !dropped;
+        self.inner
+            .sim
+            .world()
+            .callbacks
+            .record(|id| CallbackAttempt {
                 id,
                 message_id: job.message_id,
-                url,
+                url: job.url.clone(),
                 attempt: job.attempt,
                 at,
                 status,
                 body,
                 error,
                 acknowledged,
-                given_up: !acknowledged && retry_at.is_none(),
+                given_up,
                 retry_at,
+                fault,
             });
-            if let Some(retry_at) = retry_at {
-                world.schedule.push(
-                    retry_at,
-                    Event::Callback(CallbackJob {
-                        attempt: job.attempt + 1,
-                        ..job
-                    }),
-                );
-            }
-        }
-        if retry_at.is_some() {
-            sim.wake_engine();
-        }
     }
 
     async fn get(&self, url: &str) -> Result<(u16, String), String> {

@@ -18,6 +18,7 @@ use tower::ServiceExt;
 use crate::config::Config;
 use crate::domain::Sim;
 use crate::engine::Engine;
+use crate::http::faults::{self, ConnControl, Kill};
 use crate::http::{ClientAddr, journal, pages};
 
 /// How long shutdown waits for in-flight requests.
@@ -57,6 +58,10 @@ fn router(state: AppState) -> Router {
         .merge(crate::providers::routes())
         .nest("/__admin", crate::admin::routes())
         .fallback(|| async { pages::not_found() })
+        .layer(middleware::from_fn_with_state(
+            state.sim.clone(),
+            faults::inject,
+        ))
         .layer(middleware::from_fn_with_state(state.sim.clone(), journal))
         .with_state(state)
 }
@@ -162,8 +167,18 @@ async fn serve_connection(
     cancel: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
+    // A second handle on the socket, so an injected fault can reset it while hyper owns it.
+    let (stream, handle) = match split_handle(stream) {
+        Ok(pair) => pair,
+        Err(e) => {
+            tracing::debug!(error = %e, %peer, "cannot prepare connection");
+            return;
+        }
+    };
+    let (control, killed) = ConnControl::new();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ClientAddr(peer));
+        request.extensions_mut().insert(control.clone());
         let app = app.clone();
         async move {
             Ok::<_, Infallible>(
@@ -183,9 +198,23 @@ async fn serve_connection(
                 tracing::debug!(error = %e, %peer, "connection ended with an error");
             }
         }
+        Ok(how) = killed => {
+            if how == Kill::Reset {
+                // Linger 0 turns the close below into a RST instead of a FIN.
+                let _ = socket2::SockRef::from(&handle).set_linger(Some(Duration::ZERO));
+            }
+            // Dropping the connection and the handle closes the socket without a reply.
+        }
         _ = cancel.cancelled() => {
             connection.as_mut().graceful_shutdown();
             let _ = tokio::time::timeout(DRAIN_TIMEOUT, connection).await;
         }
     }
+}
+
+/// The stream for hyper and a duplicate handle on the same socket.
+fn split_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
+    let std_stream = stream.into_std()?;
+    let handle = std_stream.try_clone()?;
+    Ok((TcpStream::from_std(std_stream)?, handle))
 }

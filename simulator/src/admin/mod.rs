@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::config::Config;
 use crate::domain::accounts::{GetsmsAccountPatch, SmscoAccountPatch, SmsofficeAccountPatch};
 use crate::domain::allow_list::IpRange;
 use crate::domain::messages::{MessageFilter, Status};
@@ -35,6 +36,10 @@ pub fn routes() -> Router<AppState> {
             get(read_allow_list).put(put_allow_list),
         )
         .route("/rules", get(read_rules).put(put_rules))
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
         .route("/callbacks", get(list_callbacks))
         .route("/clock", get(read_clock))
         .route("/clock/advance", post(advance_clock))
@@ -268,6 +273,38 @@ async fn read_clock(State(sim): State<Sim>) -> AdminResult {
 #[serde(deny_unknown_fields)]
 struct Advance {
     seconds: f64,
+}
+
+async fn list_faults(State(sim): State<Sim>) -> AdminResult {
+    Ok(axum::Json(json!({"faults": sim.world().faults.list()})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewFault {
+    spec: String,
+}
+
+/// Adds a fault (`{"spec": "..."}`, the `--fault` syntax); 201 with it, or 400 saying what is wrong.
+async fn add_fault(
+    State(sim): State<Sim>,
+    body: Bytes,
+) -> Result<(StatusCode, axum::Json<Value>), AdminError> {
+    let NewFault { spec } = parse_body(&body)?;
+    let parsed =
+        Config::parse_fault(&spec).map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let mut world = sim.world();
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!(world.faults.add(parsed))),
+    ))
+}
+
+async fn clear_faults(State(sim): State<Sim>) -> AdminResult {
+    let mut world = sim.world();
+    let deleted = world.faults.list().len();
+    world.faults.clear();
+    Ok(axum::Json(json!({"deleted": deleted})))
 }
 
 async fn read_rules(State(sim): State<Sim>) -> AdminResult {

@@ -30,6 +30,8 @@ pub struct CallbackAttempt {
     pub given_up: bool,
     /// When the next attempt is due, after a failure with attempts left.
     pub retry_at: Option<Timestamp>,
+    /// The fault injected into this attempt, if any.
+    pub fault: Option<String>,
 }
 
 /// Attempts, oldest first; when full, the oldest is evicted and counted.

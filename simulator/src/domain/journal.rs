@@ -21,8 +21,8 @@ pub struct JournalEntry {
     pub provider: Option<Provider>,
     /// The endpoint's name (`send`, `balance`, `status`), if any.
     pub endpoint: Option<String>,
-    /// HTTP status answered.
-    pub status: u16,
+    /// HTTP status answered; `null` when no reply was sent (an injected hang, reset or close).
+    pub status: Option<u16>,
     /// The client's address as seen by the provider.
     pub client: Option<String>,
     /// Things accepted but risky against the real service.

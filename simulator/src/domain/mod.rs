@@ -5,6 +5,7 @@ pub mod allow_list;
 pub mod callbacks;
 pub mod clock;
 pub mod error;
+pub mod faults;
 pub mod journal;
 pub mod matcher;
 pub mod messages;
@@ -90,6 +91,8 @@ pub struct World {
     pub schedule: Schedule,
     /// Every callback attempt.
     pub callbacks: CallbackLog,
+    /// Active faults.
+    pub faults: faults::FaultSet,
     /// The one seeded generator: every random choice is drawn under the world lock, so a seed
     /// replays a run exactly.
     pub rng: ChaCha8Rng,
@@ -155,6 +158,7 @@ impl World {
             rules: config.rules.clone(),
             schedule: Schedule::default(),
             callbacks: CallbackLog::new(config.limits.callback_entries),
+            faults: config.fault_set(),
             rng: ChaCha8Rng::seed_from_u64(seed),
         }
     }

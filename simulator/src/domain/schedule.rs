@@ -20,6 +20,8 @@ pub struct CallbackJob {
     pub url: String,
     /// 1 for the first attempt.
     pub attempt: u32,
+    /// A fault already applied to this attempt (a delay), noted on its record.
+    pub fault: Option<String>,
 }
 
 /// Something that happens at a moment on the simulator's clock.

@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by the providers: reading requests, parameter decoding, client address,
 //! the request journal, fixed pages.
 
+pub mod faults;
 pub mod pages;
 pub mod params;
 
@@ -195,15 +196,75 @@ impl RawRequest {
     }
 }
 
-/// Middleware recording every exchange in the journal and the log.
+/// The fault injected into an exchange, attached to the response for the journal.
+#[derive(Debug, Clone)]
+pub struct InjectedFault(pub String);
+
+/// What the journal notes of one request, taken before the request is handed on.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    at: crate::domain::clock::Timestamp,
+    method: String,
+    target: String,
+    client: Option<String>,
+}
+
+impl Exchange {
+    /// Notes the request's method, target, client and arrival time.
+    pub fn of<B>(sim: &Sim, request: &Request<B>) -> Exchange {
+        Exchange {
+            at: sim.now(),
+            method: request.method().to_string(),
+            target: request.uri().to_string(),
+            client: request
+                .extensions()
+                .get::<ClientAddr>()
+                .map(|c| c.0.ip().to_string()),
+        }
+    }
+
+    /// Writes the journal entry and the log line. `status` is `None` when no reply was sent.
+    pub fn record(
+        self,
+        sim: &Sim,
+        tag: Option<RouteTag>,
+        status: Option<u16>,
+        lints: Vec<String>,
+        fault: Option<String>,
+    ) {
+        tracing::info!(
+            method = %self.method,
+            target = %truncate(&self.target, 200),
+            provider = tag.map(|t| t.provider.name()),
+            endpoint = tag.map(|t| t.endpoint),
+            status,
+            lints = ?lints,
+            fault,
+            "request"
+        );
+        let target = truncate(&self.target, 2048).to_owned();
+        sim.world().journal.record(|id| JournalEntry {
+            id,
+            at: self.at,
+            method: self.method,
+            target,
+            provider: tag.map(|t| t.provider),
+            endpoint: tag.map(|t| t.endpoint.to_owned()),
+            status,
+            client: self.client,
+            lints,
+            fault,
+        });
+    }
+}
+
+/// Middleware recording every provider exchange in the journal and the log (admin calls are
+/// not journaled).
 pub async fn journal(State(sim): State<Sim>, request: Request<Body>, next: Next) -> Response {
-    let at = sim.now();
-    let method = request.method().to_string();
-    let target = request.uri().to_string();
-    let client = request
-        .extensions()
-        .get::<ClientAddr>()
-        .map(|c| c.0.ip().to_string());
+    if request.uri().path().starts_with("/__admin") {
+        return next.run(request).await;
+    }
+    let exchange = Exchange::of(&sim, &request);
     let response = next.run(request).await;
     let tag = response.extensions().get::<RouteTag>().copied();
     let lints = response
@@ -211,31 +272,11 @@ pub async fn journal(State(sim): State<Sim>, request: Request<Body>, next: Next)
         .get::<Lints>()
         .map(|l| l.0.clone())
         .unwrap_or_default();
-    let status = response.status().as_u16();
-    if target.starts_with("/__admin") {
-        return response;
-    }
-    tracing::info!(
-        method = %method,
-        target = %truncate(&target, 200),
-        provider = tag.map(|t| t.provider.name()),
-        endpoint = tag.map(|t| t.endpoint),
-        status,
-        lints = ?lints,
-        "request"
-    );
-    sim.world().journal.record(|id| JournalEntry {
-        id,
-        at,
-        method,
-        target: truncate(&target, 8192).to_owned(),
-        provider: tag.map(|t| t.provider),
-        endpoint: tag.map(|t| t.endpoint.to_owned()),
-        status,
-        client,
-        lints,
-        fault: None,
-    });
+    let fault = response
+        .extensions()
+        .get::<InjectedFault>()
+        .map(|f| f.0.clone());
+    exchange.record(&sim, tag, Some(response.status().as_u16()), lints, fault);
     response
 }
 

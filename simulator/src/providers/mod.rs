@@ -5,6 +5,10 @@ pub mod smsco;
 pub mod smsoffice;
 
 use axum::Router;
+use axum::response::Response;
+
+use crate::domain::{Provider, Sim};
+use crate::http::RouteTag;
 
 use crate::server::AppState;
 
@@ -14,4 +18,37 @@ pub fn routes() -> Router<AppState> {
         .merge(smsoffice::routes())
         .merge(smsco::routes())
         .merge(getsms::routes())
+}
+
+/// The provider endpoint a path belongs to, from the same tables the routers are built from.
+pub fn route_of(path: &str) -> Option<RouteTag> {
+    let tables = [
+        (Provider::Smsoffice, smsoffice::PATHS),
+        (Provider::Smsco, smsco::PATHS),
+        (Provider::Getsms, getsms::PATHS),
+    ];
+    tables.into_iter().find_map(|(provider, paths)| {
+        paths
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, endpoint)| RouteTag { provider, endpoint })
+    })
+}
+
+/// Whether `provider` has error code `code` (for fault specs); the refusal lists valid codes.
+pub fn check_error_code(provider: Provider, code: i64) -> Result<(), String> {
+    match provider {
+        Provider::Smsoffice => smsoffice::check_code(code),
+        Provider::Smsco => smsco::check_code(code),
+        Provider::Getsms => getsms::check_code(code),
+    }
+}
+
+/// `provider`'s own error reply for `code`.
+pub fn error_response(sim: &Sim, provider: Provider, code: i64) -> Response {
+    match provider {
+        Provider::Smsoffice => smsoffice::error_response(sim, code),
+        Provider::Smsco => smsco::error_response(sim, code),
+        Provider::Getsms => getsms::error_response(sim, code),
+    }
 }

@@ -178,3 +178,24 @@ async fn sigterm_stops_the_server_cleanly() {
         "no longer accepting"
     );
 }
+
+#[test]
+fn bad_fault_specs_exit_2_with_the_reason() {
+    for (spec, why) in [
+        ("nowhere=hang", "unknown scope"),
+        ("smsoffice=explode", "unknown kind"),
+        ("smsoffice=hang@1.5", "from 0 to 1"),
+        ("smsco.send=error:-100", "not an smsco code"),
+    ] {
+        let stderr = refused(&["serve", "--fault", spec], &[]);
+        assert!(
+            stderr.contains("--fault") && stderr.contains(why),
+            "{spec}: {stderr}"
+        );
+    }
+    let stderr = refused(
+        &["serve"],
+        &[("SMSIM_FAULT", "smsoffice=hang;getsms=error:1")],
+    );
+    assert!(stderr.contains("not a getsms error_no"), "{stderr}");
+}

@@ -6,6 +6,7 @@ mod cli;
 mod client;
 mod delivery;
 mod encoding;
+mod faults;
 mod getsms;
 mod receiver;
 mod smsco;

@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use axum::routing::{MethodRouter, get};
+use axum::routing::get;
 use http::StatusCode;
 
 use crate::domain::allow_list::normalize;
@@ -32,28 +32,52 @@ const STATUS: RouteTag = RouteTag {
     endpoint: "status",
 };
 
+/// Every getsms path and the endpoint it serves.
+pub const PATHS: &[(&str, &str)] = &[
+    ("/smsgateway/", "send"),
+    ("/smsgateway", "send"),
+    ("/smsgateway/status/", "status"),
+    ("/smsgateway/status", "status"),
+];
+
 /// getsms routes, with and without their trailing slashes.
 pub fn routes() -> Router<AppState> {
-    let endpoint = |handler: MethodRouter<AppState>| {
-        handler.fallback(|| async { pages::method_not_allowed("POST") })
-    };
-    Router::new()
-        .route(
-            "/smsgateway/",
-            endpoint(get(send_handler).post(send_handler)),
-        )
-        .route(
-            "/smsgateway",
-            endpoint(get(send_handler).post(send_handler)),
-        )
-        .route(
-            "/smsgateway/status/",
-            endpoint(get(status_handler).post(status_handler)),
-        )
-        .route(
-            "/smsgateway/status",
-            endpoint(get(status_handler).post(status_handler)),
-        )
+    PATHS
+        .iter()
+        .fold(Router::new(), |router, (path, endpoint)| {
+            let handler = match *endpoint {
+                "send" => get(send_handler).post(send_handler),
+                _ => get(status_handler).post(status_handler),
+            };
+            router.route(
+                path,
+                handler.fallback(|| async { pages::method_not_allowed("POST") }),
+            )
+        })
+}
+
+/// Whether getsms has error_no `code`; the refusal lists the valid ones.
+pub fn check_code(code: i64) -> Result<(), String> {
+    match errors::GetsmsError::from_code(code) {
+        Some(_) => Ok(()),
+        None => {
+            let valid: Vec<String> = errors::GetsmsError::ALL
+                .iter()
+                .map(|e| e.code().to_string())
+                .collect();
+            Err(format!(
+                "{code} is not a getsms error_no; valid: {}",
+                valid.join(", ")
+            ))
+        }
+    }
+}
+
+/// getsms's own reply for error_no `code` (validated by [`check_code`]).
+pub fn error_response(sim: &Sim, code: i64) -> Response {
+    let error =
+        errors::GetsmsError::from_code(code).unwrap_or(errors::GetsmsError::CredentialsIncorrect);
+    json_reply(sim, &error.reply())
 }
 
 /// The caller's address: the connection's peer, or the first `X-Forwarded-For` entry when the

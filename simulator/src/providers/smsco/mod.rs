@@ -9,7 +9,7 @@ pub mod send;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use axum::routing::{MethodRouter, get};
+use axum::routing::get;
 
 use crate::config::{DuplicateParams, NameMatching, Quirks, UnknownMesId};
 use crate::domain::messages::{Message, Status};
@@ -29,28 +29,51 @@ const STATUS: RouteTag = RouteTag {
     endpoint: "status",
 };
 
+/// Every smsco path and the endpoint it serves.
+pub const PATHS: &[(&str, &str)] = &[
+    ("/components/com_smsreseller/smsapi2.php", "send"),
+    ("/api/sendsms.php", "send"),
+    ("/components/com_smsreseller/getstatus.php", "status"),
+    ("/api/getstatus.php", "status"),
+];
+
 /// smsco routes, the documented paths and their `/api/` aliases.
 pub fn routes() -> Router<AppState> {
-    let endpoint = |handler: MethodRouter<AppState>| {
-        handler.fallback(|| async { pages::method_not_allowed("GET, POST") })
-    };
-    Router::new()
-        .route(
-            "/components/com_smsreseller/smsapi2.php",
-            endpoint(get(send_handler).post(send_handler)),
-        )
-        .route(
-            "/api/sendsms.php",
-            endpoint(get(send_handler).post(send_handler)),
-        )
-        .route(
-            "/components/com_smsreseller/getstatus.php",
-            endpoint(get(status_handler).post(status_handler)),
-        )
-        .route(
-            "/api/getstatus.php",
-            endpoint(get(status_handler).post(status_handler)),
-        )
+    PATHS
+        .iter()
+        .fold(Router::new(), |router, (path, endpoint)| {
+            let handler = match *endpoint {
+                "send" => get(send_handler).post(send_handler),
+                _ => get(status_handler).post(status_handler),
+            };
+            router.route(
+                path,
+                handler.fallback(|| async { pages::method_not_allowed("GET, POST") }),
+            )
+        })
+}
+
+/// Whether smsco has code `code`; the refusal lists the valid ones.
+pub fn check_code(code: i64) -> Result<(), String> {
+    match SmscoError::from_code(code) {
+        Some(_) => Ok(()),
+        None => {
+            let valid: Vec<String> = SmscoError::ALL
+                .iter()
+                .map(|e| e.code().to_string())
+                .collect();
+            Err(format!(
+                "{code} is not an smsco code; valid: {}",
+                valid.join(", ")
+            ))
+        }
+    }
+}
+
+/// smsco's own reply for code `code` (validated by [`check_code`]).
+pub fn error_response(sim: &Sim, code: i64) -> Response {
+    let error = SmscoError::from_code(code).unwrap_or(SmscoError::GatewayUnavailable);
+    text(&sim.config().quirks, error.body())
 }
 
 fn text(quirks: &Quirks, body: String) -> Response {

@@ -81,6 +81,7 @@ pub fn job_for(
         message_id: message.id,
         url: callback_url(base, message, quirks, operators, at),
         attempt: 1,
+        fault: None,
     })
 }
 

@@ -12,7 +12,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
-use axum::routing::{MethodRouter, get};
+use axum::routing::get;
 use http::Method;
 
 use crate::config::{
@@ -26,36 +26,57 @@ use crate::server::AppState;
 use errors::{Envelope, Output, SmsofficeError};
 use send::SendRequest;
 
+/// Every smsoffice path and the endpoint it serves.
+pub const PATHS: &[(&str, &str)] = &[
+    ("/api/v2/send", "send"),
+    ("/api/v2/send/", "send"),
+    ("/api/getBalance", "balance"),
+    ("/api/getBalance/", "balance"),
+    ("/api/v2/getMessageStatus", "status"),
+    ("/api/v2/getMessageStatus/", "status"),
+];
+
 /// smsoffice routes, each path with and without its trailing slash.
 pub fn routes() -> Router<AppState> {
-    let endpoint = |handler: MethodRouter<AppState>| {
-        handler.fallback(|| async { pages::method_not_allowed("GET, POST") })
-    };
-    Router::new()
-        .route(
-            "/api/v2/send",
-            endpoint(get(send_handler).post(send_handler)),
-        )
-        .route(
-            "/api/v2/send/",
-            endpoint(get(send_handler).post(send_handler)),
-        )
-        .route(
-            "/api/getBalance",
-            endpoint(get(balance_handler).post(balance_handler)),
-        )
-        .route(
-            "/api/getBalance/",
-            endpoint(get(balance_handler).post(balance_handler)),
-        )
-        .route(
-            "/api/v2/getMessageStatus",
-            endpoint(get(status_handler).post(status_handler)),
-        )
-        .route(
-            "/api/v2/getMessageStatus/",
-            endpoint(get(status_handler).post(status_handler)),
-        )
+    PATHS
+        .iter()
+        .fold(Router::new(), |router, (path, endpoint)| {
+            let handler = match *endpoint {
+                "send" => get(send_handler).post(send_handler),
+                "balance" => get(balance_handler).post(balance_handler),
+                _ => get(status_handler).post(status_handler),
+            };
+            router.route(
+                path,
+                handler.fallback(|| async { pages::method_not_allowed("GET, POST") }),
+            )
+        })
+}
+
+/// Whether smsoffice has ErrorCode `code`; the refusal lists the valid ones.
+pub fn check_code(code: i64) -> Result<(), String> {
+    match i32::try_from(code).ok().and_then(SmsofficeError::from_code) {
+        Some(_) => Ok(()),
+        None => {
+            let valid: Vec<String> = SmsofficeError::ALL
+                .iter()
+                .map(|e| e.code().to_string())
+                .collect();
+            Err(format!(
+                "{code} is not an smsoffice ErrorCode; valid: {}",
+                valid.join(", ")
+            ))
+        }
+    }
+}
+
+/// smsoffice's own reply for ErrorCode `code` (validated by [`check_code`]).
+pub fn error_response(sim: &Sim, code: i64) -> Response {
+    let error = i32::try_from(code)
+        .ok()
+        .and_then(SmsofficeError::from_code)
+        .unwrap_or(SmsofficeError::TemporaryDelay);
+    envelope(&sim.config().quirks, Envelope::error(error))
 }
 
 const SEND: RouteTag = RouteTag {

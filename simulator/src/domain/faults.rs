@@ -1,0 +1,481 @@
+//! Faults as data: `SCOPE=KIND[:ARG][@PROBABILITY][*COUNT]`, e.g. `smsoffice.send=error:-100@0.2`.
+//! Parsing and matching live here; applying them is the HTTP layer's and the engine's job.
+
+use std::fmt;
+use std::time::Duration;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use super::Provider;
+
+/// Endpoints a fault can target, per provider (`callback` is smsoffice's outgoing callbacks).
+pub const ENDPOINTS: &[(Provider, &[&str])] = &[
+    (
+        Provider::Smsoffice,
+        &["send", "balance", "status", "callback"],
+    ),
+    (Provider::Smsco, &["send", "status"]),
+    (Provider::Getsms, &["send", "status"]),
+];
+
+/// What a fault applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every provider request (not callbacks).
+    All,
+    /// Every request to one provider (not its callbacks).
+    Provider(Provider),
+    /// One endpoint; `callback` for smsoffice callbacks.
+    Endpoint(Provider, &'static str),
+}
+
+impl Scope {
+    /// True when a request to `provider`'s `endpoint` is in scope.
+    pub fn matches(&self, provider: Provider, endpoint: &str) -> bool {
+        match self {
+            Scope::All | Scope::Provider(_) if endpoint == "callback" => false,
+            Scope::All => true,
+            Scope::Provider(p) => *p == provider,
+            Scope::Endpoint(p, e) => *p == provider && *e == endpoint,
+        }
+    }
+
+    fn is_callback(&self) -> bool {
+        matches!(self, Scope::Endpoint(_, "callback"))
+    }
+}
+
+/// What happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The provider's own error body with this code.
+    Error(i64),
+    /// A bare HTTP status (for callbacks: what the receiver seems to answer).
+    Http(u16),
+    /// Answer (or call back) this much later.
+    Delay(Duration),
+    /// Never answer.
+    Hang,
+    /// A TCP reset.
+    Reset,
+    /// Close the connection without a reply.
+    Close,
+    /// 200 headers, random bytes, close.
+    Garbage,
+    /// Half the real body, then close.
+    Truncate,
+    /// Callbacks: the attempt is lost.
+    Drop,
+    /// Callbacks: sent twice.
+    Duplicate,
+}
+
+/// One parsed fault spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultSpec {
+    /// As written, for listing and the journal.
+    pub text: String,
+    /// Where.
+    pub scope: Scope,
+    /// What.
+    pub kind: FaultKind,
+    /// Chance per matching request, in millionths (1,000,000 = always).
+    pub probability_ppm: u32,
+    /// How many matching requests it may still affect; `None` is unlimited.
+    pub count: Option<u64>,
+}
+
+/// Why a spec was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("fault {spec:?}: {why}")]
+pub struct SpecError {
+    /// The spec as given.
+    pub spec: String,
+    /// What is wrong, and what would be right.
+    pub why: String,
+}
+
+fn scope_names() -> String {
+    let mut names = vec!["*".to_owned()];
+    for (provider, endpoints) in ENDPOINTS {
+        names.push(provider.name().to_owned());
+        names.extend(endpoints.iter().map(|e| format!("{}.{e}", provider.name())));
+    }
+    names.join(", ")
+}
+
+/// Parses a duration: `1500ms`, `2s`, `1.5s`, `1m`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let (number, unit) = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .map_or((text, "ms"), |i| text.split_at(i));
+    let value: f64 = number
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
+    let millis = match unit {
+        "ms" => value,
+        "s" => value * 1000.0,
+        "m" => value * 60_000.0,
+        _ => return None,
+    };
+    Some(Duration::from_micros((millis * 1000.0).round() as u64))
+}
+
+impl FaultSpec {
+    /// Parses a spec. `check_code` says whether a provider has an error code (and lists the
+    /// valid ones when not).
+    pub fn parse(
+        text: &str,
+        check_code: impl Fn(Provider, i64) -> Result<(), String>,
+    ) -> Result<FaultSpec, SpecError> {
+        let fail = |why: String| SpecError {
+            spec: text.to_owned(),
+            why,
+        };
+        let (scope_text, rest) = text
+            .split_once('=')
+            .ok_or_else(|| fail("expected SCOPE=KIND[:ARG][@PROBABILITY][*COUNT]".into()))?;
+        let scope = parse_scope(scope_text.trim()).ok_or_else(|| {
+            fail(format!(
+                "unknown scope {scope_text:?}; valid scopes: {}",
+                scope_names()
+            ))
+        })?;
+        let (rest, count) = match rest.rsplit_once('*') {
+            Some((head, n)) => {
+                let n: u64 =
+                    n.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        fail(format!("count *{n} must be a whole number above 0"))
+                    })?;
+                (head, Some(n))
+            }
+            None => (rest, None),
+        };
+        let (rest, probability_ppm) = match rest.rsplit_once('@') {
+            Some((head, p)) => {
+                let p: f64 = p
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|p: &f64| (0.0..=1.0).contains(p))
+                    .ok_or_else(|| {
+                        fail(format!("probability @{p} must be a number from 0 to 1"))
+                    })?;
+                (head, (p * 1_000_000.0).round() as u32)
+            }
+            None => (rest, 1_000_000),
+        };
+        let (kind_text, arg) = match rest.split_once(':') {
+            Some((k, a)) => (k.trim(), Some(a.trim())),
+            None => (rest.trim(), None),
+        };
+        let kind = match (kind_text, arg) {
+            ("error", Some(code)) => {
+                let code: i64 = code
+                    .parse()
+                    .map_err(|_| fail(format!("error code {code:?} is not a number")))?;
+                let provider =
+                    match scope {
+                        Scope::Provider(p) | Scope::Endpoint(p, _) => p,
+                        Scope::All => return Err(fail(
+                            "error:CODE needs a provider scope: each provider has its own codes"
+                                .into(),
+                        )),
+                    };
+                check_code(provider, code).map_err(fail)?;
+                FaultKind::Error(code)
+            }
+            ("http", Some(status)) => FaultKind::Http(
+                status
+                    .parse()
+                    .ok()
+                    .filter(|s| (100..=599).contains(s))
+                    .ok_or_else(|| fail(format!("HTTP status {status:?} must be 100 to 599")))?,
+            ),
+            ("delay", Some(d)) => FaultKind::Delay(
+                parse_duration(d)
+                    .ok_or_else(|| fail(format!("duration {d:?}: use e.g. 1500ms, 2s, 1m")))?,
+            ),
+            ("hang", None) => FaultKind::Hang,
+            ("reset", None) => FaultKind::Reset,
+            ("close", None) => FaultKind::Close,
+            ("garbage", None) => FaultKind::Garbage,
+            ("truncate", None) => FaultKind::Truncate,
+            ("drop", None) => FaultKind::Drop,
+            ("duplicate", None) => FaultKind::Duplicate,
+            ("error" | "http" | "delay", None) => {
+                return Err(fail(format!(
+                    "{kind_text} needs an argument, e.g. {kind_text}:{}",
+                    example_arg(kind_text)
+                )));
+            }
+            (k, Some(_))
+                if [
+                    "hang",
+                    "reset",
+                    "close",
+                    "garbage",
+                    "truncate",
+                    "drop",
+                    "duplicate",
+                ]
+                .contains(&k) =>
+            {
+                return Err(fail(format!("{k} takes no argument")));
+            }
+            (other, _) => {
+                return Err(fail(format!(
+                    "unknown kind {other:?}; valid kinds: error:CODE, http:STATUS, delay:DURATION, hang, reset, close, garbage, truncate, and for callbacks drop, duplicate, delay:DURATION, http:STATUS"
+                )));
+            }
+        };
+        let callback_kind = matches!(
+            kind,
+            FaultKind::Drop | FaultKind::Duplicate | FaultKind::Delay(_) | FaultKind::Http(_)
+        );
+        if scope.is_callback() && !callback_kind {
+            return Err(fail(
+                "smsoffice.callback takes drop, duplicate, delay:DURATION or http:STATUS".into(),
+            ));
+        }
+        if !scope.is_callback() && matches!(kind, FaultKind::Drop | FaultKind::Duplicate) {
+            return Err(fail(
+                "drop and duplicate apply to smsoffice.callback only".into(),
+            ));
+        }
+        Ok(FaultSpec {
+            text: text.trim().to_owned(),
+            scope,
+            kind,
+            probability_ppm,
+            count,
+        })
+    }
+}
+
+fn example_arg(kind: &str) -> &'static str {
+    match kind {
+        "error" => "-100",
+        "http" => "503",
+        _ => "1500ms",
+    }
+}
+
+fn parse_scope(text: &str) -> Option<Scope> {
+    if text == "*" {
+        return Some(Scope::All);
+    }
+    let (provider, endpoint) = match text.split_once('.') {
+        Some((p, e)) => (p, Some(e)),
+        None => (text, None),
+    };
+    let provider = Provider::parse(provider)?;
+    match endpoint {
+        None => Some(Scope::Provider(provider)),
+        Some(e) => {
+            let (_, endpoints) = ENDPOINTS.iter().find(|(p, _)| *p == provider)?;
+            endpoints
+                .iter()
+                .find(|known| **known == e)
+                .map(|known| Scope::Endpoint(provider, known))
+        }
+    }
+}
+
+impl fmt::Display for FaultSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// An active fault: its spec, what is left of its count, and how often it fired.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActiveFault {
+    /// Increasing id.
+    pub id: u64,
+    /// The spec as written.
+    pub spec: String,
+    /// Requests it may still affect; `null` is unlimited.
+    pub remaining: Option<u64>,
+    /// How many times it fired.
+    pub injected: u64,
+    #[serde(skip)]
+    parsed: FaultSpec,
+}
+
+/// The active faults, in the order they were added. Lives under the world lock, so counts are
+/// exact under any concurrency and draws come from the seeded generator in request order.
+#[derive(Debug, Default)]
+pub struct FaultSet {
+    faults: Vec<ActiveFault>,
+    next_id: u64,
+}
+
+impl FaultSet {
+    /// Adds a parsed spec.
+    pub fn add(&mut self, spec: FaultSpec) -> &ActiveFault {
+        self.next_id += 1;
+        self.faults.push(ActiveFault {
+            id: self.next_id,
+            spec: spec.text.clone(),
+            remaining: spec.count,
+            injected: 0,
+            parsed: spec,
+        });
+        self.faults.last().expect("just pushed")
+    }
+
+    /// Every active fault, spent ones included (their `remaining` is 0).
+    pub fn list(&self) -> &[ActiveFault] {
+        &self.faults
+    }
+
+    /// Removes every fault.
+    pub fn clear(&mut self) {
+        self.faults.clear();
+    }
+
+    /// The fault to inject into a request to `provider`'s `endpoint`, if any: the first in
+    /// scope, with count left, whose probability draw succeeds. Its count goes down by one.
+    pub fn pick(
+        &mut self,
+        provider: Provider,
+        endpoint: &str,
+        rng: &mut ChaCha8Rng,
+    ) -> Option<FaultSpec> {
+        for fault in &mut self.faults {
+            if fault.remaining == Some(0) || !fault.parsed.scope.matches(provider, endpoint) {
+                continue;
+            }
+            let ppm = fault.parsed.probability_ppm;
+            if ppm < 1_000_000 && rng.random_range(0..1_000_000) >= ppm {
+                continue;
+            }
+            if let Some(n) = &mut fault.remaining {
+                *n -= 1;
+            }
+            fault.injected += 1;
+            return Some(fault.parsed.clone());
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn any_code(_: Provider, _: i64) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn parse(text: &str) -> Result<FaultSpec, SpecError> {
+        FaultSpec::parse(text, |p, code| {
+            if p == Provider::Smsco && code != 2907 {
+                Err(format!("{code} is not an smsco code; valid: 2904, ..."))
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    #[test]
+    fn parses_the_documented_examples() {
+        let s = parse("smsoffice.send=error:-100@0.2").unwrap();
+        assert_eq!(
+            (s.scope, s.kind, s.probability_ppm, s.count),
+            (
+                Scope::Endpoint(Provider::Smsoffice, "send"),
+                FaultKind::Error(-100),
+                200_000,
+                None
+            )
+        );
+        let s = parse("smsco.send=error:2907*3").unwrap();
+        assert_eq!((s.kind, s.count), (FaultKind::Error(2907), Some(3)));
+        assert_eq!(
+            parse("getsms=delay:1500ms").unwrap().kind,
+            FaultKind::Delay(Duration::from_millis(1500))
+        );
+        let s = parse("*=reset@0.01").unwrap();
+        assert_eq!(
+            (s.scope, s.kind, s.probability_ppm),
+            (Scope::All, FaultKind::Reset, 10_000)
+        );
+        assert_eq!(
+            parse("smsoffice.callback=duplicate").unwrap().kind,
+            FaultKind::Duplicate
+        );
+        assert_eq!(
+            parse("smsoffice.callback=http:500*2").unwrap().kind,
+            FaultKind::Http(500)
+        );
+        assert_eq!(
+            parse("getsms.status=delay:2s@0.5*4").unwrap().count,
+            Some(4)
+        );
+    }
+
+    #[test]
+    fn refusals_say_what_is_wrong() {
+        let cases = [
+            ("nowhere=hang", "unknown scope"),
+            (
+                "smsoffice.sned=hang",
+                "valid scopes: *, smsoffice, smsoffice.send",
+            ),
+            ("smsoffice=explode", "unknown kind"),
+            ("smsoffice=hang@1.5", "from 0 to 1"),
+            ("smsco=error:80", "not an smsco code"),
+            ("*=error:-100", "needs a provider scope"),
+            ("smsoffice=http:99", "100 to 599"),
+            ("smsoffice=delay:soon", "duration"),
+            ("smsoffice=hang*0", "above 0"),
+            ("smsoffice=error", "needs an argument"),
+            ("smsoffice.callback=reset", "takes drop, duplicate"),
+            ("smsoffice.send=drop", "smsoffice.callback only"),
+            ("smsoffice", "expected SCOPE=KIND"),
+        ];
+        for (spec, why) in cases {
+            let err = parse(spec).unwrap_err().to_string();
+            assert!(err.contains(why), "{spec}: {err}");
+        }
+    }
+
+    #[test]
+    fn counts_run_out_and_scopes_filter() {
+        let mut set = FaultSet::default();
+        set.add(FaultSpec::parse("smsoffice.send=hang*2", any_code).unwrap());
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        assert!(set.pick(Provider::Smsoffice, "balance", &mut rng).is_none());
+        assert!(set.pick(Provider::Smsco, "send", &mut rng).is_none());
+        assert!(set.pick(Provider::Smsoffice, "send", &mut rng).is_some());
+        assert!(set.pick(Provider::Smsoffice, "send", &mut rng).is_some());
+        assert!(set.pick(Provider::Smsoffice, "send", &mut rng).is_none());
+        assert_eq!(
+            (set.list()[0].remaining, set.list()[0].injected),
+            (Some(0), 2)
+        );
+        set.add(FaultSpec::parse("*=close", any_code).unwrap());
+        assert!(
+            set.pick(Provider::Smsoffice, "callback", &mut rng)
+                .is_none(),
+            "* never covers callbacks"
+        );
+        assert!(set.pick(Provider::Getsms, "status", &mut rng).is_some());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1500ms"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("250"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("-1s"), None);
+        assert_eq!(parse_duration("1h"), None);
+    }
+}
