@@ -87,13 +87,48 @@ pub fn compile_pattern(pattern: &str) -> regex::Regex {
     regex::Regex::new(&re).expect("escaped literals and fixed placeholders always compile")
 }
 
-/// State to establish before the request: account changes through the admin API.
+/// State to establish before the request, through the admin API (so only against a simulator,
+/// never live): account changes, rules, faults, earlier requests, clock moves.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Setup {
     /// `"provider/id"` to a PATCH body for `/__admin/accounts/provider/id`.
     #[serde(default)]
     pub accounts: BTreeMap<String, serde_json::Value>,
+    /// Replaces the delivery rules.
+    #[serde(default)]
+    pub rules: Option<serde_json::Value>,
+    /// Faults to add, in `--fault` syntax.
+    #[serde(default)]
+    pub faults: Vec<String>,
+    /// Requests sent first, their answers not checked (e.g. the send a status query asks about).
+    #[serde(default)]
+    pub before: Vec<FixtureRequest>,
+    /// Seconds the clock moves after `before` and before the request.
+    #[serde(default)]
+    pub advance_seconds: f64,
+}
+
+impl Setup {
+    /// True when nothing needs the admin API.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+            && self.rules.is_none()
+            && self.faults.is_empty()
+            && self.before.is_empty()
+            && self.advance_seconds == 0.0
+    }
+}
+
+/// Delivery callbacks the request must cause: the harness points the demo smsoffice account at a
+/// local receiver, advances the clock, and compares what arrived (query parameters, in order).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedCallbacks {
+    /// Seconds to advance the clock after the request.
+    pub after_seconds: f64,
+    /// Each callback's query parameters.
+    pub callbacks: Vec<BTreeMap<String, String>>,
 }
 
 /// One exchange with a provider.
@@ -114,6 +149,141 @@ pub struct Fixture {
     pub request: FixtureRequest,
     /// The response expected.
     pub response: FixtureResponse,
+    /// Callbacks expected (smsoffice).
+    #[serde(default)]
+    pub expect_callbacks: Option<ExpectedCallbacks>,
+}
+
+/// Credentials put in place of `{{smsoffice.key}}`, `{{smsco.username}}`, `{{smsco.password}}`,
+/// `{{getsms.login}}` and `{{getsms.password}}`, so fixtures never hold real ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// smsoffice API key.
+    pub smsoffice_key: String,
+    /// smsco username.
+    pub smsco_username: String,
+    /// smsco password.
+    pub smsco_password: String,
+    /// getsms login.
+    pub getsms_login: String,
+    /// getsms password.
+    pub getsms_password: String,
+}
+
+impl Credentials {
+    /// The simulator's demo credentials.
+    pub fn demo() -> Credentials {
+        Credentials {
+            smsoffice_key: "demo-key".into(),
+            smsco_username: "demo".into(),
+            smsco_password: "demo".into(),
+            getsms_login: "demo".into(),
+            getsms_password: "demo".into(),
+        }
+    }
+
+    /// `SMSIM_LIVE_SMSOFFICE_KEY`, `SMSIM_LIVE_SMSCO_USERNAME`/`_PASSWORD`,
+    /// `SMSIM_LIVE_GETSMS_LOGIN`/`_PASSWORD`, each falling back to the demo value.
+    pub fn from_env() -> Credentials {
+        let demo = Credentials::demo();
+        let var = |name: &str, fallback: String| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or(fallback)
+        };
+        Credentials {
+            smsoffice_key: var("SMSIM_LIVE_SMSOFFICE_KEY", demo.smsoffice_key),
+            smsco_username: var("SMSIM_LIVE_SMSCO_USERNAME", demo.smsco_username),
+            smsco_password: var("SMSIM_LIVE_SMSCO_PASSWORD", demo.smsco_password),
+            getsms_login: var("SMSIM_LIVE_GETSMS_LOGIN", demo.getsms_login),
+            getsms_password: var("SMSIM_LIVE_GETSMS_PASSWORD", demo.getsms_password),
+        }
+    }
+
+    fn pairs(&self) -> [(&'static str, &str); 5] {
+        [
+            ("{{smsoffice.key}}", &self.smsoffice_key),
+            ("{{smsco.username}}", &self.smsco_username),
+            ("{{smsco.password}}", &self.smsco_password),
+            ("{{getsms.login}}", &self.getsms_login),
+            ("{{getsms.password}}", &self.getsms_password),
+        ]
+    }
+
+    /// Fills placeholders in `text`; `encode` percent-encodes values (for targets and form bodies).
+    pub fn fill(&self, text: &str, encode: bool) -> String {
+        self.pairs()
+            .iter()
+            .fold(text.to_owned(), |text, (placeholder, value)| {
+                let value = if encode {
+                    smsim::http::params::encode(value)
+                } else {
+                    (*value).to_owned()
+                };
+                text.replace(placeholder, &value)
+            })
+    }
+
+    /// Puts `provider`'s placeholders back where its credentials stand as whole parameter or
+    /// JSON string values (raw or percent-encoded), so a recorded exchange never holds them.
+    pub fn scrub(&self, provider: &str, text: &str) -> String {
+        let prefix = format!("{{{{{provider}.");
+        self.pairs()
+            .iter()
+            .filter(|(placeholder, _)| placeholder.starts_with(&prefix))
+            .fold(text.to_owned(), |text, (placeholder, value)| {
+                if value.is_empty() {
+                    return text;
+                }
+                let encoded = smsim::http::params::encode(value);
+                replace_param_values(
+                    &replace_param_values(&text, &encoded, placeholder),
+                    value,
+                    placeholder,
+                )
+            })
+    }
+}
+
+/// Replaces `value` where it stands as a whole parameter or JSON string value (after `=` or
+/// inside quotes), so short credentials such as `demo` do not eat other words.
+fn replace_param_values(text: &str, value: &str, placeholder: &str) -> String {
+    let mut out = text.to_owned();
+    for (before, after) in [("=", "&"), ("=", "\0"), ("\"", "\"")] {
+        let needle = format!("{before}{value}{after}");
+        let replacement = format!("{before}{placeholder}{after}");
+        out = out.replace(&needle, &replacement);
+        if after == "\0" {
+            let tail = format!("{before}{value}");
+            if out.ends_with(&tail) {
+                out.truncate(out.len() - tail.len());
+                out.push_str(before);
+                out.push_str(placeholder);
+            }
+        }
+    }
+    out
+}
+
+impl FixtureRequest {
+    /// The request with placeholders filled.
+    pub fn with_credentials(&self, credentials: &Credentials) -> FixtureRequest {
+        let json = self
+            .headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("content-type") && v.contains("json"));
+        FixtureRequest {
+            method: self.method.clone(),
+            target: credentials.fill(&self.target, true),
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), credentials.fill(v, false)))
+                .collect(),
+            body: credentials.fill(&self.body, !json),
+        }
+    }
 }
 
 /// Why a fixture could not be loaded.
@@ -203,6 +373,18 @@ impl Fixture {
                     format!("{pointer} points at nothing in the body"),
                 ));
             }
+        }
+        if fixture.safe && !fixture.setup.is_empty() {
+            return Err(invalid(
+                "safe",
+                "a safe fixture replays against live services, so it cannot need a setup".into(),
+            ));
+        }
+        if fixture.safe && fixture.expect_callbacks.is_some() {
+            return Err(invalid(
+                "safe",
+                "callbacks are only checked against a simulator".into(),
+            ));
         }
         if !matches!(
             fixture.request.method.as_str(),
@@ -299,6 +481,54 @@ mod tests {
             err.contains("response.pattern") && err.contains("does not match"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn placeholders_fill_and_scrub() {
+        let c = Credentials {
+            smsoffice_key: "s3cr/t".into(),
+            ..Credentials::demo()
+        };
+        assert_eq!(
+            c.fill("/api/getBalance?key={{smsoffice.key}}", true),
+            "/api/getBalance?key=s3cr%2Ft"
+        );
+        assert_eq!(
+            c.fill(r#"{"login":"{{getsms.login}}"}"#, false),
+            r#"{"login":"demo"}"#
+        );
+        assert_eq!(
+            c.scrub("smsoffice", "/api/getBalance?key=s3cr%2Ft&x=1"),
+            "/api/getBalance?key={{smsoffice.key}}&x=1"
+        );
+        let c = Credentials {
+            smsco_password: "pw".into(),
+            ..Credentials::demo()
+        };
+        assert_eq!(
+            c.scrub("smsco", "username=demo&password=pw&message=demo"),
+            "username={{smsco.username}}&password={{smsco.password}}&message={{smsco.username}}"
+        );
+        assert_eq!(
+            c.scrub("smsco", "message=a demo text&username=demo"),
+            "message=a demo text&username={{smsco.username}}"
+        );
+        assert_eq!(
+            c.scrub("getsms", r#"{"login":"demo","text":"a demo"}"#),
+            r#"{"login":"{{getsms.login}}","text":"a demo"}"#
+        );
+    }
+
+    #[test]
+    fn safe_fixtures_cannot_need_a_setup() {
+        let text = MINIMAL.replace(
+            r#""description": "d","#,
+            r#""description": "d", "safe": true, "setup": {"faults": ["*=hang"]},"#,
+        );
+        let err = Fixture::parse(&text, Path::new("s.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("field `safe`"), "{err}");
     }
 
     #[test]

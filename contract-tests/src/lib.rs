@@ -3,10 +3,12 @@
 //! # Layout
 //! - [`fixture`]: the fixture format, its provenance, and a loader that names the file and field
 //!   of any mistake.
-//! - [`replay`]: sends a fixture's request to a simulator and lists every difference from the
+//! - [`replay`]: sends a fixture's request to any base URL and lists every difference from the
 //!   expected response at once.
+//! - [`inprocess`]: replays a fixture against its own deterministic in-process simulator.
 
 pub mod fixture;
+pub mod inprocess;
 pub mod replay;
 
 pub use fixture::{Fixture, FixtureError};

@@ -1,12 +1,11 @@
 //! Replaying a fixture against a running simulator and listing every difference.
 
 use std::fmt;
-use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::fixture::Fixture;
+use crate::fixture::{Credentials, Fixture, FixtureRequest};
 
 /// One difference between the expected and the actual response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,16 +39,16 @@ pub struct Exchange {
     pub body: Vec<u8>,
 }
 
-/// Sends one request on a fresh connection and reads the whole reply.
+/// Sends one request on a fresh connection to `authority` (`host:port`) and reads the whole reply.
 pub async fn send(
-    addr: SocketAddr,
+    authority: &str,
     method: &str,
     target: &str,
     headers: &[(String, String)],
     body: &[u8],
 ) -> std::io::Result<Exchange> {
     let mut request =
-        format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+        format!("{method} {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -57,7 +56,7 @@ pub async fn send(
         request.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
     request.push_str("\r\n");
-    let mut stream = TcpStream::connect(addr).await?;
+    let mut stream = TcpStream::connect(authority).await?;
     stream.write_all(request.as_bytes()).await?;
     stream.write_all(body).await?;
     let mut bytes = Vec::new();
@@ -82,65 +81,143 @@ fn parse(bytes: &[u8]) -> Option<Exchange> {
     })
 }
 
-/// Applies the fixture's setup, sends its request, and returns every mismatch (empty: passed).
-pub async fn replay(fixture: &Fixture, addr: SocketAddr) -> Vec<Mismatch> {
-    let mut mismatches = Vec::new();
-    for (account, patch) in &fixture.setup.accounts {
-        let target = format!("/__admin/accounts/{account}");
-        let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
-        match send(
-            addr,
-            "PATCH",
-            &target,
-            &headers,
-            patch.to_string().as_bytes(),
-        )
-        .await
-        {
-            Ok(reply) if reply.status == 200 => {}
-            Ok(reply) => mismatches.push(Mismatch {
-                field: format!("setup accounts {account}"),
-                expected: "200".into(),
-                got: format!("{} {}", reply.status, String::from_utf8_lossy(&reply.body)),
-            }),
-            Err(e) => mismatches.push(Mismatch {
-                field: format!("setup accounts {account}"),
-                expected: "200".into(),
-                got: e.to_string(),
-            }),
-        }
-    }
-    let request = &fixture.request;
-    let headers: Vec<(String, String)> = request
-        .headers
-        .iter()
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect();
-    let reply = match send(
-        addr,
+/// Sends a fixture request (placeholders filled) to `authority`.
+pub async fn send_request(
+    authority: &str,
+    request: &FixtureRequest,
+    credentials: &Credentials,
+) -> std::io::Result<Exchange> {
+    let request = request.with_credentials(credentials);
+    let headers: Vec<(String, String)> = request.headers.into_iter().collect();
+    send(
+        authority,
         &request.method,
         &request.target,
         &headers,
         request.body.as_bytes(),
     )
     .await
-    {
-        Ok(reply) => reply,
-        Err(e) => {
+}
+
+/// One admin call of the setup; a failure is reported as a mismatch of the setup.
+async fn admin(
+    authority: &str,
+    method: &str,
+    path: &str,
+    body: String,
+    what: &str,
+    mismatches: &mut Vec<Mismatch>,
+) {
+    let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
+    let got = match send(authority, method, path, &headers, body.as_bytes()).await {
+        Ok(reply) if (200..300).contains(&reply.status) => return,
+        Ok(reply) => format!("{} {}", reply.status, String::from_utf8_lossy(&reply.body)),
+        Err(e) => e.to_string(),
+    };
+    mismatches.push(Mismatch {
+        field: format!("setup {what}"),
+        expected: "2xx".into(),
+        got,
+    });
+}
+
+/// Establishes a fixture's setup through a simulator's admin API.
+pub async fn apply_setup(
+    fixture: &Fixture,
+    authority: &str,
+    credentials: &Credentials,
+) -> Vec<Mismatch> {
+    let mut mismatches = Vec::new();
+    let setup = &fixture.setup;
+    for (account, patch) in &setup.accounts {
+        let path = format!("/__admin/accounts/{account}");
+        admin(
+            authority,
+            "PATCH",
+            &path,
+            patch.to_string(),
+            &format!("accounts {account}"),
+            &mut mismatches,
+        )
+        .await;
+    }
+    if let Some(rules) = &setup.rules {
+        admin(
+            authority,
+            "PUT",
+            "/__admin/rules",
+            rules.to_string(),
+            "rules",
+            &mut mismatches,
+        )
+        .await;
+    }
+    for spec in &setup.faults {
+        let body = serde_json::json!({ "spec": spec }).to_string();
+        admin(
+            authority,
+            "POST",
+            "/__admin/faults",
+            body,
+            &format!("faults {spec}"),
+            &mut mismatches,
+        )
+        .await;
+    }
+    for (i, request) in setup.before.iter().enumerate() {
+        if let Err(e) = send_request(authority, request, credentials).await {
             mismatches.push(Mismatch {
-                field: "exchange".into(),
+                field: format!("setup before[{i}]"),
                 expected: "a reply".into(),
                 got: e.to_string(),
             });
-            return mismatches;
         }
+    }
+    if setup.advance_seconds > 0.0 {
+        let body = serde_json::json!({ "seconds": setup.advance_seconds }).to_string();
+        admin(
+            authority,
+            "POST",
+            "/__admin/clock/advance",
+            body,
+            "advance_seconds",
+            &mut mismatches,
+        )
+        .await;
+    }
+    mismatches
+}
+
+/// Applies the fixture's setup (if any), sends its request, and returns every mismatch (empty:
+/// passed).
+pub async fn replay(
+    fixture: &Fixture,
+    authority: &str,
+    credentials: &Credentials,
+) -> Vec<Mismatch> {
+    let mut mismatches = if fixture.setup.is_empty() {
+        Vec::new()
+    } else {
+        apply_setup(fixture, authority, credentials).await
     };
-    compare(fixture, &reply, &mut mismatches);
+    match send_request(authority, &fixture.request, credentials).await {
+        Ok(reply) => compare(fixture, &reply, credentials, &mut mismatches),
+        Err(e) => mismatches.push(Mismatch {
+            field: "exchange".into(),
+            expected: "a reply".into(),
+            got: e.to_string(),
+        }),
+    }
     mismatches
 }
 
 /// Compares a reply with the fixture's expected response.
-pub fn compare(fixture: &Fixture, reply: &Exchange, mismatches: &mut Vec<Mismatch>) {
+pub fn compare(
+    fixture: &Fixture,
+    reply: &Exchange,
+    credentials: &Credentials,
+    mismatches: &mut Vec<Mismatch>,
+) {
     let expected = &fixture.response;
     if reply.status != expected.status {
         mismatches.push(Mismatch {
@@ -150,6 +227,7 @@ pub fn compare(fixture: &Fixture, reply: &Exchange, mismatches: &mut Vec<Mismatc
         });
     }
     for (name, value) in &expected.headers {
+        let value = &credentials.fill(value, true);
         let got = reply
             .headers
             .iter()
@@ -255,7 +333,12 @@ mod tests {
     fn every_difference_is_reported_at_once() {
         let f = fixture("OK", "[]");
         let mut found = Vec::new();
-        compare(&f, &exchange(500, "text/html", "2905"), &mut found);
+        compare(
+            &f,
+            &exchange(500, "text/html", "2905"),
+            &Credentials::demo(),
+            &mut found,
+        );
         let fields: Vec<_> = found.iter().map(|m| m.field.as_str()).collect();
         assert_eq!(fields, ["status", "header content-type", "body"]);
         assert_eq!(
@@ -271,15 +354,22 @@ mod tests {
         compare(
             &f,
             &exchange(200, "text/plain", r#"{"a":1,"t":99}"#),
+            &Credentials::demo(),
             &mut found,
         );
         assert!(found.is_empty(), "{found:?}");
-        compare(&f, &exchange(200, "text/plain", r#"{"a":1}"#), &mut found);
+        compare(
+            &f,
+            &exchange(200, "text/plain", r#"{"a":1}"#),
+            &Credentials::demo(),
+            &mut found,
+        );
         assert_eq!(found[0].field, "body /t");
         found.clear();
         compare(
             &f,
             &exchange(200, "text/plain", r#"{"t":5,"a":1}"#),
+            &Credentials::demo(),
             &mut found,
         );
         assert_eq!(found.len(), 1, "reordered keys are a difference");

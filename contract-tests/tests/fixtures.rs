@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use contract_tests::fixture::{Fixture, discover};
-use contract_tests::replay;
+use contract_tests::inprocess::{replay_config, run_in_process};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
@@ -21,10 +21,7 @@ fn run(path: &Path) -> Result<(), Failed> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let mismatches = runtime.block_on(async {
-        let simulator = smsim::Simulator::start_default().await?;
-        Ok::<_, std::io::Error>(replay(&fixture, simulator.addr()).await)
-    })?;
+    let mismatches = runtime.block_on(run_in_process(&fixture, replay_config()))?;
     if mismatches.is_empty() {
         return Ok(());
     }

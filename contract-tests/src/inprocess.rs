@@ -1,0 +1,158 @@
+//! Replaying a fixture against its own in-process simulator: deterministic (manual clock at a
+//! fixed instant, fixed seed), with a local receiver when callbacks are expected.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use smsim::domain::clock::ClockMode;
+use smsim::{Config, Simulator};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::fixture::{Credentials, Fixture};
+use crate::replay::{Mismatch, replay, send};
+
+/// Where every in-process replay's clock starts: 2026-01-01T00:00:00Z.
+pub const CLOCK_START: i64 = 1_767_225_600;
+/// The seed of every in-process replay.
+pub const SEED: u64 = 1;
+
+/// The configuration fixtures replay against: the embedded defaults, a manual clock at
+/// [`CLOCK_START`], seed [`SEED`], a free port.
+pub fn replay_config() -> Config {
+    let mut config = Config::embedded();
+    config.listen = "127.0.0.1:0".parse().expect("valid address");
+    config.clock = ClockMode::Manual;
+    config.clock_start = Some(CLOCK_START);
+    config.seed = Some(SEED);
+    config
+}
+
+/// Replays `fixture` against a fresh simulator started from `config`; returns every mismatch.
+pub async fn run_in_process(fixture: &Fixture, config: Config) -> std::io::Result<Vec<Mismatch>> {
+    let simulator = Simulator::start(config).await?;
+    let authority = simulator.addr().to_string();
+    let receiver = match &fixture.expect_callbacks {
+        Some(_) => Some(Receiver::start().await?),
+        None => None,
+    };
+    if let Some(receiver) = &receiver {
+        let body = serde_json::json!({ "callback_url": receiver.url() }).to_string();
+        let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
+        send(
+            &authority,
+            "PATCH",
+            "/__admin/accounts/smsoffice/demo-key",
+            &headers,
+            body.as_bytes(),
+        )
+        .await?;
+    }
+    let mut mismatches = replay(fixture, &authority, &Credentials::demo()).await;
+    if let (Some(expected), Some(receiver)) = (&fixture.expect_callbacks, &receiver) {
+        let body = serde_json::json!({ "seconds": expected.after_seconds }).to_string();
+        let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
+        send(
+            &authority,
+            "POST",
+            "/__admin/clock/advance",
+            &headers,
+            body.as_bytes(),
+        )
+        .await?;
+        compare_callbacks(&expected.callbacks, &receiver.received(), &mut mismatches);
+    }
+    Ok(mismatches)
+}
+
+fn compare_callbacks(
+    expected: &[BTreeMap<String, String>],
+    got: &[BTreeMap<String, String>],
+    mismatches: &mut Vec<Mismatch>,
+) {
+    if expected.len() != got.len() {
+        mismatches.push(Mismatch {
+            field: "callbacks count".into(),
+            expected: expected.len().to_string(),
+            got: got.len().to_string(),
+        });
+    }
+    for (i, (want, have)) in expected.iter().zip(got).enumerate() {
+        for (name, value) in want {
+            let actual = have.get(name);
+            if actual != Some(value) {
+                mismatches.push(Mismatch {
+                    field: format!("callback[{i}] {name}"),
+                    expected: value.clone(),
+                    got: actual.cloned().unwrap_or_else(|| "(absent)".into()),
+                });
+            }
+        }
+        for name in have.keys().filter(|n| !want.contains_key(*n)) {
+            mismatches.push(Mismatch {
+                field: format!("callback[{i}] {name}"),
+                expected: "(absent)".into(),
+                got: have[name].clone(),
+            });
+        }
+    }
+}
+
+/// A callback receiver that answers `OK` and keeps each request's query parameters.
+struct Receiver {
+    url: String,
+    received: Arc<Mutex<Vec<BTreeMap<String, String>>>>,
+}
+
+impl Receiver {
+    async fn start() -> std::io::Result<Receiver> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/callback", listener.local_addr()?);
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let sink = received.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let sink = sink.clone();
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let line = String::from_utf8_lossy(&head)
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let target = line.split(' ').nth(1).unwrap_or_default();
+                    let query = target.split_once('?').map_or("", |(_, q)| q);
+                    let params = smsim::http::params::ParamList::from_urlencoded(query.as_bytes())
+                        .pairs
+                        .into_iter()
+                        .collect();
+                    sink.lock().unwrap_or_else(|e| e.into_inner()).push(params);
+                    let _ = stream
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK",
+                        )
+                        .await;
+                });
+            }
+        });
+        Ok(Receiver { url, received })
+    }
+
+    fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn received(&self) -> Vec<BTreeMap<String, String>> {
+        self.received
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
