@@ -1,0 +1,124 @@
+//! Live mode: replays the safe fixtures of one provider against any base URL (the real service
+//! or a running smsim) and reports drift, fixture by fixture.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::fixture::{Credentials, Fixture, discover};
+use crate::replay::{Mismatch, replay};
+
+/// The outcome of one fixture against the target.
+#[derive(Debug)]
+pub struct FixtureResult {
+    /// `provider/operation/case`.
+    pub name: String,
+    /// Empty when the target answered as recorded.
+    pub differences: Vec<Mismatch>,
+}
+
+/// What a live run found.
+#[derive(Debug, Default)]
+pub struct DriftReport {
+    /// One entry per safe fixture replayed, in name order.
+    pub results: Vec<FixtureResult>,
+    /// Fixtures that could not be loaded, with the reason.
+    pub broken: Vec<String>,
+}
+
+impl DriftReport {
+    /// True when any fixture drifted or could not be loaded.
+    pub fn has_drift(&self) -> bool {
+        !self.broken.is_empty() || self.results.iter().any(|r| !r.differences.is_empty())
+    }
+}
+
+impl fmt::Display for DriftReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for broken in &self.broken {
+            writeln!(f, "BROKEN  {broken}")?;
+        }
+        for result in &self.results {
+            if result.differences.is_empty() {
+                writeln!(f, "same    {}", result.name)?;
+            } else {
+                writeln!(f, "DRIFT   {}", result.name)?;
+                for difference in &result.differences {
+                    for line in difference.to_string().lines() {
+                        writeln!(f, "          {line}")?;
+                    }
+                }
+            }
+        }
+        let drifted = self
+            .results
+            .iter()
+            .filter(|r| !r.differences.is_empty())
+            .count();
+        write!(
+            f,
+            "{} fixtures: {} same, {} drifted, {} broken",
+            self.results.len(),
+            self.results.len() - drifted,
+            drifted,
+            self.broken.len()
+        )
+    }
+}
+
+/// Replays every safe fixture under `root/provider` against `authority` (`host:port`).
+pub async fn check(
+    root: &Path,
+    provider: &str,
+    authority: &str,
+    credentials: &Credentials,
+) -> DriftReport {
+    let mut report = DriftReport::default();
+    for (name, path) in discover(&root.join(provider)) {
+        let name = format!("{provider}/{name}");
+        match Fixture::load(&path) {
+            Ok(fixture) if fixture.safe => {
+                let differences = replay(&fixture, authority, credentials).await;
+                report.results.push(FixtureResult { name, differences });
+            }
+            Ok(_) => {}
+            Err(e) => report.broken.push(e.to_string()),
+        }
+    }
+    report
+}
+
+/// The `host:port` of an `http://` base URL; other schemes are refused with the reason.
+pub fn authority_of(base_url: &str) -> Result<String, String> {
+    let rest = base_url.strip_prefix("http://").ok_or_else(|| {
+        format!("{base_url:?}: only http:// targets are supported (https is not yet)")
+    })?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() {
+        return Err(format!("{base_url:?} has no host"));
+    }
+    Ok(if authority.contains(':') && !authority.ends_with(']') {
+        authority.to_owned()
+    } else {
+        format!("{authority}:80")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorities() {
+        assert_eq!(
+            authority_of("http://127.0.0.1:8800").unwrap(),
+            "127.0.0.1:8800"
+        );
+        assert_eq!(authority_of("http://smsco.ge/").unwrap(), "smsco.ge:80");
+        assert!(
+            authority_of("https://smsoffice.ge")
+                .unwrap_err()
+                .contains("https")
+        );
+        assert!(authority_of("http://").is_err());
+    }
+}

@@ -1,0 +1,155 @@
+//! Tests of the harness itself: live mode against running simulators, and a deliberately broken
+//! behaviour caught by named fixtures with a readable report.
+
+use std::path::Path;
+use std::process::Command;
+
+use contract_tests::fixture::{Fixture, discover};
+use contract_tests::inprocess::{replay_config, run_in_process};
+use smsim::config::{BalanceBadKey, SenderCase};
+use smsim::{Config, Simulator};
+
+const BIN: &str = env!("CARGO_BIN_EXE_smsim-contract");
+
+fn fixtures() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+async fn start(change: impl FnOnce(&mut Config)) -> Simulator {
+    let mut config = Config::embedded();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    change(&mut config);
+    Simulator::start(config).await.unwrap()
+}
+
+fn live(sim: &Simulator, provider: &str) -> (bool, String) {
+    let output = Command::new(BIN)
+        .args(["--target", &sim.base_url(), "--provider", provider])
+        .env_remove("SMSIM_LIVE_SMSOFFICE_KEY")
+        .env_remove("SMSIM_LIVE_SMSCO_USERNAME")
+        .env_remove("SMSIM_LIVE_SMSCO_PASSWORD")
+        .env_remove("SMSIM_LIVE_GETSMS_LOGIN")
+        .env_remove("SMSIM_LIVE_GETSMS_PASSWORD")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_mode_finds_no_drift_against_a_running_smsim() {
+    let sim = start(|_| {}).await;
+    for provider in ["smsoffice", "smsco", "getsms"] {
+        let (ok, report) = tokio::task::spawn_blocking({
+            let sim_url = sim.base_url();
+            let provider = provider.to_owned();
+            move || {
+                let output = Command::new(BIN)
+                    .args(["--target", &sim_url, "--provider", &provider])
+                    .output()
+                    .unwrap();
+                (
+                    output.status.success(),
+                    String::from_utf8(output.stdout).unwrap(),
+                )
+            }
+        })
+        .await
+        .unwrap();
+        assert!(ok, "{provider}:\n{report}");
+        assert!(report.contains("0 drifted, 0 broken"), "{report}");
+        assert!(
+            report.lines().filter(|l| l.starts_with("same")).count() >= 3,
+            "{report}"
+        );
+        assert!(
+            !report.contains("documented-success"),
+            "unsafe fixtures are not replayed live:\n{report}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_mode_names_the_drift_of_a_flipped_quirk() {
+    let sim = start(|c| c.quirks.smsoffice_balance_bad_key = BalanceBadKey::Envelope).await;
+    let (ok, report) = tokio::task::spawn_blocking(move || live(&sim, "smsoffice"))
+        .await
+        .unwrap();
+    assert!(!ok, "drift exits non-zero:\n{report}");
+    assert!(
+        report.contains("DRIFT   smsoffice/balance/unknown-key"),
+        "{report}"
+    );
+    assert!(report.contains("expected: 0"), "{report}");
+    assert!(report.contains(r#"got:      {"Success":false,"Message":"API key is incorrect","Output":null,"ErrorCode":80}"#), "{report}");
+    assert!(
+        report.contains("same    smsoffice/balance/demo-key"),
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_mode_names_the_drift_of_an_injected_fault() {
+    let sim = start(|c| c.faults = vec!["smsco.status=error:2907".into()]).await;
+    let (ok, report) = tokio::task::spawn_blocking(move || live(&sim, "smsco"))
+        .await
+        .unwrap();
+    assert!(!ok, "{report}");
+    assert!(
+        report.contains("DRIFT   smsco/status/error-2905"),
+        "{report}"
+    );
+    assert!(report.contains("got:      2907"), "{report}");
+    assert!(
+        report.contains("same    smsco/balance/documented-example"),
+        "{report}"
+    );
+}
+
+#[test]
+fn bad_targets_exit_2() {
+    let output = Command::new(BIN)
+        .args([
+            "--target",
+            "https://smsoffice.ge",
+            "--provider",
+            "smsoffice",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("https"));
+}
+
+/// Breaking one behaviour (the sender title compared exactly instead of ignoring case) makes
+/// exactly the fixtures that depend on it fail, each with an expected/got report.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_behaviour_fails_named_fixtures_with_a_readable_report() {
+    let mut failed = Vec::new();
+    for (name, path) in discover(&fixtures()) {
+        let fixture = Fixture::load(&path).unwrap();
+        let mut config = replay_config();
+        config.quirks.smsoffice_sender_case = SenderCase::Exact;
+        let mismatches = run_in_process(&fixture, config).await.unwrap();
+        if !mismatches.is_empty() {
+            let report: Vec<String> = mismatches.iter().map(ToString::to_string).collect();
+            failed.push((name, report.join("\n")));
+        }
+    }
+    let names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "smsoffice/send/browser-example-slashless-get",
+            "smsoffice/send/documented-get-example"
+        ]
+    );
+    let report = &failed[0].1;
+    assert!(
+        report.starts_with("body:\n    expected: {\"Success\":true"),
+        "{report}"
+    );
+    assert!(report.contains("got:      {\"Success\":false,\"Message\":\"Sender not found\",\"Output\":null,\"ErrorCode\":150}"), "{report}");
+}
