@@ -1,5 +1,7 @@
 //! Tests of the harness itself: live mode against running simulators, and a deliberately broken
-//! behaviour caught by named fixtures with a readable report.
+//! behaviour caught by named fixtures with a readable report; and the simulator's properties.
+
+mod properties;
 
 use std::path::Path;
 use std::process::Command;
