@@ -24,6 +24,25 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the embedded default configuration, to copy and edit.
     PrintConfig,
+    /// Forward to a real provider and write each exchange as a recorded contract fixture.
+    Record(RecordArgs),
+}
+
+/// Flags of `smsim record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// The provider being recorded (its credentials are replaced by placeholders).
+    #[arg(long, value_parser = ["smsoffice", "smsco", "getsms"])]
+    pub provider: String,
+    /// Base URL of the real service, e.g. https://smsoffice.ge.
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// Folder to write `<provider>/<operation>/<case>.json` under.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8801", value_name = "ADDR")]
+    pub listen: SocketAddr,
 }
 
 /// Flags of `smsim serve`; each overrides the configuration file.

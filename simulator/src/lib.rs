@@ -14,6 +14,7 @@
 //! - [`providers`]: one folder per provider: routes, wire formats, error codes.
 //! - [`http`]: shared plumbing: parameter decoding, bodies, pages, the journal middleware.
 //! - [`admin`]: the `/__admin` API.
+//! - [`record`]: `smsim record`, the forwarding proxy that writes recorded fixtures.
 
 pub mod admin;
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod domain;
 pub mod engine;
 pub mod http;
 pub mod providers;
+pub mod record;
 pub mod server;
 
 pub use config::{Config, ConfigError};

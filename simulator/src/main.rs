@@ -3,9 +3,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use smsim::Simulator;
 use smsim::cli::{Cli, Command};
 use smsim::config::{Config, DEFAULT_CONFIG_JSON, LogFormat};
-use smsim::{Simulator, domain::Sim};
+use smsim::domain::{Provider, Sim};
+use smsim::record::{KnownCredentials, RecordOptions, Recorder};
 
 /// Exit code for a configuration the simulator refuses, like clap's for a bad flag.
 const EXIT_BAD_CONFIG: u8 = 2;
@@ -16,6 +18,55 @@ fn main() -> ExitCode {
         Command::PrintConfig => {
             print!("{DEFAULT_CONFIG_JSON}");
             ExitCode::SUCCESS
+        }
+        Command::Record(args) => {
+            init_tracing(LogFormat::Text);
+            let provider = Provider::parse(&args.provider).expect("clap restricts the provider");
+            let known = KnownCredentials::from_env(provider);
+            let options = RecordOptions {
+                provider,
+                upstream: args.upstream,
+                out: args.out,
+                listen: args.listen,
+                known,
+            };
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(e) => {
+                    eprintln!("smsim: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            runtime.block_on(async {
+                let shutdown = match shutdown_signal() {
+                    Ok(shutdown) => shutdown,
+                    Err(e) => {
+                        eprintln!("smsim: {e:#}");
+                        return ExitCode::FAILURE;
+                    }
+                };
+                match Recorder::start(options).await {
+                    Ok(recorder) => {
+                        println!(
+                            "smsim recording on http://{} (point your client here)",
+                            recorder.addr()
+                        );
+                        shutdown.await;
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                        eprintln!("smsim: {e}");
+                        ExitCode::from(EXIT_BAD_CONFIG)
+                    }
+                    Err(e) => {
+                        eprintln!("smsim: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            })
         }
         Command::Serve(args) => {
             let config = match args.config() {

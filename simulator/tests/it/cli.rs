@@ -199,3 +199,36 @@ fn bad_fault_specs_exit_2_with_the_reason() {
     );
     assert!(stderr.contains("not a getsms error_no"), "{stderr}");
 }
+
+#[test]
+fn record_refuses_a_bad_upstream_with_exit_2() {
+    let out = std::env::temp_dir().join(format!("smsim-record-cli-{}", std::process::id()));
+    let stderr = refused(
+        &[
+            "record",
+            "--provider",
+            "smsco",
+            "--upstream",
+            "ftp://smsco.ge",
+            "--out",
+            out.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    assert!(stderr.contains("--upstream"), "{stderr}");
+    let stderr = refused(
+        &[
+            "record",
+            "--provider",
+            "twilio",
+            "--upstream",
+            "http://x",
+            "--out",
+            "x",
+        ],
+        &[],
+    );
+    assert!(stderr.contains("twilio"), "{stderr}");
+}
