@@ -34,6 +34,10 @@ const MAX_SLEEP: Duration = Duration::from_secs(1);
 /// What one GET came to: the receiver's status and body, or the transport error.
 type Outcome = (Option<u16>, Option<String>, Option<String>);
 
+/// On a real clock, events fire at most this long after they fall due: wake-ups from new
+/// messages are gathered over one tick.
+const TICK: Duration = Duration::from_millis(5);
+
 /// A cheap-to-clone handle on the engine of one simulation.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -93,7 +97,8 @@ impl Engine {
             });
             tokio::select! {
                 _ = cancel.cancelled() => return,
-                _ = sim.schedule_changed() => {}
+                // A burst of sends wakes the engine once per tick, not once per send.
+                _ = sim.schedule_changed() => tokio::time::sleep(TICK).await,
                 _ = tokio::time::sleep(sleep) => {}
             }
         }
@@ -150,11 +155,11 @@ impl Engine {
                         status,
                         reason,
                     } => {
-                        if let Some((message, previous)) =
-                            world.transition(message_id, status, reason, at)
+                        if let Some(previous) = world.transition(message_id, status, reason, at)
+                            && let Some(message) = world.messages.get(message_id)
                             && let Some(job) = job_for(
                                 &world,
-                                &message,
+                                message,
                                 previous,
                                 &config.quirks,
                                 &config.operators,

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::FromRef;
 use axum::middleware;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -188,9 +188,9 @@ async fn serve_connection(
             )
         }
     });
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), service);
+    let connection = // No header-read timer: it costs a timer per request, and a local simulator has no
+    // slow-loris clients to fend off.
+    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => {

@@ -1,6 +1,6 @@
 //! The one source of "now": real wall time, or a manual clock that only moves when told.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -127,8 +127,9 @@ pub enum ClockMode {
 #[derive(Debug)]
 pub struct Clock {
     mode: ClockMode,
-    /// Real mode: offset added to wall time. Manual mode: the current instant.
-    millis: Mutex<i64>,
+    /// Real mode: offset added to wall time. Manual mode: the current instant. Atomic: every
+    /// request reads it.
+    millis: AtomicI64,
     /// `millis` as it was at start, for reset.
     initial: i64,
 }
@@ -142,7 +143,7 @@ impl Clock {
         };
         Clock {
             mode,
-            millis: Mutex::new(millis),
+            millis: AtomicI64::new(millis),
             initial: millis,
         }
     }
@@ -154,7 +155,7 @@ impl Clock {
 
     /// The current instant.
     pub fn now(&self) -> Timestamp {
-        let stored = *self.millis.lock().unwrap_or_else(|e| e.into_inner());
+        let stored = self.millis.load(Ordering::Acquire);
         match self.mode {
             ClockMode::Real => Timestamp(wall_millis() + stored),
             ClockMode::Manual => Timestamp(stored),
@@ -163,25 +164,23 @@ impl Clock {
 
     /// Moves the clock forward by `millis` and returns the new instant.
     pub fn advance(&self, millis: i64) -> Timestamp {
-        let mut stored = self.millis.lock().unwrap_or_else(|e| e.into_inner());
-        *stored += millis.max(0);
+        let stored = self.millis.fetch_add(millis.max(0), Ordering::AcqRel) + millis.max(0);
         match self.mode {
-            ClockMode::Real => Timestamp(wall_millis() + *stored),
-            ClockMode::Manual => Timestamp(*stored),
+            ClockMode::Real => Timestamp(wall_millis() + stored),
+            ClockMode::Manual => Timestamp(stored),
         }
     }
 
     /// Moves a manual clock forward to `at` (never back); a real clock is left alone.
     pub fn move_to(&self, at: Timestamp) {
         if self.mode == ClockMode::Manual {
-            let mut stored = self.millis.lock().unwrap_or_else(|e| e.into_inner());
-            *stored = (*stored).max(at.0);
+            self.millis.fetch_max(at.0, Ordering::AcqRel);
         }
     }
 
     /// Puts the clock back where it stood at start.
     pub fn reset(&self) {
-        *self.millis.lock().unwrap_or_else(|e| e.into_inner()) = self.initial;
+        self.millis.store(self.initial, Ordering::Release);
     }
 }
 

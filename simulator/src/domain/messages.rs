@@ -205,6 +205,13 @@ impl MessageStore {
     }
 
     /// The message with simulator id `id`, if still held.
+    pub fn get(&self, id: u64) -> Option<&Message> {
+        let first = self.messages.front()?.id;
+        let index = usize::try_from(id.checked_sub(first)?).ok()?;
+        self.messages.get(index).filter(|m| m.id == id)
+    }
+
+    /// The message with simulator id `id`, if still held, to change.
     pub fn get_mut(&mut self, id: u64) -> Option<&mut Message> {
         // Ids increase with position, so the offset from the front finds it directly.
         let first = self.messages.front()?.id;

@@ -209,7 +209,7 @@ impl World {
         status: Status,
         reason: Option<String>,
         at: Timestamp,
-    ) -> Option<(Message, Status)> {
+    ) -> Option<Status> {
         let message = self.messages.get_mut(message_id)?;
         if message.status.is_final() {
             return None;
@@ -218,7 +218,7 @@ impl World {
         message.status = status;
         message.reason = reason;
         message.history.push(StatusChange { status, at });
-        Some((message.clone(), previous))
+        Some(previous)
     }
 }
 

@@ -52,6 +52,18 @@ pub fn with_content_type(body: impl Into<Body>, content_type: &str) -> Response 
     response
 }
 
+/// The length in bytes of a request target as received (origin or absolute form), without
+/// building it.
+pub fn target_len(uri: &http::Uri) -> usize {
+    let path_and_query = uri.path_and_query().map_or(1, |pq| pq.as_str().len());
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => {
+            scheme.len() + 3 + authority.as_str().len() + path_and_query
+        }
+        _ => path_and_query,
+    }
+}
+
 /// How the body was read as parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
@@ -72,8 +84,6 @@ pub enum BodyKind {
 pub struct RawRequest {
     /// HTTP method.
     pub method: Method,
-    /// The request target as received (origin or absolute form).
-    pub target: String,
     /// Path only.
     pub path: String,
     /// The raw query string, if any.
@@ -120,7 +130,6 @@ impl RawRequest {
         };
         Ok(RawRequest {
             method: parts.method,
-            target: parts.uri.to_string(),
             path: parts.uri.path().to_owned(),
             query: parts.uri.query().map(str::to_owned),
             headers: parts.headers,
@@ -232,16 +241,22 @@ impl Exchange {
         lints: Vec<String>,
         fault: Option<String>,
     ) {
-        tracing::info!(
-            method = %self.method,
-            target = %truncate(&self.target, 200),
-            provider = tag.map(|t| t.provider.name()),
-            endpoint = tag.map(|t| t.endpoint),
-            status,
-            lints = ?lints,
-            fault,
-            "request"
-        );
+        // Plain exchanges are debug-level (the journal has them); lints and faults are worth
+        // a line in the default log.
+        if lints.is_empty() && fault.is_none() {
+            tracing::debug!(method = %self.method, target = %truncate(&self.target, 200), status, "request");
+        } else {
+            tracing::info!(
+                method = %self.method,
+                target = %truncate(&self.target, 200),
+                provider = tag.map(|t| t.provider.name()),
+                endpoint = tag.map(|t| t.endpoint),
+                status,
+                lints = ?lints,
+                fault,
+                "request"
+            );
+        }
         let target = truncate(&self.target, 2048).to_owned();
         sim.world().journal.record(|id| JournalEntry {
             id,

@@ -124,7 +124,7 @@ async fn read(
     lints: &mut Vec<String>,
 ) -> Result<(RawRequest, Params), Refusal> {
     let quirks = &sim.config().quirks;
-    if request.uri().to_string().len() > quirks.smsoffice_max_request_target {
+    if crate::http::target_len(request.uri()) > quirks.smsoffice_max_request_target {
         return Err(Refusal::TargetTooLong);
     }
     let raw = RawRequest::read(request, sim.config().limits.max_body_bytes)

@@ -1,0 +1,546 @@
+//! `smsim-bench`: starts a release smsim and a minimal hyper server (the ceiling) as child
+//! processes and measures, on loopback: throughput and latency per endpoint, startup time, memory
+//! idle and after a million requests, callbacks per second, and the time to advance the clock over
+//! 100,000 due messages. `--smoke` runs a few hundred requests of each, only to keep it working.
+
+mod load;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use load::{Load, LoadResult, Request};
+
+#[derive(Debug, Parser)]
+#[command(name = "smsim-bench", about)]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Sub>,
+    /// A few hundred requests per measurement: proves the benchmark works, measures nothing.
+    #[arg(long)]
+    smoke: bool,
+    /// The smsim binary to measure.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/smsim"))]
+    smsim: PathBuf,
+    /// Concurrent keep-alive connections of the load generator.
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    /// Requests per throughput measurement.
+    #[arg(long, default_value_t = 200_000)]
+    requests: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum Sub {
+    /// The ceiling: a minimal hyper server answering one fixed body (run as a child process).
+    Ceiling {
+        #[arg(long)]
+        listen: SocketAddr,
+    },
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if let Some(Sub::Ceiling { listen }) = args.command {
+        return ceiling(listen);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(args))
+}
+
+/// Every message delivered one second after hand-over (no magic numbers in the way).
+const DELIVER_ALL: &str =
+    r#"[{"destination": {"prefix": "995"}, "outcome": "delivered", "delay_seconds": 1}]"#;
+
+/// One figure of the results table.
+struct Row {
+    metric: String,
+    value: String,
+    target: String,
+    met: Option<bool>,
+}
+
+fn row(
+    metric: impl Into<String>,
+    value: impl Into<String>,
+    target: impl Into<String>,
+    met: Option<bool>,
+) -> Row {
+    Row {
+        metric: metric.into(),
+        value: value.into(),
+        target: target.into(),
+        met,
+    }
+}
+
+async fn run(args: Args) -> Result<()> {
+    let (requests, million): (u64, u64) = if args.smoke {
+        (300, 1_600)
+    } else {
+        (args.requests, 1_000_000)
+    };
+    let mut rows = Vec::new();
+
+    // The ceiling: same client, same machine, one fixed body.
+    let exe = std::env::current_exe()?;
+    let ceiling_addr = free_addr()?;
+    let mut ceiling = Command::new(exe)
+        .args(["ceiling", "--listen", &ceiling_addr.to_string()])
+        .spawn()?;
+    wait_ready(ceiling_addr, "/").await?;
+    let ceiling_result = Load::new(ceiling_addr, args.connections, Request::get("/"))
+        .run(requests)
+        .await?;
+    let _ = ceiling.kill();
+    rows.push(throughput_row(
+        "ceiling: minimal hyper server, fixed body",
+        &ceiling_result,
+        None,
+    ));
+
+    // smsim under load, default configuration.
+    let started = Instant::now();
+    let mut smsim = Smsim::spawn(&args.smsim, &[])?;
+    let startup = smsim.wait_ready().await?;
+    let startup_ms = startup.as_secs_f64() * 1000.0;
+    let _ = started;
+    rows.push(row(
+        "startup to first answered request",
+        format!("{startup_ms:.1} ms"),
+        "≤ 50 ms",
+        Some(startup_ms <= 50.0),
+    ));
+    let idle = smsim.rss_mb()?;
+    rows.push(row(
+        "RSS idle",
+        format!("{idle:.1} MB"),
+        "≤ 15 MB",
+        Some(idle <= 15.0),
+    ));
+    smsim
+        .admin(
+            "PATCH",
+            "/__admin/accounts/smsoffice/demo-key",
+            r#"{"balance": 1000000000000}"#,
+        )
+        .await?;
+    smsim
+        .admin(
+            "PATCH",
+            "/__admin/accounts/smsco/demo",
+            r#"{"balance": 1000000000000}"#,
+        )
+        .await?;
+    smsim
+        .admin(
+            "PATCH",
+            "/__admin/accounts/getsms/demo",
+            r#"{"balance": 1000000000000}"#,
+        )
+        .await?;
+
+    let send = Request::get(
+        "/api/v2/send/?key=demo-key&destination=995555123456&sender=SMSOFFICE&content=benchmark",
+    );
+    let result = Load::new(smsim.addr, args.connections, send.clone())
+        .run(requests)
+        .await?;
+    let ratio = result.rps / ceiling_result.rps;
+    rows.push(throughput_row(
+        "smsoffice send, accepted",
+        &result,
+        Some(&ceiling_result),
+    ));
+    rows.push(row(
+        "  smsoffice send throughput / ceiling",
+        format!("{:.0}%", ratio * 100.0),
+        "≥ 70%",
+        Some(ratio >= 0.7),
+    ));
+    let p99_ms = result.p99_us as f64 / 1000.0;
+    rows.push(row(
+        "  smsoffice send p99",
+        format!("{p99_ms:.2} ms"),
+        "≤ 2 ms",
+        Some(p99_ms <= 2.0),
+    ));
+
+    let smsco = Request::get(
+        "/components/com_smsreseller/smsapi2.php?username=demo&password=demo&recipient=995555123456&message=benchmark",
+    );
+    let result = Load::new(smsim.addr, args.connections, smsco)
+        .run(requests)
+        .await?;
+    rows.push(throughput_row("smsco send", &result, Some(&ceiling_result)));
+
+    let items: Vec<String> = (0..10)
+        .map(|i| format!(r#"{{"phone":"99890123456{i}","text":"benchmark"}}"#))
+        .collect();
+    let data = format!("[{}]", items.join(","));
+    let body = format!(
+        "login=demo&password=demo&nickname=GETSMS&data={}",
+        encode(&data)
+    );
+    let getsms = Request::post("/smsgateway/", "application/x-www-form-urlencoded", body);
+    let result = Load::new(smsim.addr, args.connections, getsms)
+        .run(requests / 4)
+        .await?;
+    rows.push(throughput_row(
+        "getsms send, 10 items",
+        &result,
+        Some(&ceiling_result),
+    ));
+
+    let balance = Request::get("/api/getBalance?key=demo-key");
+    let result = Load::new(smsim.addr, args.connections, balance)
+        .run(requests)
+        .await?;
+    rows.push(throughput_row(
+        "smsoffice getBalance",
+        &result,
+        Some(&ceiling_result),
+    ));
+
+    // A million requests in all (sends, which fill the journal and the message store to their bounds).
+    let done = 3 * requests + requests / 4;
+    Load::new(smsim.addr, args.connections, send)
+        .run(million.saturating_sub(done))
+        .await?;
+    let loaded = smsim.rss_mb()?;
+    let journal: serde_json::Value = serde_json::from_str(
+        &smsim
+            .admin("GET", "/__admin/requests?provider=getsms", "")
+            .await?,
+    )?;
+    let messages: serde_json::Value = serde_json::from_str(
+        &smsim
+            .admin("GET", "/__admin/messages?provider=getsms", "")
+            .await?,
+    )?;
+    rows.push(row(
+        format!("RSS after {million} requests"),
+        format!(
+            "{loaded:.1} MB (journal evicted {}, messages evicted {})",
+            journal["evicted"], messages["evicted"]
+        ),
+        "≤ 150 MB",
+        Some(loaded <= 150.0),
+    ));
+    smsim.stop();
+
+    // Callbacks per second: a manual clock, messages with a reference, one advance.
+    let receiver = Receiver::start()?;
+    let mut smsim = Smsim::spawn(
+        &args.smsim,
+        &["--clock", "manual", "--callback-url", &receiver.url()],
+    )?;
+    smsim.wait_ready().await?;
+    smsim
+        .admin(
+            "PATCH",
+            "/__admin/accounts/smsoffice/demo-key",
+            r#"{"balance": 1000000000000, "stop_list": []}"#,
+        )
+        .await?;
+    smsim.admin("PUT", "/__admin/rules", DELIVER_ALL).await?;
+    let callbacks = if args.smoke { 500 } else { 20_000 };
+    send_batches(&smsim, callbacks, true).await?;
+    let started = Instant::now();
+    smsim
+        .admin("POST", "/__admin/clock/advance", r#"{"seconds": 2}"#)
+        .await?;
+    let elapsed = started.elapsed();
+    let received = receiver.count();
+    if received < callbacks {
+        bail!("only {received} of {callbacks} callbacks arrived");
+    }
+    let per_second = callbacks as f64 / elapsed.as_secs_f64();
+    rows.push(row(
+        "callbacks to a local receiver",
+        format!(
+            "{per_second:.0}/s ({callbacks} in {:.0} ms)",
+            elapsed.as_secs_f64() * 1000.0
+        ),
+        "≥ 10,000/s",
+        Some(per_second >= 10_000.0),
+    ));
+
+    // Advancing the clock over 100,000 due messages (no callbacks: no reference).
+    smsim.admin("POST", "/__admin/reset", "").await?;
+    smsim
+        .admin(
+            "PATCH",
+            "/__admin/accounts/smsoffice/demo-key",
+            r#"{"balance": 1000000000000, "stop_list": []}"#,
+        )
+        .await?;
+    smsim.admin("PUT", "/__admin/rules", DELIVER_ALL).await?;
+    let due = if args.smoke { 1_000 } else { 100_000 };
+    send_batches(&smsim, due, false).await?;
+    let started = Instant::now();
+    smsim
+        .admin("POST", "/__admin/clock/advance", r#"{"seconds": 3}"#)
+        .await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let delivered: serde_json::Value = serde_json::from_str(
+        &smsim
+            .admin("GET", "/__admin/messages?status=delivered", "")
+            .await?,
+    )?;
+    if delivered["count"].as_u64() != Some(due) {
+        bail!("{} of {due} messages delivered", delivered["count"]);
+    }
+    rows.push(row(
+        format!("advance over {due} due messages"),
+        format!("{:.0} ms", elapsed * 1000.0),
+        "≤ 1 s",
+        Some(elapsed <= 1.0),
+    ));
+    smsim.stop();
+
+    print_table(&rows, args.smoke);
+    Ok(())
+}
+
+fn throughput_row(name: &str, result: &LoadResult, ceiling: Option<&LoadResult>) -> Row {
+    let ratio = ceiling
+        .map(|c| format!(", {:.0}% of ceiling", result.rps / c.rps * 100.0))
+        .unwrap_or_default();
+    row(
+        name,
+        format!(
+            "{:.0} req/s{ratio}; p50 {:.2} ms, p99 {:.2} ms",
+            result.rps,
+            result.p50_us as f64 / 1000.0,
+            result.p99_us as f64 / 1000.0
+        ),
+        "",
+        None,
+    )
+}
+
+fn print_table(rows: &[Row], smoke: bool) {
+    if smoke {
+        println!("smoke run: the figures below prove the benchmark works; they measure nothing");
+    }
+    println!("| measurement | result | target | met |");
+    println!("|---|---|---|---|");
+    for r in rows {
+        let met = match r.met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "",
+        };
+        println!("| {} | {} | {} | {met} |", r.metric, r.value, r.target);
+    }
+}
+
+/// Sends `count` smsoffice messages, 1,000 destinations per request.
+async fn send_batches(smsim: &Smsim, count: u64, with_reference: bool) -> Result<()> {
+    let mut sent = 0;
+    while sent < count {
+        let n = (count - sent).min(1000);
+        let numbers: Vec<String> = (sent..sent + n)
+            .map(|i| format!("9955{:08}", 10_000_000 + i))
+            .collect();
+        let reference = if with_reference {
+            "&reference=bench"
+        } else {
+            ""
+        };
+        let body = format!(
+            "key=demo-key&sender=SMSOFFICE&content=hi{reference}&destination={}",
+            numbers.join(",")
+        );
+        let reply = load::once(
+            smsim.addr,
+            &Request::post("/api/v2/send/", "application/x-www-form-urlencoded", body),
+        )
+        .await?;
+        if !reply.contains("\"ErrorCode\":0") {
+            bail!("batch send refused: {reply}");
+        }
+        sent += n;
+    }
+    Ok(())
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn free_addr() -> Result<SocketAddr> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+/// Polls until `path` answers: this is what "ready" means to a client.
+async fn wait_ready(addr: SocketAddr, path: &str) -> Result<Duration> {
+    let started = Instant::now();
+    loop {
+        if load::once(addr, &Request::get(path)).await.is_ok() {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            bail!("{addr} not ready after 10 s");
+        }
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+}
+
+/// A smsim child process.
+struct Smsim {
+    child: Child,
+    addr: SocketAddr,
+    spawned: Instant,
+}
+
+impl Smsim {
+    fn spawn(binary: &PathBuf, extra: &[&str]) -> Result<Smsim> {
+        let addr = free_addr()?;
+        let spawned = Instant::now();
+        let child = Command::new(binary)
+            .args(["serve", "--listen", &addr.to_string(), "--seed", "1"])
+            .args(extra)
+            .env("SMSIM_LOG_FILTER", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .with_context(|| {
+                format!(
+                    "cannot start {} (build it with cargo build --release -p smsim)",
+                    binary.display()
+                )
+            })?;
+        Ok(Smsim {
+            child,
+            addr,
+            spawned,
+        })
+    }
+
+    /// Time from spawn to the first answered request.
+    async fn wait_ready(&mut self) -> Result<Duration> {
+        wait_ready(self.addr, "/__admin/health").await?;
+        Ok(self.spawned.elapsed())
+    }
+
+    fn rss_mb(&self) -> Result<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .context("no VmRSS")?;
+        Ok(kb / 1024.0)
+    }
+
+    async fn admin(&self, method: &str, path: &str, body: &str) -> Result<String> {
+        let request = Request {
+            method: method.into(),
+            target: path.into(),
+            content_type: Some("application/json".into()),
+            body: body.into(),
+        };
+        load::once(self.addr, &request).await
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Smsim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// A callback receiver answering `OK`, on its own thread so it never competes with the client.
+struct Receiver {
+    addr: SocketAddr,
+    count: Arc<AtomicU64>,
+}
+
+impl Receiver {
+    fn start() -> Result<Receiver> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let count = Arc::new(AtomicU64::new(0));
+        let counter = count.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(serve_fixed(listener, "OK", Some(counter)));
+        });
+        Ok(Receiver { addr, count })
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/callback", self.addr)
+    }
+
+    fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+}
+
+/// Serves one fixed body to every request with hyper, counting requests if asked.
+async fn serve_fixed(
+    listener: std::net::TcpListener,
+    body: &'static str,
+    counter: Option<Arc<AtomicU64>>,
+) {
+    let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let counter = counter.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |_request| {
+                if let Some(c) = &counter {
+                    c.fetch_add(1, Ordering::Relaxed);
+                }
+                async move {
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                        http_body_util::Full::new(bytes::Bytes::from_static(body.as_bytes())),
+                    ))
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// The ceiling process: hyper on a multi-threaded runtime, like smsim.
+fn ceiling(listen: SocketAddr) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let listener = std::net::TcpListener::bind(listen)?;
+    listener.set_nonblocking(true)?;
+    runtime.block_on(serve_fixed(listener, "1000", None));
+    Ok(())
+}
