@@ -162,15 +162,14 @@ async fn list_requests(
                 .ok_or_else(|| error(StatusCode::BAD_REQUEST, format!("unknown provider {p:?}")))?,
         ),
     };
-    let world = sim.world();
-    let requests: Vec<&_> = world
-        .journal
+    let journal = sim.journal();
+    let requests: Vec<&_> = journal
         .iter()
         .filter(|e| provider.is_none_or(|p| e.provider == Some(p)))
         .collect();
     Ok(axum::Json(json!({
         "count": requests.len(),
-        "evicted": world.journal.evicted(),
+        "evicted": journal.evicted(),
         "requests": requests,
     })))
 }
@@ -294,6 +293,7 @@ async fn add_fault(
     let parsed =
         Config::parse_fault(&spec).map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string()))?;
     let mut world = sim.world();
+    sim.set_faults_active(true);
     Ok((
         StatusCode::CREATED,
         axum::Json(json!(world.faults.add(parsed))),
@@ -304,6 +304,7 @@ async fn clear_faults(State(sim): State<Sim>) -> AdminResult {
     let mut world = sim.world();
     let deleted = world.faults.list().len();
     world.faults.clear();
+    sim.set_faults_active(false);
     Ok(axum::Json(json!({"deleted": deleted})))
 }
 

@@ -16,6 +16,7 @@ pub mod schedule;
 pub mod segments;
 pub mod transliterate;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
@@ -77,8 +78,6 @@ pub struct World {
     pub getsms: IndexMap<String, GetsmsAccount>,
     /// Accepted messages.
     pub messages: MessageStore,
-    /// Request journal.
-    pub journal: Journal,
     /// Who may call getsms.
     pub getsms_allow_list: Vec<allow_list::IpRange>,
     /// Whether getsms reads the caller from `X-Forwarded-For`.
@@ -151,7 +150,7 @@ impl World {
                 .map(|a| (a.login.clone(), a.clone()))
                 .collect(),
             messages: MessageStore::new(config.limits.messages),
-            journal: Journal::new(config.limits.journal_entries),
+
             getsms_allow_list: config.getsms.allow_list.clone(),
             getsms_trust_forwarded_for: config.getsms.trust_forwarded_for,
             ids: IdCounters::default(),
@@ -234,6 +233,10 @@ struct Inner {
     seed: u64,
     clock: Clock,
     world: Mutex<World>,
+    /// The journal has its own lock: every request writes it, and it need not wait for the world.
+    journal: Mutex<Journal>,
+    /// False while no fault is active, so requests skip the fault lookup and its lock.
+    faults_active: AtomicBool,
     schedule_changed: Notify,
 }
 
@@ -243,11 +246,15 @@ impl Sim {
         let seed = config.seed.unwrap_or_else(rand::random);
         let clock = Clock::new(config.clock, config.clock_start());
         let world = Mutex::new(World::from_config(&config, seed));
+        let faults_active = AtomicBool::new(!config.faults.is_empty());
+        let journal = Mutex::new(Journal::new(config.limits.journal_entries));
         Sim {
             inner: Arc::new(Inner {
                 config,
                 seed,
                 clock,
+                faults_active,
+                journal,
                 world,
                 schedule_changed: Notify::new(),
             }),
@@ -280,6 +287,21 @@ impl Sim {
         self.inner.world.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Locks the request journal.
+    pub fn journal(&self) -> MutexGuard<'_, Journal> {
+        self.inner.journal.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// False when no fault can apply (none was ever added since start or the last clear).
+    pub fn faults_may_apply(&self) -> bool {
+        self.inner.faults_active.load(Ordering::Acquire)
+    }
+
+    /// Records whether any fault is active; call after changing `World::faults`.
+    pub fn set_faults_active(&self, active: bool) {
+        self.inner.faults_active.store(active, Ordering::Release);
+    }
+
     /// Tells the delivery engine the schedule changed (new messages, a moved clock).
     pub fn wake_engine(&self) {
         self.inner.schedule_changed.notify_one();
@@ -294,6 +316,8 @@ impl Sim {
     /// clock, random generator.
     pub fn reset(&self) {
         *self.world() = World::from_config(&self.inner.config, self.inner.seed);
+        *self.journal() = Journal::new(self.inner.config.limits.journal_entries);
+        self.set_faults_active(!self.inner.config.faults.is_empty());
         self.inner.clock.reset();
         self.wake_engine();
     }

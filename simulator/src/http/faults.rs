@@ -49,6 +49,9 @@ impl ConnControl {
 
 /// Middleware: picks the fault (if any) for a provider request and applies it.
 pub async fn inject(State(sim): State<Sim>, request: Request, next: Next) -> Response {
+    if !sim.faults_may_apply() {
+        return next.run(request).await;
+    }
     let Some(tag) = providers::route_of(request.uri().path()) else {
         return next.run(request).await;
     };

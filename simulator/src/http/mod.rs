@@ -258,7 +258,7 @@ impl Exchange {
             );
         }
         let target = truncate(&self.target, 2048).to_owned();
-        sim.world().journal.record(|id| JournalEntry {
+        sim.journal().record(|id| JournalEntry {
             id,
             at: self.at,
             method: self.method,

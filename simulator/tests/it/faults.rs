@@ -334,3 +334,18 @@ async fn callback_faults_drop_duplicate_delay_and_fake_statuses() {
         (500.into(), true.into())
     );
 }
+
+#[tokio::test]
+async fn faults_added_at_runtime_apply_and_clearing_stops_them() {
+    let sim = Simulator::start_default().await.unwrap();
+    assert_eq!(get(&sim, BALANCE).await.status, 200);
+    assert_eq!(
+        admin_post(&sim, "/faults", r#"{"spec": "smsoffice.balance=http:418"}"#)
+            .await
+            .status,
+        201
+    );
+    assert_eq!(get(&sim, BALANCE).await.status, 418);
+    raw(sim.addr(), b"DELETE /__admin/faults HTTP/1.1", b"").await;
+    assert_eq!(get(&sim, BALANCE).await.status, 200);
+}
