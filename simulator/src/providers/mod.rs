@@ -6,9 +6,10 @@ pub mod smsoffice;
 
 use axum::Router;
 use axum::response::Response;
+use axum::routing::MethodRouter;
 
 use crate::domain::{Provider, Sim};
-use crate::http::RouteTag;
+use crate::http::{RouteTag, pages};
 
 use crate::server::AppState;
 
@@ -18,6 +19,37 @@ pub fn routes() -> Router<AppState> {
         .merge(smsoffice::routes())
         .merge(smsco::routes())
         .merge(getsms::routes())
+}
+
+/// A provider's router from its path table: `handler` gives each endpoint's method router, and
+/// any other method gets a 405 page naming `allow`.
+pub fn routes_from(
+    paths: &[(&'static str, &'static str)],
+    allow: &'static str,
+    handler: impl Fn(&str) -> MethodRouter<AppState>,
+) -> Router<AppState> {
+    paths
+        .iter()
+        .fold(Router::new(), |router, (path, endpoint)| {
+            router.route(
+                path,
+                handler(endpoint).fallback(move || async move { pages::method_not_allowed(allow) }),
+            )
+        })
+}
+
+/// `Ok` when `code` is among `valid`; otherwise a refusal that lists them.
+pub fn check_code_in(
+    code: i64,
+    valid: impl Iterator<Item = i64>,
+    what: &str,
+) -> Result<(), String> {
+    let valid: Vec<i64> = valid.collect();
+    if valid.contains(&code) {
+        return Ok(());
+    }
+    let list: Vec<String> = valid.iter().map(ToString::to_string).collect();
+    Err(format!("{code} is not {what}; valid: {}", list.join(", ")))
 }
 
 /// The provider endpoint a path belongs to, from the same tables the routers are built from.

@@ -42,35 +42,19 @@ pub const PATHS: &[(&str, &str)] = &[
 
 /// getsms routes, with and without their trailing slashes.
 pub fn routes() -> Router<AppState> {
-    PATHS
-        .iter()
-        .fold(Router::new(), |router, (path, endpoint)| {
-            let handler = match *endpoint {
-                "send" => get(send_handler).post(send_handler),
-                _ => get(status_handler).post(status_handler),
-            };
-            router.route(
-                path,
-                handler.fallback(|| async { pages::method_not_allowed("POST") }),
-            )
-        })
+    super::routes_from(PATHS, "POST", |endpoint| match endpoint {
+        "send" => get(send_handler).post(send_handler),
+        _ => get(status_handler).post(status_handler),
+    })
 }
 
 /// Whether getsms has error_no `code`; the refusal lists the valid ones.
 pub fn check_code(code: i64) -> Result<(), String> {
-    match errors::GetsmsError::from_code(code) {
-        Some(_) => Ok(()),
-        None => {
-            let valid: Vec<String> = errors::GetsmsError::ALL
-                .iter()
-                .map(|e| e.code().to_string())
-                .collect();
-            Err(format!(
-                "{code} is not a getsms error_no; valid: {}",
-                valid.join(", ")
-            ))
-        }
-    }
+    super::check_code_in(
+        code,
+        errors::GetsmsError::ALL.iter().map(|e| i64::from(e.code())),
+        "a getsms error_no",
+    )
 }
 
 /// getsms's own reply for error_no `code` (validated by [`check_code`]).

@@ -15,7 +15,7 @@ use crate::config::{DuplicateParams, NameMatching, Quirks, UnknownMesId};
 use crate::domain::messages::{Message, Status};
 use crate::domain::{Provider, Sim};
 use crate::http::params::Params;
-use crate::http::{BodyKind, RawRequest, ReadError, RouteTag, pages, tagged, with_content_type};
+use crate::http::{BodyKind, RawRequest, ReadError, RouteTag, tagged, with_content_type};
 use crate::server::AppState;
 use errors::SmscoError;
 use send::SmscoRequest;
@@ -39,35 +39,19 @@ pub const PATHS: &[(&str, &str)] = &[
 
 /// smsco routes, the documented paths and their `/api/` aliases.
 pub fn routes() -> Router<AppState> {
-    PATHS
-        .iter()
-        .fold(Router::new(), |router, (path, endpoint)| {
-            let handler = match *endpoint {
-                "send" => get(send_handler).post(send_handler),
-                _ => get(status_handler).post(status_handler),
-            };
-            router.route(
-                path,
-                handler.fallback(|| async { pages::method_not_allowed("GET, POST") }),
-            )
-        })
+    super::routes_from(PATHS, "GET, POST", |endpoint| match endpoint {
+        "send" => get(send_handler).post(send_handler),
+        _ => get(status_handler).post(status_handler),
+    })
 }
 
 /// Whether smsco has code `code`; the refusal lists the valid ones.
 pub fn check_code(code: i64) -> Result<(), String> {
-    match SmscoError::from_code(code) {
-        Some(_) => Ok(()),
-        None => {
-            let valid: Vec<String> = SmscoError::ALL
-                .iter()
-                .map(|e| e.code().to_string())
-                .collect();
-            Err(format!(
-                "{code} is not an smsco code; valid: {}",
-                valid.join(", ")
-            ))
-        }
-    }
+    super::check_code_in(
+        code,
+        SmscoError::ALL.iter().map(|e| i64::from(e.code())),
+        "an smsco code",
+    )
 }
 
 /// smsco's own reply for code `code` (validated by [`check_code`]).

@@ -38,36 +38,20 @@ pub const PATHS: &[(&str, &str)] = &[
 
 /// smsoffice routes, each path with and without its trailing slash.
 pub fn routes() -> Router<AppState> {
-    PATHS
-        .iter()
-        .fold(Router::new(), |router, (path, endpoint)| {
-            let handler = match *endpoint {
-                "send" => get(send_handler).post(send_handler),
-                "balance" => get(balance_handler).post(balance_handler),
-                _ => get(status_handler).post(status_handler),
-            };
-            router.route(
-                path,
-                handler.fallback(|| async { pages::method_not_allowed("GET, POST") }),
-            )
-        })
+    super::routes_from(PATHS, "GET, POST", |endpoint| match endpoint {
+        "send" => get(send_handler).post(send_handler),
+        "balance" => get(balance_handler).post(balance_handler),
+        _ => get(status_handler).post(status_handler),
+    })
 }
 
 /// Whether smsoffice has ErrorCode `code`; the refusal lists the valid ones.
 pub fn check_code(code: i64) -> Result<(), String> {
-    match i32::try_from(code).ok().and_then(SmsofficeError::from_code) {
-        Some(_) => Ok(()),
-        None => {
-            let valid: Vec<String> = SmsofficeError::ALL
-                .iter()
-                .map(|e| e.code().to_string())
-                .collect();
-            Err(format!(
-                "{code} is not an smsoffice ErrorCode; valid: {}",
-                valid.join(", ")
-            ))
-        }
-    }
+    super::check_code_in(
+        code,
+        SmsofficeError::ALL.iter().map(|e| i64::from(e.code())),
+        "an smsoffice ErrorCode",
+    )
 }
 
 /// smsoffice's own reply for ErrorCode `code` (validated by [`check_code`]).
