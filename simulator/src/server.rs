@@ -18,7 +18,7 @@ use tower::ServiceExt;
 use crate::config::Config;
 use crate::domain::Sim;
 use crate::engine::Engine;
-use crate::http::faults::{self, ConnControl, Kill};
+use crate::http::faults::{ConnControl, Kill};
 use crate::http::{ClientAddr, journal, pages};
 
 /// How long shutdown waits for in-flight requests.
@@ -58,10 +58,6 @@ fn router(state: AppState) -> Router {
         .merge(crate::providers::routes())
         .nest("/__admin", crate::admin::routes())
         .fallback(|| async { pages::not_found() })
-        .layer(middleware::from_fn_with_state(
-            state.sim.clone(),
-            faults::inject,
-        ))
         .layer(middleware::from_fn_with_state(state.sim.clone(), journal))
         .with_state(state)
 }

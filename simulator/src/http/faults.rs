@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode, header};
@@ -47,8 +47,9 @@ impl ConnControl {
     }
 }
 
-/// Middleware: picks the fault (if any) for a provider request and applies it.
-pub async fn inject(State(sim): State<Sim>, request: Request, next: Next) -> Response {
+/// Picks the fault (if any) for a provider request and applies it; otherwise runs the request.
+/// Called by the journal middleware, so each request passes one layer.
+pub async fn inject(sim: &Sim, request: Request, next: Next) -> Response {
     if !sim.faults_may_apply() {
         return next.run(request).await;
     }
@@ -66,7 +67,7 @@ pub async fn inject(State(sim): State<Sim>, request: Request, next: Next) -> Res
         return next.run(request).await;
     };
     let mut response = match fault.kind {
-        FaultKind::Error(code) => providers::error_response(&sim, tag.provider, code),
+        FaultKind::Error(code) => providers::error_response(sim, tag.provider, code),
         FaultKind::Http(status) => {
             let mut response = Response::new(Body::empty());
             *response.status_mut() =
@@ -79,8 +80,8 @@ pub async fn inject(State(sim): State<Sim>, request: Request, next: Next) -> Res
         }
         FaultKind::Hang | FaultKind::Reset | FaultKind::Close => {
             // No reply ever comes, so the journal is written here, before going silent.
-            let exchange = Exchange::of(&sim, &request);
-            exchange.record(&sim, Some(tag), None, Vec::new(), Some(fault.text.clone()));
+            let exchange = Exchange::of(sim, &request);
+            exchange.record(sim, Some(tag), None, Vec::new(), Some(fault.text.clone()));
             let how = match fault.kind {
                 FaultKind::Reset => Some(Kill::Reset),
                 FaultKind::Close => Some(Kill::Close),
@@ -91,7 +92,7 @@ pub async fn inject(State(sim): State<Sim>, request: Request, next: Next) -> Res
             }
             return std::future::pending().await;
         }
-        FaultKind::Garbage => garbage(&sim, tag),
+        FaultKind::Garbage => garbage(sim, tag),
         FaultKind::Truncate => truncate(next.run(request).await).await,
         // Callback-only kinds are refused for request scopes when parsed.
         FaultKind::Drop | FaultKind::Duplicate => next.run(request).await,

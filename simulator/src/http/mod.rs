@@ -273,14 +273,14 @@ impl Exchange {
     }
 }
 
-/// Middleware recording every provider exchange in the journal and the log (admin calls are
-/// not journaled).
+/// The one middleware: applies injected faults and records every provider exchange in the
+/// journal and the log (admin calls are neither faulted nor journaled).
 pub async fn journal(State(sim): State<Sim>, request: Request<Body>, next: Next) -> Response {
     if request.uri().path().starts_with("/__admin") {
         return next.run(request).await;
     }
     let exchange = Exchange::of(&sim, &request);
-    let response = next.run(request).await;
+    let response = faults::inject(&sim, request, next).await;
     let tag = response.extensions().get::<RouteTag>().copied();
     let lints = response
         .extensions()
