@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Provider;
 use super::clock::Timestamp;
-use super::segments::Encoding;
+use super::segments::{Encoding, SegmentCount};
 
 /// Where a message is, in words common to all three providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -99,7 +99,61 @@ pub struct Message {
     pub client_ip: Option<String>,
 }
 
+/// Who sent what to whom: the parts of a new message every provider has.
+#[derive(Debug, Clone)]
+pub struct Envelope<'a> {
+    /// Which gateway accepts it.
+    pub provider: Provider,
+    /// The account.
+    pub account: &'a str,
+    /// Sender title, brand or nickname.
+    pub sender: &'a str,
+    /// Destination number.
+    pub destination: &'a str,
+    /// Text as the client sent it.
+    pub content: &'a str,
+}
+
 impl Message {
+    /// A message just accepted at `now` (`scheduled` when given a time to wait for), charged
+    /// `count`; provider-specific ids and flags are set by the caller.
+    pub fn accepted(
+        id: u64,
+        envelope: Envelope<'_>,
+        count: SegmentCount,
+        now: Timestamp,
+        scheduled_at: Option<Timestamp>,
+    ) -> Message {
+        let status = if scheduled_at.is_some() {
+            Status::Scheduled
+        } else {
+            Status::Accepted
+        };
+        Message {
+            id,
+            provider: envelope.provider,
+            account: envelope.account.to_owned(),
+            sender: envelope.sender.to_owned(),
+            destination: envelope.destination.to_owned(),
+            content: envelope.content.to_owned(),
+            delivered_content: None,
+            segments: count.segments,
+            encoding: count.encoding,
+            flash: false,
+            urgent: false,
+            status,
+            reason: None,
+            history: vec![StatusChange { status, at: now }],
+            reference: None,
+            mes_id: None,
+            request_id: None,
+            message_id: None,
+            created_at: now,
+            scheduled_at,
+            client_ip: None,
+        }
+    }
+
     /// Moves to `status` at `at`, recording the step.
     pub fn transition(&mut self, status: Status, at: Timestamp) {
         self.status = status;
@@ -230,29 +284,20 @@ mod tests {
     use super::*;
 
     fn message(store: &mut MessageStore, destination: &str) -> Message {
-        Message {
-            id: store.next_id(),
+        let envelope = Envelope {
             provider: Provider::Smsoffice,
-            account: "k".into(),
-            sender: "S".into(),
-            destination: destination.into(),
-            content: "hi".into(),
-            delivered_content: None,
-            segments: 1,
-            encoding: Encoding::Gsm7,
-            flash: false,
-            urgent: false,
-            status: Status::Accepted,
-            reason: None,
-            history: vec![],
-            reference: None,
-            mes_id: None,
-            request_id: None,
-            message_id: None,
-            created_at: Timestamp(0),
-            scheduled_at: None,
-            client_ip: None,
-        }
+            account: "k",
+            sender: "S",
+            destination,
+            content: "hi",
+        };
+        Message::accepted(
+            store.next_id(),
+            envelope,
+            crate::domain::segments::count("hi"),
+            Timestamp(0),
+            None,
+        )
     }
 
     #[test]

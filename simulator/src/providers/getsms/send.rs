@@ -6,7 +6,7 @@ use crate::config::Quirks;
 use crate::domain::accounts::GetsmsAccount;
 use crate::domain::clock::Timestamp;
 use crate::domain::error::{Error as DomainError, charge};
-use crate::domain::messages::{Message, Status, StatusChange};
+use crate::domain::messages::{Envelope, Message};
 use crate::domain::numbers::{self, NumberClass, UZBEKISTAN};
 use crate::domain::{Provider, World, segments};
 
@@ -125,60 +125,46 @@ pub fn send(
     for item in &items {
         let message_id = world.ids.getsms_message_id;
         world.ids.getsms_message_id += 1;
-        if !valid(item) {
-            reply.push(json!({
-                "error": 1,
-                "error_text": GetsmsError::NotAPhoneNumber.text(),
-                "error_no": GetsmsError::NotAPhoneNumber.code(),
-                "recipient": item.phone,
-                "text": item.text,
-                "user_id": user_id,
-                "date_received": date_received,
-                "message_id": message_id,
-                "request_id": request_id,
-                "client_ip": client_ip,
-            }));
-            continue;
+        let mut answer = serde_json::Map::new();
+        if valid(item) {
+            let envelope = Envelope {
+                provider: Provider::Getsms,
+                account: &login,
+                sender: &nickname,
+                destination: &item.phone,
+                content: &item.text,
+            };
+            let mut message = Message::accepted(
+                world.messages.next_id(),
+                envelope,
+                segments::count(&item.text),
+                now,
+                None,
+            );
+            message.request_id = Some(request_id);
+            message.message_id = Some(message_id);
+            message.client_ip = Some(client_ip.to_owned());
+            world.accept(message);
+            // A valid phone is 12 digits, so it always fits a JSON number.
+            answer.insert(
+                "recipient".into(),
+                json!(item.phone.parse::<u64>().unwrap_or_default()),
+            );
+        } else {
+            let error = GetsmsError::NotAPhoneNumber;
+            answer.insert("error".into(), json!(1));
+            answer.insert("error_text".into(), json!(error.text()));
+            answer.insert("error_no".into(), json!(error.code()));
+            // A failed item echoes the phone as the string it was given.
+            answer.insert("recipient".into(), json!(item.phone));
         }
-        let count = segments::count(&item.text);
-        let id = world.messages.next_id();
-        world.accept(Message {
-            id,
-            provider: Provider::Getsms,
-            account: login.clone(),
-            sender: nickname.clone(),
-            destination: item.phone.clone(),
-            content: item.text.clone(),
-            delivered_content: None,
-            segments: count.segments,
-            encoding: count.encoding,
-            flash: false,
-            urgent: false,
-            status: Status::Accepted,
-            reason: None,
-            history: vec![StatusChange {
-                status: Status::Accepted,
-                at: now,
-            }],
-            reference: None,
-            mes_id: None,
-            request_id: Some(request_id),
-            message_id: Some(message_id),
-            created_at: now,
-            scheduled_at: None,
-            client_ip: Some(client_ip.to_owned()),
-        });
-        // A valid phone is 12 digits, so it always fits a JSON number.
-        let recipient: u64 = item.phone.parse().unwrap_or_default();
-        reply.push(json!({
-            "recipient": recipient,
-            "text": item.text,
-            "user_id": user_id,
-            "date_received": date_received,
-            "message_id": message_id,
-            "request_id": request_id,
-            "client_ip": client_ip,
-        }));
+        answer.insert("text".into(), json!(item.text));
+        answer.insert("user_id".into(), json!(user_id));
+        answer.insert("date_received".into(), json!(date_received));
+        answer.insert("message_id".into(), json!(message_id));
+        answer.insert("request_id".into(), json!(request_id));
+        answer.insert("client_ip".into(), json!(client_ip));
+        reply.push(Value::Object(answer));
     }
     Ok(Value::Array(reply))
 }

@@ -3,7 +3,7 @@
 use crate::config::{BalanceFlag, NonLatin, Quirks};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::{Error as DomainError, charge};
-use crate::domain::messages::{Message, Status, StatusChange};
+use crate::domain::messages::{Envelope, Message};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::{Provider, World, segments, transliterate};
 use crate::http::params::Params;
@@ -208,36 +208,20 @@ pub fn send(
     world.ids.smsco_mes_id += 1;
     let username = request.username.clone().unwrap_or_default();
     let client_ip = &request.client_ip;
-    let status = if scheduled_at.is_some() {
-        Status::Scheduled
-    } else {
-        Status::Accepted
-    };
     for number in valid {
-        let id = world.messages.next_id();
-        world.accept(Message {
-            id,
+        let envelope = Envelope {
             provider: Provider::Smsco,
-            account: username.clone(),
-            sender: brand.clone(),
-            destination: number.to_owned(),
-            content: message.to_owned(),
-            delivered_content: (delivered != message).then(|| delivered.clone()),
-            segments: count.segments,
-            encoding: count.encoding,
-            flash: false,
-            urgent: false,
-            status,
-            reason: None,
-            history: vec![StatusChange { status, at: now }],
-            reference: None,
-            mes_id: Some(mes_id),
-            request_id: None,
-            message_id: None,
-            created_at: now,
-            scheduled_at,
-            client_ip: client_ip.clone(),
-        });
+            account: &username,
+            sender: &brand,
+            destination: number,
+            content: message,
+        };
+        let mut stored =
+            Message::accepted(world.messages.next_id(), envelope, count, now, scheduled_at);
+        stored.delivered_content = (delivered != message).then(|| delivered.clone());
+        stored.mes_id = Some(mes_id);
+        stored.client_ip = client_ip.clone();
+        world.accept(stored);
     }
     Ok(Reply::Sent { tetri, mes_id })
 }

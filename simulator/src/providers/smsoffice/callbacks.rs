@@ -88,32 +88,27 @@ pub fn job_for(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::segments::Encoding;
+    use crate::domain::messages::Envelope;
 
     fn message(status: Status, reason: Option<&str>) -> Message {
-        Message {
-            id: 1,
+        let envelope = Envelope {
             provider: Provider::Smsoffice,
-            account: "demo-key".into(),
-            sender: "SMSOFFICE".into(),
-            destination: "995577123456".into(),
-            content: "hi".into(),
-            delivered_content: None,
-            segments: 1,
-            encoding: Encoding::Gsm7,
-            flash: false,
-            urgent: false,
-            status,
-            reason: reason.map(str::to_owned),
-            history: vec![],
-            reference: Some("12345678".into()),
-            mes_id: None,
-            request_id: None,
-            message_id: None,
-            created_at: Timestamp(0),
-            scheduled_at: None,
-            client_ip: None,
-        }
+            account: "demo-key",
+            sender: "SMSOFFICE",
+            destination: "995577123456",
+            content: "hi",
+        };
+        let mut message = Message::accepted(
+            1,
+            envelope,
+            crate::domain::segments::count("hi"),
+            Timestamp(0),
+            None,
+        );
+        message.status = status;
+        message.reason = reason.map(str::to_owned);
+        message.reference = Some("12345678".into());
+        message
     }
 
     fn operators() -> Vec<OperatorPrefix> {

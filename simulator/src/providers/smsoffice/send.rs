@@ -3,7 +3,7 @@
 use crate::config::{CheckOrder, Quirks, SenderCase};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::charge;
-use crate::domain::messages::{Message, Status, StatusChange};
+use crate::domain::messages::{Envelope, Message};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::segments;
 use crate::domain::{Provider, World};
@@ -228,36 +228,21 @@ pub fn send(
     let account_key = account.key.clone();
     let client_ip = &request.client_ip;
     let scheduled_at = request.scheduled_at.filter(|at| *at > now);
-    let status = if scheduled_at.is_some() {
-        Status::Scheduled
-    } else {
-        Status::Accepted
-    };
     for number in &valid {
-        let id = world.messages.next_id();
-        world.accept(Message {
-            id,
+        let envelope = Envelope {
             provider: Provider::Smsoffice,
-            account: account_key.clone(),
-            sender: sender.to_owned(),
-            destination: (*number).to_owned(),
-            content: content.to_owned(),
-            delivered_content: None,
-            segments: count.segments,
-            encoding: count.encoding,
-            flash: request.flash,
-            urgent: request.urgent,
-            status,
-            reason: None,
-            history: vec![StatusChange { status, at: now }],
-            reference: request.reference.clone(),
-            mes_id: None,
-            request_id: None,
-            message_id: None,
-            created_at: now,
-            scheduled_at,
-            client_ip: client_ip.clone(),
-        });
+            account: &account_key,
+            sender,
+            destination: number,
+            content,
+        };
+        let mut message =
+            Message::accepted(world.messages.next_id(), envelope, count, now, scheduled_at);
+        message.flash = request.flash;
+        message.urgent = request.urgent;
+        message.reference = request.reference.clone();
+        message.client_ip = client_ip.clone();
+        world.accept(message);
     }
     Ok(Accepted {
         stop_listed,
