@@ -107,11 +107,9 @@ async fn run(args: Args) -> Result<()> {
     ));
 
     // smsim under load, default configuration.
-    let started = Instant::now();
     let mut smsim = Smsim::spawn(&args.smsim, &[])?;
     let startup = smsim.wait_ready().await?;
     let startup_ms = startup.as_secs_f64() * 1000.0;
-    let _ = started;
     rows.push(row(
         "startup to first answered request",
         format!("{startup_ms:.1} ms"),
@@ -243,21 +241,10 @@ async fn run(args: Args) -> Result<()> {
         &["--clock", "manual", "--callback-url", &receiver.url()],
     )?;
     smsim.wait_ready().await?;
-    smsim
-        .admin(
-            "PATCH",
-            "/__admin/accounts/smsoffice/demo-key",
-            r#"{"balance": 1000000000000, "stop_list": []}"#,
-        )
-        .await?;
-    smsim.admin("PUT", "/__admin/rules", DELIVER_ALL).await?;
+    deliver_everything(&smsim).await?;
     let callbacks = if args.smoke { 500 } else { 20_000 };
     send_batches(&smsim, callbacks, true).await?;
-    let started = Instant::now();
-    smsim
-        .admin("POST", "/__admin/clock/advance", r#"{"seconds": 2}"#)
-        .await?;
-    let elapsed = started.elapsed();
+    let elapsed = timed_advance(&smsim, 2).await?;
     let received = receiver.count();
     if received < callbacks {
         bail!("only {received} of {callbacks} callbacks arrived");
@@ -275,21 +262,10 @@ async fn run(args: Args) -> Result<()> {
 
     // Advancing the clock over 100,000 due messages (no callbacks: no reference).
     smsim.admin("POST", "/__admin/reset", "").await?;
-    smsim
-        .admin(
-            "PATCH",
-            "/__admin/accounts/smsoffice/demo-key",
-            r#"{"balance": 1000000000000, "stop_list": []}"#,
-        )
-        .await?;
-    smsim.admin("PUT", "/__admin/rules", DELIVER_ALL).await?;
+    deliver_everything(&smsim).await?;
     let due = if args.smoke { 1_000 } else { 100_000 };
     send_batches(&smsim, due, false).await?;
-    let started = Instant::now();
-    smsim
-        .admin("POST", "/__admin/clock/advance", r#"{"seconds": 3}"#)
-        .await?;
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = timed_advance(&smsim, 3).await?.as_secs_f64();
     let delivered: serde_json::Value = serde_json::from_str(
         &smsim
             .admin("GET", "/__admin/messages?status=delivered", "")
@@ -341,6 +317,32 @@ fn print_table(rows: &[Row], smoke: bool) {
         };
         println!("| {} | {} | {} | {met} |", r.metric, r.value, r.target);
     }
+}
+
+/// A high demo balance, no stop list, and every message delivered one second after hand-over.
+async fn deliver_everything(smsim: &Smsim) -> Result<()> {
+    smsim
+        .admin(
+            "PATCH",
+            "/__admin/accounts/smsoffice/demo-key",
+            r#"{"balance": 1000000000000, "stop_list": []}"#,
+        )
+        .await?;
+    smsim.admin("PUT", "/__admin/rules", DELIVER_ALL).await?;
+    Ok(())
+}
+
+/// How long one `clock/advance` by `seconds` takes (it returns once everything due has fired).
+async fn timed_advance(smsim: &Smsim, seconds: u32) -> Result<Duration> {
+    let started = Instant::now();
+    smsim
+        .admin(
+            "POST",
+            "/__admin/clock/advance",
+            &format!(r#"{{"seconds": {seconds}}}"#),
+        )
+        .await?;
+    Ok(started.elapsed())
 }
 
 /// Sends `count` smsoffice messages, 1,000 destinations per request.
