@@ -42,17 +42,35 @@ enum Sub {
         #[arg(long)]
         listen: SocketAddr,
     },
+    /// Load only: sends one GET target to a running server over keep-alive connections and prints
+    /// requests/s and latency (for profiling one endpoint with perf attached to the server).
+    Load {
+        /// The server's address.
+        #[arg(long)]
+        addr: SocketAddr,
+        /// Origin-form target, e.g. `/api/getBalance?key=demo-key`.
+        #[arg(long)]
+        target: String,
+    },
 }
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    if let Some(Sub::Ceiling { listen }) = args.command {
-        return ceiling(listen);
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    };
+    match args.command {
+        Some(Sub::Ceiling { listen }) => ceiling(listen),
+        Some(Sub::Load { addr, ref target }) => {
+            let load = Load::new(addr, args.connections, Request::get(target));
+            let result = runtime()?.block_on(load.run(args.requests))?;
+            println!("{}", throughput_row(target, &result, None).value);
+            Ok(())
+        }
+        None => runtime()?.block_on(run(args)),
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(run(args))
 }
 
 /// Every message delivered one second after hand-over (no magic numbers in the way).

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::FromRef;
-use axum::middleware;
+use axum::extract::{FromRef, Request, State};
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::domain::Sim;
 use crate::engine::Engine;
 use crate::http::faults::{ConnControl, Kill};
-use crate::http::{ClientAddr, journal, pages};
+use crate::http::{ClientAddr, is_admin_path, provider_exchange};
 
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -53,12 +53,14 @@ pub fn app(sim: Sim) -> Router {
     router(AppState { sim, engine })
 }
 
+/// The admin API under `/__admin`; every other path goes to [`provider_exchange`], which the
+/// server also calls directly so provider requests skip the router.
 fn router(state: AppState) -> Router {
     Router::new()
-        .merge(crate::providers::routes())
         .nest("/__admin", crate::admin::routes())
-        .fallback(|| async { pages::not_found() })
-        .layer(middleware::from_fn_with_state(state.sim.clone(), journal))
+        .fallback(|State(sim): State<Sim>, request: Request| async move {
+            provider_exchange(&sim, request).await
+        })
         .with_state(state)
 }
 
@@ -82,10 +84,13 @@ impl Simulator {
         let tracker = TaskTracker::new();
         let engine = Engine::new(sim.clone(), tracker.clone());
         tracker.spawn(engine.clone().run(cancel.clone()));
-        let app = router(AppState {
+        let app = App {
             sim: sim.clone(),
-            engine,
-        });
+            router: router(AppState {
+                sim: sim.clone(),
+                engine,
+            }),
+        };
         tracker.spawn(accept_loop(listener, app, cancel.clone(), tracker.clone()));
         Ok(Simulator {
             addr,
@@ -132,9 +137,30 @@ impl Drop for Simulator {
     }
 }
 
+/// What each connection serves: provider paths straight to [`provider_exchange`], the admin API
+/// through its router.
+#[derive(Debug, Clone)]
+struct App {
+    sim: Sim,
+    router: Router,
+}
+
+impl App {
+    async fn serve(self, request: Request) -> Response {
+        if is_admin_path(request.uri().path()) {
+            self.router
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|e| match e {})
+        } else {
+            provider_exchange(&self.sim, request).await
+        }
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
-    app: Router,
+    app: App,
     cancel: CancellationToken,
     tracker: TaskTracker,
 ) {
@@ -159,7 +185,7 @@ async fn accept_loop(
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
-    app: Router,
+    app: App,
     cancel: CancellationToken,
 ) {
     let _ = stream.set_nodelay(true);
@@ -176,17 +202,12 @@ async fn serve_connection(
         request.extensions_mut().insert(ClientAddr(peer));
         request.extensions_mut().insert(control.clone());
         let app = app.clone();
-        async move {
-            Ok::<_, Infallible>(
-                app.oneshot(request.map(Body::new))
-                    .await
-                    .unwrap_or_else(|e| match e {}),
-            )
-        }
+        async move { Ok::<_, Infallible>(app.serve(request.map(Body::new)).await) }
     });
-    let connection = // No header-read timer: it costs a timer per request, and a local simulator has no
-    // slow-loris clients to fend off.
-    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    // No header-read timer: it costs a timer per request, and a local simulator has no slow-loris
+    // clients to fend off.
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => {

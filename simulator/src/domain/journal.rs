@@ -20,11 +20,11 @@ pub struct JournalEntry {
     /// The provider whose endpoint answered, if any.
     pub provider: Option<Provider>,
     /// The endpoint's name (`send`, `balance`, `status`), if any.
-    pub endpoint: Option<String>,
+    pub endpoint: Option<&'static str>,
     /// HTTP status answered; `null` when no reply was sent (an injected hang, reset or close).
     pub status: Option<u16>,
     /// The client's address as seen by the provider.
-    pub client: Option<String>,
+    pub client: Option<std::net::IpAddr>,
     /// Things accepted but risky against the real service.
     pub lints: Vec<String>,
     /// The fault injected into this exchange, if any.

@@ -4,7 +4,6 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode, header};
 use http_body_util::BodyExt;
@@ -14,7 +13,7 @@ use tokio::sync::oneshot;
 
 use crate::domain::Sim;
 use crate::domain::faults::FaultKind;
-use crate::http::{Exchange, InjectedFault, RouteTag};
+use crate::http::{Answer, Exchange, RouteTag};
 use crate::providers;
 
 /// How long a truncated reply waits after its first half before the connection is cut.
@@ -47,15 +46,12 @@ impl ConnControl {
     }
 }
 
-/// Picks the fault (if any) for a provider request and applies it; otherwise runs the request.
-/// Called by the journal middleware, so each request passes one layer.
-pub async fn inject(sim: &Sim, request: Request, next: Next) -> Response {
+/// Picks the fault (if any) for a request to the endpoint `tag` and applies it; otherwise runs the
+/// endpoint. Returns the answer and the fault's text for the journal.
+pub async fn inject(sim: &Sim, tag: RouteTag, request: Request) -> (Answer, Option<String>) {
     if !sim.faults_may_apply() {
-        return next.run(request).await;
+        return (providers::dispatch(sim, tag, request).await, None);
     }
-    let Some(tag) = providers::route_of(request.uri().path()) else {
-        return next.run(request).await;
-    };
     let picked = {
         let mut world = sim.world();
         let world = &mut *world;
@@ -64,19 +60,19 @@ pub async fn inject(sim: &Sim, request: Request, next: Next) -> Response {
             .pick(tag.provider, tag.endpoint, &mut world.rng)
     };
     let Some(fault) = picked else {
-        return next.run(request).await;
+        return (providers::dispatch(sim, tag, request).await, None);
     };
-    let mut response = match fault.kind {
-        FaultKind::Error(code) => providers::error_response(sim, tag.provider, code),
+    let answer = match fault.kind {
+        FaultKind::Error(code) => Answer::from(providers::error_response(sim, tag.provider, code)),
         FaultKind::Http(status) => {
             let mut response = Response::new(Body::empty());
             *response.status_mut() =
                 StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            response
+            Answer::from(response)
         }
         FaultKind::Delay(delay) => {
             tokio::time::sleep(delay).await;
-            next.run(request).await
+            providers::dispatch(sim, tag, request).await
         }
         FaultKind::Hang | FaultKind::Reset | FaultKind::Close => {
             // No reply ever comes, so the journal is written here, before going silent.
@@ -92,14 +88,15 @@ pub async fn inject(sim: &Sim, request: Request, next: Next) -> Response {
             }
             return std::future::pending().await;
         }
-        FaultKind::Garbage => garbage(sim, tag),
-        FaultKind::Truncate => truncate(next.run(request).await).await,
+        FaultKind::Garbage => Answer::from(garbage(sim, tag)),
+        FaultKind::Truncate => {
+            let answer = providers::dispatch(sim, tag, request).await;
+            Answer::new(truncate(answer.response).await, answer.lints)
+        }
         // Callback-only kinds are refused for request scopes when parsed.
-        FaultKind::Drop | FaultKind::Duplicate => next.run(request).await,
+        FaultKind::Drop | FaultKind::Duplicate => providers::dispatch(sim, tag, request).await,
     };
-    response.extensions_mut().insert(tag);
-    response.extensions_mut().insert(InjectedFault(fault.text));
-    response
+    (answer, Some(fault.text))
 }
 
 /// 200 with the provider's content type, random bytes from the seeded generator, then close.

@@ -5,25 +5,25 @@ pub mod faults;
 pub mod pages;
 pub mod params;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::Response;
 use http::{HeaderMap, Method, header};
 use http_body_util::{BodyExt, Limited};
 
 use crate::domain::journal::JournalEntry;
 use crate::domain::{Provider, Sim};
+use crate::providers;
 use params::ParamList;
 
 /// The peer address of the connection a request came on, set by the server per connection.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub SocketAddr);
 
-/// Which provider endpoint answered, attached to the response for the journal.
-#[derive(Debug, Clone, Copy)]
+/// Which provider endpoint a path belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RouteTag {
     /// The provider.
     pub provider: Provider,
@@ -31,15 +31,26 @@ pub struct RouteTag {
     pub endpoint: &'static str,
 }
 
-/// Lints noted while handling a request, attached to the response for the journal.
-#[derive(Debug, Clone, Default)]
-pub struct Lints(pub Vec<String>);
+/// A provider endpoint's answer and the lints noted while producing it (for the journal).
+#[derive(Debug)]
+pub struct Answer {
+    /// What the client gets.
+    pub response: Response,
+    /// Things accepted but risky against the real service.
+    pub lints: Vec<String>,
+}
 
-/// Attaches the route tag and lints to a provider response.
-pub fn tagged(mut response: Response, tag: RouteTag, lints: Vec<String>) -> Response {
-    response.extensions_mut().insert(tag);
-    response.extensions_mut().insert(Lints(lints));
-    response
+impl Answer {
+    /// An answer with lints.
+    pub fn new(response: Response, lints: Vec<String>) -> Answer {
+        Answer { response, lints }
+    }
+}
+
+impl From<Response> for Answer {
+    fn from(response: Response) -> Answer {
+        Answer::new(response, Vec::new())
+    }
 }
 
 /// A 200 response with `body` and the given `Content-Type` (falls back to text/plain if the
@@ -205,30 +216,39 @@ impl RawRequest {
     }
 }
 
-/// The fault injected into an exchange, attached to the response for the journal.
-#[derive(Debug, Clone)]
-pub struct InjectedFault(pub String);
+/// The longest request target the journal keeps (longer ones are cut at a character boundary).
+const JOURNAL_TARGET_MAX: usize = 2048;
 
 /// What the journal notes of one request, taken before the request is handed on.
 #[derive(Debug, Clone)]
 pub struct Exchange {
     at: crate::domain::clock::Timestamp,
-    method: String,
+    method: Method,
     target: String,
-    client: Option<String>,
+    client: Option<IpAddr>,
 }
 
 impl Exchange {
     /// Notes the request's method, target, client and arrival time.
     pub fn of<B>(sim: &Sim, request: &Request<B>) -> Exchange {
+        let uri = request.uri();
+        // The origin form (nearly every request) is kept as received without formatting the URI.
+        let target = match (uri.scheme(), uri.path_and_query()) {
+            (None, Some(path_and_query)) => {
+                truncate(path_and_query.as_str(), JOURNAL_TARGET_MAX).to_owned()
+            }
+            _ => {
+                let mut target = uri.to_string();
+                let len = truncate(&target, JOURNAL_TARGET_MAX).len();
+                target.truncate(len);
+                target
+            }
+        };
         Exchange {
             at: sim.now(),
-            method: request.method().to_string(),
-            target: request.uri().to_string(),
-            client: request
-                .extensions()
-                .get::<ClientAddr>()
-                .map(|c| c.0.ip().to_string()),
+            method: request.method().clone(),
+            target,
+            client: request.extensions().get::<ClientAddr>().map(|c| c.0.ip()),
         }
     }
 
@@ -257,14 +277,13 @@ impl Exchange {
                 "request"
             );
         }
-        let target = truncate(&self.target, 2048).to_owned();
         sim.journal().record(|id| JournalEntry {
             id,
             at: self.at,
-            method: self.method,
-            target,
+            method: self.method.as_str().to_owned(),
+            target: self.target,
             provider: tag.map(|t| t.provider),
-            endpoint: tag.map(|t| t.endpoint.to_owned()),
+            endpoint: tag.map(|t| t.endpoint),
             status,
             client: self.client,
             lints,
@@ -273,26 +292,24 @@ impl Exchange {
     }
 }
 
-/// The one middleware: applies injected faults and records every provider exchange in the
-/// journal and the log (admin calls are neither faulted nor journaled).
-pub async fn journal(State(sim): State<Sim>, request: Request<Body>, next: Next) -> Response {
-    if request.uri().path().starts_with("/__admin") {
-        return next.run(request).await;
-    }
-    let exchange = Exchange::of(&sim, &request);
-    let response = faults::inject(&sim, request, next).await;
-    let tag = response.extensions().get::<RouteTag>().copied();
-    let lints = response
-        .extensions()
-        .get::<Lints>()
-        .map(|l| l.0.clone())
-        .unwrap_or_default();
-    let fault = response
-        .extensions()
-        .get::<InjectedFault>()
-        .map(|f| f.0.clone());
-    exchange.record(&sim, tag, Some(response.status().as_u16()), lints, fault);
-    response
+/// Answers one request outside the admin API: the provider endpoint its path names (or the 404
+/// page), with any injected fault applied, recorded in the journal and the log.
+pub async fn provider_exchange(sim: &Sim, request: Request) -> Response {
+    let exchange = Exchange::of(sim, &request);
+    let route = providers::route_of(request.uri().path());
+    let (answer, fault) = match route {
+        Some(tag) => faults::inject(sim, tag, request).await,
+        None => (Answer::from(pages::not_found()), None),
+    };
+    let status = answer.response.status().as_u16();
+    exchange.record(sim, route, Some(status), answer.lints, fault);
+    answer.response
+}
+
+/// Whether a path belongs to the admin API (neither faulted nor journaled).
+pub fn is_admin_path(path: &str) -> bool {
+    path.strip_prefix("/__admin")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 fn truncate(s: &str, max: usize) -> &str {

@@ -4,38 +4,33 @@ pub mod getsms;
 pub mod smsco;
 pub mod smsoffice;
 
-use axum::Router;
+use axum::extract::Request;
 use axum::response::Response;
-use axum::routing::MethodRouter;
+use http::Method;
 
 use crate::domain::{Provider, Sim};
-use crate::http::{RouteTag, pages};
+use crate::http::{Answer, RouteTag, pages};
 
-use crate::server::AppState;
-
-/// Every provider's routes, merged; their paths do not collide.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(smsoffice::routes())
-        .merge(smsco::routes())
-        .merge(getsms::routes())
-}
-
-/// A provider's router from its path table: `handler` gives each endpoint's method router, and
-/// any other method gets a 405 page naming `allow`.
-pub fn routes_from(
-    paths: &[(&'static str, &'static str)],
-    allow: &'static str,
-    handler: impl Fn(&str) -> MethodRouter<AppState>,
-) -> Router<AppState> {
-    paths
-        .iter()
-        .fold(Router::new(), |router, (path, endpoint)| {
-            router.route(
-                path,
-                handler(endpoint).fallback(move || async move { pages::method_not_allowed(allow) }),
-            )
-        })
+/// Runs the endpoint `tag` names (from [`route_of`]). The endpoints take GET and POST (HEAD runs
+/// GET and the reply goes without its body); any other method gets a 405 page naming the methods
+/// the provider documents.
+pub async fn dispatch(sim: &Sim, tag: RouteTag, request: Request) -> Answer {
+    if !matches!(*request.method(), Method::GET | Method::POST | Method::HEAD) {
+        let allow = match tag.provider {
+            Provider::Smsoffice | Provider::Smsco => "GET, POST",
+            Provider::Getsms => "POST",
+        };
+        return Answer::from(pages::method_not_allowed(allow));
+    }
+    match (tag.provider, tag.endpoint) {
+        (Provider::Smsoffice, "send") => smsoffice::send_handler(sim, request).await,
+        (Provider::Smsoffice, "balance") => smsoffice::balance_handler(sim, request).await,
+        (Provider::Smsoffice, _) => smsoffice::status_handler(sim, request).await,
+        (Provider::Smsco, "send") => smsco::send_handler(sim, request).await,
+        (Provider::Smsco, _) => smsco::status_handler(sim, request).await,
+        (Provider::Getsms, "send") => getsms::send_handler(sim, request).await,
+        (Provider::Getsms, _) => getsms::status_handler(sim, request).await,
+    }
 }
 
 /// `Ok` when `code` is among `valid`; otherwise a refusal that lists them.
@@ -52,7 +47,7 @@ pub fn check_code_in(
     Err(format!("{code} is not {what}; valid: {}", list.join(", ")))
 }
 
-/// The provider endpoint a path belongs to, from the same tables the routers are built from.
+/// The provider endpoint a path belongs to, from the providers' path tables.
 pub fn route_of(path: &str) -> Option<RouteTag> {
     let tables = [
         (Provider::Smsoffice, smsoffice::PATHS),

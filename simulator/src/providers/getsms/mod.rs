@@ -10,27 +10,15 @@ pub mod status;
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
-use axum::routing::get;
 use http::StatusCode;
 
+use crate::domain::Sim;
 use crate::domain::allow_list::normalize;
-use crate::domain::{Provider, Sim};
-use crate::http::{RawRequest, ReadError, RouteTag, pages, tagged, with_content_type};
-use crate::server::AppState;
+use crate::http::{Answer, RawRequest, ReadError, pages, with_content_type};
 use errors::to_body;
 use input::GetsmsInput;
-
-const SEND: RouteTag = RouteTag {
-    provider: Provider::Getsms,
-    endpoint: "send",
-};
-const STATUS: RouteTag = RouteTag {
-    provider: Provider::Getsms,
-    endpoint: "status",
-};
 
 /// Every getsms path and the endpoint it serves.
 pub const PATHS: &[(&str, &str)] = &[
@@ -39,14 +27,6 @@ pub const PATHS: &[(&str, &str)] = &[
     ("/smsgateway/status/", "status"),
     ("/smsgateway/status", "status"),
 ];
-
-/// getsms routes, with and without their trailing slashes.
-pub fn routes() -> Router<AppState> {
-    super::routes_from(PATHS, "POST", |endpoint| match endpoint {
-        "send" => get(send_handler).post(send_handler),
-        _ => get(status_handler).post(status_handler),
-    })
-}
 
 /// Whether getsms has error_no `code`; the refusal lists the valid ones.
 pub fn check_code(code: i64) -> Result<(), String> {
@@ -139,11 +119,11 @@ fn json_reply(sim: &Sim, value: &serde_json::Value) -> Response {
     with_content_type(to_body(value, php), &quirks.getsms_content_type)
 }
 
-async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
+pub(crate) async fn send_handler(sim: &Sim, request: Request) -> Answer {
     let mut lints = Vec::new();
-    let (input, ip) = match admit(&sim, request, &mut lints).await {
+    let (input, ip) = match admit(sim, request, &mut lints).await {
         Ok(admitted) => admitted,
-        Err(refusal) => return tagged(refusal.into_response(), SEND, lints),
+        Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
     let now = sim.now();
     let reply = send::send(
@@ -158,16 +138,16 @@ async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
         sim.wake_engine();
     }
     let value = reply.unwrap_or_else(|e| e.reply());
-    tagged(json_reply(&sim, &value), SEND, lints)
+    Answer::new(json_reply(sim, &value), lints)
 }
 
-async fn status_handler(State(sim): State<Sim>, request: Request) -> Response {
+pub(crate) async fn status_handler(sim: &Sim, request: Request) -> Answer {
     let mut lints = Vec::new();
-    let (input, _) = match admit(&sim, request, &mut lints).await {
+    let (input, _) = match admit(sim, request, &mut lints).await {
         Ok(admitted) => admitted,
-        Err(refusal) => return tagged(refusal.into_response(), STATUS, lints),
+        Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
     let reply = status::status(&mut sim.world(), &input);
     let value = reply.unwrap_or_else(|e| e.reply());
-    tagged(json_reply(&sim, &value), STATUS, lints)
+    Answer::new(json_reply(sim, &value), lints)
 }

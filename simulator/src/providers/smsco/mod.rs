@@ -6,28 +6,16 @@
 pub mod errors;
 pub mod send;
 
-use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
-use axum::routing::get;
 
 use crate::config::{DuplicateParams, NameMatching, Quirks, UnknownMesId};
 use crate::domain::messages::{Message, Status};
 use crate::domain::{Provider, Sim};
 use crate::http::params::Params;
-use crate::http::{BodyKind, RawRequest, ReadError, RouteTag, tagged, with_content_type};
-use crate::server::AppState;
+use crate::http::{Answer, BodyKind, RawRequest, ReadError, with_content_type};
 use errors::SmscoError;
 use send::SmscoRequest;
-
-const SEND: RouteTag = RouteTag {
-    provider: Provider::Smsco,
-    endpoint: "send",
-};
-const STATUS: RouteTag = RouteTag {
-    provider: Provider::Smsco,
-    endpoint: "status",
-};
 
 /// Every smsco path and the endpoint it serves.
 pub const PATHS: &[(&str, &str)] = &[
@@ -36,14 +24,6 @@ pub const PATHS: &[(&str, &str)] = &[
     ("/components/com_smsreseller/getstatus.php", "status"),
     ("/api/getstatus.php", "status"),
 ];
-
-/// smsco routes, the documented paths and their `/api/` aliases.
-pub fn routes() -> Router<AppState> {
-    super::routes_from(PATHS, "GET, POST", |endpoint| match endpoint {
-        "send" => get(send_handler).post(send_handler),
-        _ => get(status_handler).post(status_handler),
-    })
-}
 
 /// Whether smsco has code `code`; the refusal lists the valid ones.
 pub fn check_code(code: i64) -> Result<(), String> {
@@ -100,12 +80,12 @@ fn note_strays(params: &Params, known: &[&str], lints: &mut Vec<String>) {
     }
 }
 
-async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
+pub(crate) async fn send_handler(sim: &Sim, request: Request) -> Answer {
     let quirks = &sim.config().quirks;
     let mut lints = Vec::new();
-    let (params, client_ip) = match read(&sim, request, &mut lints).await {
+    let (params, client_ip) = match read(sim, request, &mut lints).await {
         Ok(read) => read,
-        Err(refusal) => return tagged(refusal.into_response(), SEND, lints),
+        Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
     note_strays(&params, send::KNOWN, &mut lints);
     let request = SmscoRequest {
@@ -121,7 +101,7 @@ async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
         }
         Err(e) => e.body(),
     };
-    tagged(text(quirks, body), SEND, lints)
+    Answer::new(text(quirks, body), lints)
 }
 
 /// The status digit of one message.
@@ -149,12 +129,12 @@ pub fn aggregate_digit(messages: &[&Message]) -> u8 {
     }
 }
 
-async fn status_handler(State(sim): State<Sim>, request: Request) -> Response {
+pub(crate) async fn status_handler(sim: &Sim, request: Request) -> Answer {
     let quirks = &sim.config().quirks;
     let mut lints = Vec::new();
-    let (params, _) = match read(&sim, request, &mut lints).await {
+    let (params, _) = match read(sim, request, &mut lints).await {
         Ok(read) => read,
-        Err(refusal) => return tagged(refusal.into_response(), STATUS, lints),
+        Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
     note_strays(&params, &["username", "password", "mes_id"], &mut lints);
     let body = {
@@ -186,5 +166,5 @@ async fn status_handler(State(sim): State<Sim>, request: Request) -> Response {
             }
         }
     };
-    tagged(text(quirks, body), STATUS, lints)
+    Answer::new(text(quirks, body), lints)
 }

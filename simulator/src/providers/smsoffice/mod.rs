@@ -9,10 +9,8 @@ pub mod send;
 
 use std::time::Instant;
 
-use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::response::Response;
-use axum::routing::get;
 use http::Method;
 
 use crate::config::{
@@ -21,8 +19,7 @@ use crate::config::{
 use crate::domain::messages::Status;
 use crate::domain::{Provider, Sim};
 use crate::http::params::Params;
-use crate::http::{BodyKind, RawRequest, ReadError, RouteTag, pages, tagged, with_content_type};
-use crate::server::AppState;
+use crate::http::{Answer, BodyKind, RawRequest, ReadError, pages, with_content_type};
 use errors::{Envelope, Output, SmsofficeError};
 use send::SendRequest;
 
@@ -35,15 +32,6 @@ pub const PATHS: &[(&str, &str)] = &[
     ("/api/v2/getMessageStatus", "status"),
     ("/api/v2/getMessageStatus/", "status"),
 ];
-
-/// smsoffice routes, each path with and without its trailing slash.
-pub fn routes() -> Router<AppState> {
-    super::routes_from(PATHS, "GET, POST", |endpoint| match endpoint {
-        "send" => get(send_handler).post(send_handler),
-        "balance" => get(balance_handler).post(balance_handler),
-        _ => get(status_handler).post(status_handler),
-    })
-}
 
 /// Whether smsoffice has ErrorCode `code`; the refusal lists the valid ones.
 pub fn check_code(code: i64) -> Result<(), String> {
@@ -62,19 +50,6 @@ pub fn error_response(sim: &Sim, code: i64) -> Response {
         .unwrap_or(SmsofficeError::TemporaryDelay);
     envelope(&sim.config().quirks, Envelope::error(error))
 }
-
-const SEND: RouteTag = RouteTag {
-    provider: Provider::Smsoffice,
-    endpoint: "send",
-};
-const BALANCE: RouteTag = RouteTag {
-    provider: Provider::Smsoffice,
-    endpoint: "balance",
-};
-const STATUS: RouteTag = RouteTag {
-    provider: Provider::Smsoffice,
-    endpoint: "status",
-};
 
 fn json_response(quirks: &Quirks, body: String) -> Response {
     with_content_type(body, &quirks.smsoffice_content_type)
@@ -155,7 +130,7 @@ fn note_params(params: &Params, known: &[&str], quirks: &Quirks, lints: &mut Vec
     }
 }
 
-async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
+pub(crate) async fn send_handler(sim: &Sim, request: Request) -> Answer {
     let started = Instant::now();
     let quirks = &sim.config().quirks;
     let mut lints = Vec::new();
@@ -170,12 +145,12 @@ async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
                 Some(q) => format!("/api/v2/send/?{q}"),
                 None => "/api/v2/send/".to_owned(),
             };
-            return tagged(pages::moved_permanently(&location), SEND, lints);
+            return Answer::new(pages::moved_permanently(&location), lints);
         }
     }
-    let (raw, params) = match read(&sim, request, &mut lints).await {
+    let (raw, params) = match read(sim, request, &mut lints).await {
         Ok(read) => read,
-        Err(refusal) => return tagged(refusal.into_response(), SEND, lints),
+        Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
     note_params(&params, send::KNOWN, quirks, &mut lints);
     let mut request = SendRequest::from_params(&params, &mut lints);
@@ -196,15 +171,15 @@ async fn send_handler(State(sim): State<Sim>, request: Request) -> Response {
         }
         Err(e) => Envelope::error(e),
     };
-    tagged(envelope(quirks, reply), SEND, lints)
+    Answer::new(envelope(quirks, reply), lints)
 }
 
-async fn balance_handler(State(sim): State<Sim>, request: Request) -> Response {
+pub(crate) async fn balance_handler(sim: &Sim, request: Request) -> Answer {
     let quirks = &sim.config().quirks;
     let mut lints = Vec::new();
-    let (_raw, params) = match read(&sim, request, &mut lints).await {
+    let (_raw, params) = match read(sim, request, &mut lints).await {
         Ok(read) => read,
-        Err(refusal) => return tagged(refusal.into_response(), BALANCE, lints),
+        Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
     note_params(&params, &["key"], quirks, &mut lints);
     let key = params.get("key");
@@ -223,7 +198,7 @@ async fn balance_handler(State(sim): State<Sim>, request: Request) -> Response {
             envelope(quirks, Envelope::error(e))
         }
     };
-    tagged(response, BALANCE, lints)
+    Answer::new(response, lints)
 }
 
 /// The status word smsoffice uses for a neutral status.
@@ -236,12 +211,12 @@ pub fn status_word(status: Status) -> &'static str {
     }
 }
 
-async fn status_handler(State(sim): State<Sim>, request: Request) -> Response {
+pub(crate) async fn status_handler(sim: &Sim, request: Request) -> Answer {
     let quirks = &sim.config().quirks;
     let mut lints = Vec::new();
-    let (_raw, params) = match read(&sim, request, &mut lints).await {
+    let (_raw, params) = match read(sim, request, &mut lints).await {
         Ok(read) => read,
-        Err(refusal) => return tagged(refusal.into_response(), STATUS, lints),
+        Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
     note_params(
         &params,
@@ -249,11 +224,11 @@ async fn status_handler(State(sim): State<Sim>, request: Request) -> Response {
         quirks,
         &mut lints,
     );
-    let reply = match message_status(&sim, quirks, &params) {
+    let reply = match message_status(sim, quirks, &params) {
         Ok(status) => Envelope::success(Some(Output::Status { status })),
         Err(e) => Envelope::error(e),
     };
-    tagged(envelope(quirks, reply), STATUS, lints)
+    Answer::new(envelope(quirks, reply), lints)
 }
 
 fn message_status(
