@@ -130,8 +130,8 @@ impl Receiver {
                     let target = line.split(' ').nth(1).unwrap_or_default();
                     let query = target.split_once('?').map_or("", |(_, q)| q);
                     let params = smsim::http::params::ParamList::from_urlencoded(query.as_bytes())
-                        .pairs
-                        .into_iter()
+                        .pairs()
+                        .map(|(name, value)| (name.to_owned(), value.to_owned()))
                         .collect();
                     sink.lock().unwrap_or_else(|e| e.into_inner()).push(params);
                     let _ = stream

@@ -1,7 +1,9 @@
 //! Binding, serving and graceful shutdown; the in-process handle for Rust tests.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::Router;
@@ -59,7 +61,7 @@ fn router(state: AppState) -> Router {
     Router::new()
         .nest("/__admin", crate::admin::routes())
         .fallback(|State(sim): State<Sim>, request: Request| async move {
-            provider_exchange(&sim, request).await
+            provider_exchange(&sim, request, None).await
         })
         .with_state(state)
 }
@@ -146,14 +148,14 @@ struct App {
 }
 
 impl App {
-    async fn serve(self, request: Request) -> Response {
+    async fn serve(self, request: Request, connection: ConnControl) -> Response {
         if is_admin_path(request.uri().path()) {
             self.router
                 .oneshot(request)
                 .await
                 .unwrap_or_else(|e| match e {})
         } else {
-            provider_exchange(&self.sim, request).await
+            provider_exchange(&self.sim, request, Some(&connection)).await
         }
     }
 }
@@ -200,9 +202,21 @@ async fn serve_connection(
     let (control, killed) = ConnControl::new();
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ClientAddr(peer));
-        request.extensions_mut().insert(control.clone());
-        let app = app.clone();
-        async move { Ok::<_, Infallible>(app.serve(request.map(Body::new)).await) }
+        let mut answer = Box::pin(app.clone().serve(request.map(Body::new), control.clone()));
+        // Most requests (every GET) finish without waiting on anything, so the first poll happens
+        // here, inside hyper's call: the request, which borrows hyper's read buffer, is then gone
+        // before hyper reads again, and hyper reuses the buffer instead of allocating a new one
+        // for every request. A request that does wait (a body still arriving, a delay) is polled
+        // again by hyper with the real waker, like any future.
+        let first = answer
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()));
+        async move {
+            Ok::<_, Infallible>(match first {
+                Poll::Ready(response) => response,
+                Poll::Pending => answer.await,
+            })
+        }
     });
     // No header-read timer: it costs a timer per request, and a local simulator has no slow-loris
     // clients to fend off.

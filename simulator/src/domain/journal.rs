@@ -14,7 +14,8 @@ pub struct JournalEntry {
     /// When it arrived, on the simulator's clock.
     pub at: Timestamp,
     /// HTTP method.
-    pub method: String,
+    #[serde(serialize_with = "method_text")]
+    pub method: http::Method,
     /// The request target exactly as received (origin or absolute form).
     pub target: String,
     /// The provider whose endpoint answered, if any.
@@ -29,6 +30,10 @@ pub struct JournalEntry {
     pub lints: Vec<String>,
     /// The fault injected into this exchange, if any.
     pub fault: Option<String>,
+}
+
+fn method_text<S: serde::Serializer>(method: &http::Method, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(method.as_str())
 }
 
 /// The journal, oldest first; when full, the oldest entry is evicted and counted.

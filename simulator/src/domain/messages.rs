@@ -96,7 +96,7 @@ pub struct Message {
     /// When it is due to be sent, if scheduled.
     pub scheduled_at: Option<Timestamp>,
     /// The client address the request came from.
-    pub client_ip: Option<String>,
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 /// Who sent what to whom: the parts of a new message every provider has.
@@ -143,7 +143,12 @@ impl Message {
             urgent: false,
             status,
             reason: None,
-            history: vec![StatusChange { status, at: now }],
+            history: {
+                // Room for the usual life: accepted, pending, final.
+                let mut history = Vec::with_capacity(3);
+                history.push(StatusChange { status, at: now });
+                history
+            },
             reference: None,
             mes_id: None,
             request_id: None,

@@ -40,47 +40,43 @@ pub enum Event {
     Callback(CallbackJob),
 }
 
-/// Events by due time.
+/// Events by due time: one bucket per moment, each in the order its events were scheduled. A
+/// burst of sends shares a few moments, so most pushes only append to an existing bucket.
 #[derive(Debug, Default)]
 pub struct Schedule {
-    events: BTreeMap<(Timestamp, u64), Event>,
-    next_seq: u64,
+    buckets: BTreeMap<Timestamp, Vec<Event>>,
+    len: usize,
 }
 
 impl Schedule {
     /// Adds `event` due at `at`.
     pub fn push(&mut self, at: Timestamp, event: Event) {
-        self.events.insert((at, self.next_seq), event);
-        self.next_seq += 1;
+        self.buckets.entry(at).or_default().push(event);
+        self.len += 1;
     }
 
     /// The earliest due time.
     pub fn next_due(&self) -> Option<Timestamp> {
-        self.events.keys().next().map(|(at, _)| *at)
+        self.buckets.keys().next().copied()
     }
 
     /// Removes and returns every event due at the earliest time, if that is at or before
-    /// `until`.
+    /// `until`, in the order they were scheduled.
     pub fn pop_due(&mut self, until: Timestamp) -> Option<(Timestamp, Vec<Event>)> {
-        let due = self.next_due().filter(|due| *due <= until)?;
-        let mut batch = Vec::new();
-        while let Some(entry) = self.events.first_entry() {
-            if entry.key().0 != due {
-                break;
-            }
-            batch.push(entry.remove());
-        }
+        let entry = self.buckets.first_entry().filter(|e| *e.key() <= until)?;
+        let (due, batch) = entry.remove_entry();
+        self.len -= batch.len();
         Some((due, batch))
     }
 
     /// Events waiting.
     pub fn len(&self) -> usize {
-        self.events.len()
+        self.len
     }
 
     /// True when nothing waits.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.len == 0
     }
 }
 

@@ -28,8 +28,36 @@ const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆ�
 ¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 const GSM7_EXTENSION: &str = "\u{000C}^{}\\[~]|€";
 
+/// Septets of each ASCII character (0 for none in the alphabet), from the two tables above: most
+/// texts are ASCII, and a table look-up is far cheaper than searching the alphabet string.
+const ASCII_SEPTETS: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let (basic, extension) = (GSM7_BASIC.as_bytes(), GSM7_EXTENSION.as_bytes());
+    let mut i = 0;
+    while i < basic.len() {
+        if basic[i] < 128 {
+            table[basic[i] as usize] = 1;
+        }
+        i += 1;
+    }
+    i = 0;
+    while i < extension.len() {
+        if extension[i] < 128 {
+            table[extension[i] as usize] = 2;
+        }
+        i += 1;
+    }
+    table
+};
+
 /// Septets a character takes in GSM-7, or `None` when it is outside the alphabet.
 pub fn gsm7_septets(c: char) -> Option<usize> {
+    if c.is_ascii() {
+        return match ASCII_SEPTETS[c as usize] {
+            0 => None,
+            n => Some(usize::from(n)),
+        };
+    }
     if GSM7_BASIC.contains(c) {
         Some(1)
     } else if GSM7_EXTENSION.contains(c) {
@@ -62,6 +90,23 @@ pub fn count(text: &str) -> SegmentCount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_table_agrees_with_the_alphabet() {
+        for c in (0u8..128).map(char::from) {
+            let searched = if GSM7_BASIC.contains(c) {
+                Some(1)
+            } else if GSM7_EXTENSION.contains(c) {
+                Some(2)
+            } else {
+                None
+            };
+            assert_eq!(gsm7_septets(c), searched, "{c:?}");
+        }
+        assert_eq!(gsm7_septets('`'), None);
+        assert_eq!(gsm7_septets('€'), Some(2));
+        assert_eq!(gsm7_septets('Ä'), Some(1));
+    }
 
     #[test]
     fn gsm7_boundaries() {

@@ -28,7 +28,7 @@ pub enum Kill {
     Close,
 }
 
-/// Lets a request end its own connection; set by the server on every request of a connection.
+/// Lets a request end its own connection; the server makes one per connection.
 #[derive(Debug, Clone, Default)]
 pub struct ConnControl(Arc<Mutex<Option<oneshot::Sender<Kill>>>>);
 
@@ -48,7 +48,12 @@ impl ConnControl {
 
 /// Picks the fault (if any) for a request to the endpoint `tag` and applies it; otherwise runs the
 /// endpoint. Returns the answer and the fault's text for the journal.
-pub async fn inject(sim: &Sim, tag: RouteTag, request: Request) -> (Answer, Option<String>) {
+pub async fn inject(
+    sim: &Sim,
+    tag: RouteTag,
+    request: Request,
+    connection: Option<&ConnControl>,
+) -> (Answer, Option<String>) {
     if !sim.faults_may_apply() {
         return (providers::dispatch(sim, tag, request).await, None);
     }
@@ -83,7 +88,7 @@ pub async fn inject(sim: &Sim, tag: RouteTag, request: Request) -> (Answer, Opti
                 FaultKind::Close => Some(Kill::Close),
                 _ => None,
             };
-            if let (Some(how), Some(control)) = (how, request.extensions().get::<ConnControl>()) {
+            if let (Some(how), Some(control)) = (how, connection) {
                 control.kill(how);
             }
             return std::future::pending().await;

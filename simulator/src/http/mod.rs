@@ -95,10 +95,8 @@ pub enum BodyKind {
 pub struct RawRequest {
     /// HTTP method.
     pub method: Method,
-    /// Path only.
-    pub path: String,
-    /// The raw query string, if any.
-    pub query: Option<String>,
+    /// The request target as received.
+    pub uri: http::Uri,
     /// Request headers.
     pub headers: HeaderMap,
     /// The body bytes.
@@ -141,8 +139,7 @@ impl RawRequest {
         };
         Ok(RawRequest {
             method: parts.method,
-            path: parts.uri.path().to_owned(),
-            query: parts.uri.query().map(str::to_owned),
+            uri: parts.uri,
             headers: parts.headers,
             body,
             client: parts.extensions.get::<ClientAddr>().map(|c| c.0),
@@ -174,7 +171,7 @@ impl RawRequest {
 
     /// The query string's parameters.
     pub fn query_params(&self) -> ParamList {
-        ParamList::from_urlencoded(self.query.as_deref().unwrap_or("").as_bytes())
+        ParamList::from_urlencoded(self.uri.query().unwrap_or("").as_bytes())
     }
 
     /// The body's form parameters (urlencoded or multipart; file parts are not parameters, as in
@@ -208,8 +205,7 @@ impl RawRequest {
                 break;
             };
             if let (Some(name), false) = (name, is_file) {
-                list.pairs
-                    .push((name, String::from_utf8_lossy(&bytes).into_owned()));
+                list.push(&name, &String::from_utf8_lossy(&bytes));
             }
         }
         list
@@ -280,7 +276,7 @@ impl Exchange {
         sim.journal().record(|id| JournalEntry {
             id,
             at: self.at,
-            method: self.method.as_str().to_owned(),
+            method: self.method,
             target: self.target,
             provider: tag.map(|t| t.provider),
             endpoint: tag.map(|t| t.endpoint),
@@ -293,12 +289,18 @@ impl Exchange {
 }
 
 /// Answers one request outside the admin API: the provider endpoint its path names (or the 404
-/// page), with any injected fault applied, recorded in the journal and the log.
-pub async fn provider_exchange(sim: &Sim, request: Request) -> Response {
+/// page), with any injected fault applied, recorded in the journal and the log. `connection` lets
+/// a fault reset or close the connection the request came on (without it, those faults only
+/// withhold the reply).
+pub async fn provider_exchange(
+    sim: &Sim,
+    request: Request,
+    connection: Option<&faults::ConnControl>,
+) -> Response {
     let exchange = Exchange::of(sim, &request);
     let route = providers::route_of(request.uri().path());
     let (answer, fault) = match route {
-        Some(tag) => faults::inject(sim, tag, request).await,
+        Some(tag) => faults::inject(sim, tag, request, connection).await,
         None => (Answer::from(pages::not_found()), None),
     };
     let status = answer.response.status().as_u16();

@@ -3,55 +3,104 @@
 
 use crate::config::{DuplicateParams, NameMatching};
 
-/// Parameters from one place (query string or body), in the order they came.
+/// Parameters from one place (query string or body), in the order they came. Every decoded name
+/// and value lives in one buffer, so reading a request's parameters costs a couple of allocations
+/// however many there are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParamList {
-    /// `name=value` items.
-    pub pairs: Vec<(String, String)>,
+    text: String,
+    /// `name=value` items: the name is `text[start..split]`, the value `text[split..end]`.
+    pairs: Vec<(usize, usize, usize)>,
     /// Items without `=`: PHP reads them as a name with an empty value, ASP.NET as a value
     /// without a name.
-    pub bare: Vec<String>,
+    bare: Vec<(usize, usize)>,
 }
 
 impl ParamList {
     /// Decodes `a=1&b=2` form syntax. Empty items (`&&`) are skipped.
     pub fn from_urlencoded(raw: &[u8]) -> ParamList {
-        let mut list = ParamList::default();
+        let mut list = ParamList {
+            text: String::with_capacity(raw.len()),
+            ..ParamList::default()
+        };
+        let mut scratch = Vec::new();
         for item in raw.split(|&b| b == b'&').filter(|item| !item.is_empty()) {
+            let start = list.text.len();
             match item.iter().position(|&b| b == b'=') {
-                Some(eq) => list
-                    .pairs
-                    .push((decode(&item[..eq]), decode(&item[eq + 1..]))),
-                None => list.bare.push(decode(item)),
+                Some(eq) => {
+                    decode_into(&item[..eq], &mut list.text, &mut scratch);
+                    let split = list.text.len();
+                    decode_into(&item[eq + 1..], &mut list.text, &mut scratch);
+                    list.pairs.push((start, split, list.text.len()));
+                }
+                None => {
+                    decode_into(item, &mut list.text, &mut scratch);
+                    list.bare.push((start, list.text.len()));
+                }
             }
         }
         list
     }
+
+    /// Appends a `name=value` item.
+    pub fn push(&mut self, name: &str, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(name);
+        let split = self.text.len();
+        self.text.push_str(value);
+        self.pairs.push((start, split, self.text.len()));
+    }
+
+    /// The `name=value` items, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs
+            .iter()
+            .map(|&(start, split, end)| (&self.text[start..split], &self.text[split..end]))
+    }
+
+    /// The items without `=`, in order.
+    pub fn bare(&self) -> impl Iterator<Item = &str> {
+        self.bare.iter().map(|&(start, end)| &self.text[start..end])
+    }
+
+    /// True when there are no items at all.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty() && self.bare.is_empty()
+    }
+}
+
+/// [`decode`], appending to `out`; `scratch` holds the bytes between percent-decoding and UTF-8
+/// checking.
+fn decode_into(raw: &[u8], out: &mut String, scratch: &mut Vec<u8>) {
+    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
+        out.push_str(&String::from_utf8_lossy(raw));
+        return;
+    }
+    scratch.clear();
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => scratch.push(b' '),
+            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
+                (Some(h), Some(l)) => {
+                    scratch.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => scratch.push(b'%'),
+            },
+            b => scratch.push(b),
+        }
+        i += 1;
+    }
+    out.push_str(&String::from_utf8_lossy(scratch));
 }
 
 /// Percent-decodes one form component: `+` to space, `%XX` to its byte, anything malformed kept
 /// as written; the bytes are then read as UTF-8 with invalid sequences replaced.
 pub fn decode(raw: &[u8]) -> String {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    match String::from_utf8(out) {
-        Ok(s) => s,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    }
+    let mut out = String::with_capacity(raw.len());
+    decode_into(raw, &mut out, &mut Vec::new());
+    out
 }
 
 /// Percent-encodes a query component: everything but RFC 3986 unreserved characters.
@@ -108,38 +157,43 @@ impl Params {
         }
     }
 
-    fn values_in<'a>(&'a self, list: &'a ParamList, name: &'a str) -> Vec<&'a str> {
-        let mut values: Vec<&str> = list
-            .pairs
-            .iter()
-            .filter(|(n, _)| self.name_matches(n, name))
-            .map(|(_, v)| v.as_str())
-            .collect();
-        if self.bare_is_empty_value && list.bare.iter().any(|n| self.name_matches(n, name)) {
-            values.push("");
-        }
-        values
+    /// The values `name` has in `list`, in order (a bare item counts as an empty value under
+    /// PHP's reading).
+    fn values_in<'a>(
+        &'a self,
+        list: &'a ParamList,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a str> {
+        let named = list
+            .pairs()
+            .filter(move |(n, _)| self.name_matches(n, name))
+            .map(|(_, v)| v);
+        let bare = self.bare_is_empty_value && list.bare().any(|n| self.name_matches(n, name));
+        named.chain(bare.then_some(""))
     }
 
     /// The value of `name`: `None` when absent, `Some("")` when present but empty.
     pub fn get(&self, name: &str) -> Option<String> {
-        let from_body = self.values_in(&self.body, name);
-        let values = if from_body.is_empty() {
-            self.values_in(&self.query, name)
+        let list = if self.values_in(&self.body, name).next().is_some() {
+            &self.body
         } else {
-            from_body
+            &self.query
         };
-        match (values.as_slice(), self.duplicates) {
-            ([], _) => None,
-            ([first, ..], DuplicateParams::First) => Some((*first).to_owned()),
-            ([.., last], DuplicateParams::Last) => Some((*last).to_owned()),
-            (all, DuplicateParams::Join) => Some(all.join(",")),
+        let mut values = self.values_in(list, name);
+        match self.duplicates {
+            DuplicateParams::First => values.next().map(str::to_owned),
+            DuplicateParams::Last => values.last().map(str::to_owned),
+            DuplicateParams::Join => {
+                let all: Vec<&str> = values.collect();
+                (!all.is_empty()).then(|| all.join(","))
+            }
         }
     }
 
     /// True when `name` appears more than once in the query or in the body.
     pub fn is_repeated(&self, name: &str) -> bool {
-        self.values_in(&self.query, name).len() > 1 || self.values_in(&self.body, name).len() > 1
+        self.values_in(&self.query, name).nth(1).is_some()
+            || self.values_in(&self.body, name).nth(1).is_some()
     }
 
     /// Names given that are not in `known` (named items first, then items without `=`).
@@ -147,18 +201,12 @@ impl Params {
         [&self.query, &self.body]
             .into_iter()
             .flat_map(|list| {
-                let unknown = list
-                    .pairs
-                    .iter()
+                list.pairs()
                     .map(|(n, _)| n)
-                    .filter(|n| !known.iter().any(|k| self.name_matches(n, k)));
-                unknown.chain(
-                    list.bare
-                        .iter()
-                        .filter(|n| !known.iter().any(|k| self.name_matches(n, k))),
-                )
+                    .chain(list.bare())
+                    .filter(|n| !known.iter().any(|k| self.name_matches(n, k)))
             })
-            .cloned()
+            .map(str::to_owned)
             .collect()
     }
 }
@@ -193,16 +241,12 @@ mod tests {
 
     #[test]
     fn splits_pairs_and_bare_items() {
-        let list = parse("a=1&&b=&c&d=x=y");
+        let list = parse("a=1&&b=&c&d=x%3Dy&e+f=g%20h");
         assert_eq!(
-            list.pairs,
-            [
-                ("a".into(), "1".into()),
-                ("b".into(), "".into()),
-                ("d".into(), "x=y".into())
-            ]
+            list.pairs().collect::<Vec<_>>(),
+            [("a", "1"), ("b", ""), ("d", "x=y"), ("e f", "g h")]
         );
-        assert_eq!(list.bare, ["c"]);
+        assert_eq!(list.bare().collect::<Vec<_>>(), ["c"]);
     }
 
     fn params(query: &str, body: &str, dup: DuplicateParams, php: bool) -> Params {

@@ -63,7 +63,7 @@ impl GetsmsInput {
             GetParams::Read => raw.query_params(),
             GetParams::Ignored => {
                 let query = raw.query_params();
-                if !query.pairs.is_empty() || !query.bare.is_empty() {
+                if !query.is_empty() {
                     lints.push(
                         "query-string parameters ignored: getsms reads POST parameters only".into(),
                     );

@@ -131,7 +131,7 @@ pub(crate) async fn send_handler(sim: &Sim, request: Request) -> Answer {
         &sim.config().quirks,
         &input,
         now,
-        &ip.to_string(),
+        ip,
         &mut lints,
     );
     if reply.is_ok() {

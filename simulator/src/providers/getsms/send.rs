@@ -82,7 +82,7 @@ pub fn send(
     quirks: &Quirks,
     input: &GetsmsInput,
     now: Timestamp,
-    client_ip: &str,
+    client_ip: std::net::IpAddr,
     lints: &mut Vec<String>,
 ) -> Result<Value, GetsmsError> {
     let account = authenticate(world, input)?;
@@ -143,7 +143,7 @@ pub fn send(
             );
             message.request_id = Some(request_id);
             message.message_id = Some(message_id);
-            message.client_ip = Some(client_ip.to_owned());
+            message.client_ip = Some(client_ip);
             world.accept(message);
             // A valid phone is 12 digits, so it always fits a JSON number.
             answer.insert(
@@ -163,7 +163,7 @@ pub fn send(
         answer.insert("date_received".into(), json!(date_received));
         answer.insert("message_id".into(), json!(message_id));
         answer.insert("request_id".into(), json!(request_id));
-        answer.insert("client_ip".into(), json!(client_ip));
+        answer.insert("client_ip".into(), json!(client_ip.to_string()));
         reply.push(Value::Object(answer));
     }
     Ok(Value::Array(reply))

@@ -48,7 +48,7 @@ fn row(message: &Message, user_id: u64) -> Value {
         "request_id": message.request_id.unwrap_or_default().to_string(),
         "status": status_word(message.status),
         "count_messages": message.segments.to_string(),
-        "client_ip": message.client_ip.clone().unwrap_or_default(),
+        "client_ip": message.client_ip.map(|ip| ip.to_string()).unwrap_or_default(),
         "description": description,
     })
 }

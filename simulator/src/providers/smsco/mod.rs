@@ -49,9 +49,9 @@ async fn read(
     sim: &Sim,
     request: Request,
     lints: &mut Vec<String>,
-) -> Result<(Params, Option<String>), ReadError> {
+) -> Result<(Params, Option<std::net::IpAddr>), ReadError> {
     let raw = RawRequest::read(request, sim.config().limits.max_body_bytes).await?;
-    let client_ip = raw.client.map(|c| c.ip().to_string());
+    let client_ip = raw.client.map(|c| c.ip());
     if matches!(raw.body_kind(), BodyKind::Json | BodyKind::Other) {
         lints.push(format!(
             "body ignored: PHP reads form bodies only, got {:?}",

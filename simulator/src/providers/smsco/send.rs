@@ -36,7 +36,7 @@ pub struct SmscoRequest {
     /// The balance flag.
     pub balance: Option<String>,
     /// The caller's address.
-    pub client_ip: Option<String>,
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl SmscoRequest {
@@ -220,7 +220,7 @@ pub fn send(
             Message::accepted(world.messages.next_id(), envelope, count, now, scheduled_at);
         stored.delivered_content = (delivered != message).then(|| delivered.clone());
         stored.mes_id = Some(mes_id);
-        stored.client_ip = client_ip.clone();
+        stored.client_ip = *client_ip;
         world.accept(stored);
     }
     Ok(Reply::Sent { tetri, mes_id })

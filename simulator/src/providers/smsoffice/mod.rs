@@ -154,7 +154,7 @@ pub(crate) async fn send_handler(sim: &Sim, request: Request) -> Answer {
     };
     note_params(&params, send::KNOWN, quirks, &mut lints);
     let mut request = SendRequest::from_params(&params, &mut lints);
-    request.client_ip = raw.client.map(|c| c.ip().to_string());
+    request.client_ip = raw.client.map(|c| c.ip());
     let show_service_time = quirks.smsoffice_show_service_time == ShowServiceTime::Output
         && params
             .get("showServiceTime")

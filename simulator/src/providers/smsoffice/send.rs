@@ -44,7 +44,7 @@ pub struct SendRequest {
     /// `scheduledAt`, when it parsed.
     pub scheduled_at: Option<Timestamp>,
     /// The caller's address.
-    pub client_ip: Option<String>,
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 impl SendRequest {
@@ -226,7 +226,6 @@ pub fn send(
     charge(&mut account.balance, cost)?;
 
     let account_key = account.key.clone();
-    let client_ip = &request.client_ip;
     let scheduled_at = request.scheduled_at.filter(|at| *at > now);
     for number in &valid {
         let envelope = Envelope {
@@ -241,7 +240,7 @@ pub fn send(
         message.flash = request.flash;
         message.urgent = request.urgent;
         message.reference = request.reference.clone();
-        message.client_ip = client_ip.clone();
+        message.client_ip = request.client_ip;
         world.accept(message);
     }
     Ok(Accepted {
