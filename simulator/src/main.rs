@@ -9,12 +9,6 @@ use smsim::config::{Config, DEFAULT_CONFIG_JSON, LogFormat};
 use smsim::domain::{Provider, Sim};
 use smsim::record::{KnownCredentials, RecordOptions, Recorder};
 
-// The request path allocates many small, short-lived objects; mimalloc's thread-local free lists
-// serve them faster than glibc malloc (see the README's benchmark section). Only the binary sets
-// it: a test linking the library keeps its own allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Exit code for a configuration the simulator refuses, like clap's for a bad flag.
 const EXIT_BAD_CONFIG: u8 = 2;
 

@@ -1,6 +1,8 @@
 //! Request parameters decoded once, the way PHP and ASP.NET decode them: `+` is a space, `%XX` is
 //! a byte, a malformed `%` sequence stays literal, invalid UTF-8 becomes U+FFFD. Never fails.
 
+use std::borrow::Cow;
+
 use crate::config::{DuplicateParams, NameMatching};
 
 /// Parameters from one place (query string or body), in the order they came. Every decoded name
@@ -159,11 +161,7 @@ impl Params {
 
     /// The values `name` has in `list`, in order (a bare item counts as an empty value under
     /// PHP's reading).
-    fn values_in<'a>(
-        &'a self,
-        list: &'a ParamList,
-        name: &'a str,
-    ) -> impl Iterator<Item = &'a str> {
+    fn values_in<'a>(&'a self, list: &'a ParamList, name: &str) -> impl Iterator<Item = &'a str> {
         let named = list
             .pairs()
             .filter(move |(n, _)| self.name_matches(n, name))
@@ -174,6 +172,11 @@ impl Params {
 
     /// The value of `name`: `None` when absent, `Some("")` when present but empty.
     pub fn get(&self, name: &str) -> Option<String> {
+        self.value(name).map(Cow::into_owned)
+    }
+
+    /// [`Params::get`] without copying, unless duplicates are joined.
+    pub fn value(&self, name: &str) -> Option<Cow<'_, str>> {
         let list = if self.values_in(&self.body, name).next().is_some() {
             &self.body
         } else {
@@ -181,11 +184,11 @@ impl Params {
         };
         let mut values = self.values_in(list, name);
         match self.duplicates {
-            DuplicateParams::First => values.next().map(str::to_owned),
-            DuplicateParams::Last => values.last().map(str::to_owned),
+            DuplicateParams::First => values.next().map(Cow::Borrowed),
+            DuplicateParams::Last => values.last().map(Cow::Borrowed),
             DuplicateParams::Join => {
                 let all: Vec<&str> = values.collect();
-                (!all.is_empty()).then(|| all.join(","))
+                (!all.is_empty()).then(|| Cow::Owned(all.join(",")))
             }
         }
     }
@@ -194,6 +197,40 @@ impl Params {
     pub fn is_repeated(&self, name: &str) -> bool {
         self.values_in(&self.query, name).nth(1).is_some()
             || self.values_in(&self.body, name).nth(1).is_some()
+    }
+
+    /// The names of `known` that appear more than once in the query or in the body, in the order
+    /// of `known` (one pass over each list, for the endpoints that check every name they know).
+    pub fn repeated<'k>(&self, known: &[&'k str]) -> Vec<&'k str> {
+        // Bit i stands for known[i]: endpoints know far fewer than 64 names.
+        debug_assert!(known.len() <= 64);
+        let mut repeated = 0u64;
+        for list in [&self.query, &self.body] {
+            let (mut once, mut twice) = (0u64, 0u64);
+            let mut note = |i: usize| {
+                let bit = 1u64 << (i % 64);
+                twice |= once & bit;
+                once |= bit;
+            };
+            for (name, _) in list.pairs() {
+                if let Some(i) = known.iter().position(|k| self.name_matches(name, k)) {
+                    note(i);
+                }
+            }
+            if self.bare_is_empty_value {
+                for (i, k) in known.iter().enumerate() {
+                    if list.bare().any(|name| self.name_matches(name, k)) {
+                        note(i);
+                    }
+                }
+            }
+            repeated |= twice;
+        }
+        known
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| (repeated & (1u64 << (i % 64)) != 0).then_some(*k))
+            .collect()
     }
 
     /// Names given that are not in `known` (named items first, then items without `=`).
@@ -294,6 +331,23 @@ mod tests {
             Some("1,2")
         );
         assert!(params("a=1&a=2", "", DuplicateParams::First, false).is_repeated("a"));
+    }
+
+    #[test]
+    fn repeated_names_agree_with_is_repeated() {
+        let known = ["a", "b", "c", "d"];
+        for (query, body, php) in [
+            ("a=1&A=2&b=1", "c=1", false),
+            ("a=1&b=1", "b=2&b=3&c", true),
+            ("c&c=1", "", true),
+            ("c&c=1", "", false),
+            ("d=1", "d=2", false),
+        ] {
+            let p = params(query, body, DuplicateParams::First, php);
+            let one_by_one: Vec<&str> =
+                known.iter().copied().filter(|k| p.is_repeated(k)).collect();
+            assert_eq!(p.repeated(&known), one_by_one, "{query} | {body}");
+        }
     }
 
     #[test]

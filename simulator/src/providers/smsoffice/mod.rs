@@ -109,13 +109,11 @@ async fn read(
 }
 
 fn note_params(params: &Params, known: &[&str], quirks: &Quirks, lints: &mut Vec<String>) {
-    for name in known {
-        if params.is_repeated(name) {
-            lints.push(format!(
-                "parameter {name} given more than once; quirk smsoffice.duplicate_params = {:?} chose the value",
-                quirks.smsoffice_duplicate_params
-            ));
-        }
+    for name in params.repeated(known) {
+        lints.push(format!(
+            "parameter {name} given more than once; quirk smsoffice.duplicate_params = {:?} chose the value",
+            quirks.smsoffice_duplicate_params
+        ));
     }
     let strays = params.strays(known);
     if strays.is_empty() {

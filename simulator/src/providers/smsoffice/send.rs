@@ -1,5 +1,7 @@
 //! smsoffice.ge `send`: the check order, number classification, charging and storing.
 
+use std::borrow::Cow;
+
 use crate::config::{CheckOrder, Quirks, SenderCase};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::charge;
@@ -24,21 +26,22 @@ pub const KNOWN: &[&str] = &[
     "showServiceTime",
 ];
 
-/// The send parameters as given: `None` absent, `Some("")` empty.
+/// The send parameters as given: `None` absent, `Some("")` empty. Values borrow from the
+/// request's parameters.
 #[derive(Debug, Clone, Default)]
-pub struct SendRequest {
+pub struct SendRequest<'a> {
     /// API key.
-    pub key: Option<String>,
+    pub key: Option<Cow<'a, str>>,
     /// Comma-separated numbers.
-    pub destination: Option<String>,
+    pub destination: Option<Cow<'a, str>>,
     /// Sender title.
-    pub sender: Option<String>,
+    pub sender: Option<Cow<'a, str>>,
     /// Text.
-    pub content: Option<String>,
+    pub content: Option<Cow<'a, str>>,
     /// `urgent=true`.
     pub urgent: bool,
     /// Client reference for callbacks and status.
-    pub reference: Option<String>,
+    pub reference: Option<Cow<'a, str>>,
     /// `contentType=2`.
     pub flash: bool,
     /// `scheduledAt`, when it parsed.
@@ -47,15 +50,15 @@ pub struct SendRequest {
     pub client_ip: Option<std::net::IpAddr>,
 }
 
-impl SendRequest {
+impl<'a> SendRequest<'a> {
     /// Reads the parameters, noting lints for values the real service may treat otherwise.
-    pub fn from_params(params: &Params, lints: &mut Vec<String>) -> SendRequest {
+    pub fn from_params(params: &'a Params, lints: &mut Vec<String>) -> SendRequest<'a> {
         let flag = |name: &str| {
             params
-                .get(name)
+                .value(name)
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
         };
-        let flash = match params.get("contentType").as_deref().map(str::trim) {
+        let flash = match params.value("contentType").as_deref().map(str::trim) {
             None | Some("1") => false,
             Some("2") => true,
             Some(other) => {
@@ -67,7 +70,7 @@ impl SendRequest {
         };
         let scheduled_at =
             params
-                .get("scheduledAt")
+                .value("scheduledAt")
                 .and_then(|raw| match raw.trim().parse::<i64>() {
                     Ok(secs) => Some(Timestamp(secs.saturating_mul(1000))),
                     Err(_) => {
@@ -77,7 +80,7 @@ impl SendRequest {
                         None
                     }
                 });
-        let reference = params.get("reference").filter(|r| !r.is_empty());
+        let reference = params.value("reference").filter(|r| !r.is_empty());
         if let Some(r) = &reference
             && r.chars().count() > 20
         {
@@ -86,10 +89,10 @@ impl SendRequest {
             ));
         }
         SendRequest {
-            key: params.get("key"),
-            destination: params.get("destination"),
-            sender: params.get("sender"),
-            content: params.get("content"),
+            key: params.value("key"),
+            destination: params.value("destination"),
+            sender: params.value("sender"),
+            content: params.value("content"),
             urgent: flag("urgent"),
             reference,
             flash,
@@ -239,7 +242,7 @@ pub fn send(
             Message::accepted(world.messages.next_id(), envelope, count, now, scheduled_at);
         message.flash = request.flash;
         message.urgent = request.urgent;
-        message.reference = request.reference.clone();
+        message.reference = request.reference.as_deref().map(str::to_owned);
         message.client_ip = request.client_ip;
         world.accept(message);
     }
