@@ -12,7 +12,7 @@ use rand::RngCore;
 use tokio::sync::oneshot;
 
 use crate::domain::Sim;
-use crate::domain::faults::FaultKind;
+use crate::domain::faults::{FaultKind, FaultSpec};
 use crate::http::{Answer, Exchange, RouteTag};
 use crate::providers;
 
@@ -54,19 +54,30 @@ pub async fn inject(
     request: Request,
     connection: Option<&ConnControl>,
 ) -> (Answer, Option<String>) {
-    if !sim.faults_may_apply() {
-        return (providers::dispatch(sim, tag, request).await, None);
-    }
-    let picked = {
+    let picked = if sim.faults_may_apply() {
         let mut world = sim.world();
         let world = &mut *world;
         world
             .faults
             .pick(tag.provider, tag.endpoint, &mut world.rng)
+    } else {
+        None
     };
-    let Some(fault) = picked else {
-        return (providers::dispatch(sim, tag, request).await, None);
-    };
+    match picked {
+        None => (providers::dispatch(sim, tag, request).await, None),
+        // Boxed: the fault paths' futures are large and rare; the plain path stays small.
+        Some(fault) => Box::pin(apply(sim, tag, request, connection, fault)).await,
+    }
+}
+
+/// Applies `fault` to a request to the endpoint `tag`.
+async fn apply(
+    sim: &Sim,
+    tag: RouteTag,
+    request: Request,
+    connection: Option<&ConnControl>,
+    fault: FaultSpec,
+) -> (Answer, Option<String>) {
     let answer = match fault.kind {
         FaultKind::Error(code) => Answer::from(providers::error_response(sim, tag.provider, code)),
         FaultKind::Http(status) => {

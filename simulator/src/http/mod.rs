@@ -179,7 +179,9 @@ impl RawRequest {
     pub async fn body_params(&self) -> ParamList {
         match self.body_kind() {
             BodyKind::UrlEncoded => ParamList::from_urlencoded(&self.body),
-            BodyKind::Multipart => self.multipart_params().await,
+            // Boxed: multipart reading is rare and its state large; every other request would
+            // carry that size in its future.
+            BodyKind::Multipart => Box::pin(self.multipart_params()).await,
             _ => ParamList::default(),
         }
     }
