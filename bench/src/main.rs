@@ -263,7 +263,7 @@ async fn run(args: Args) -> Result<()> {
             .await?,
     )?;
     rows.push(row(
-        format!("RSS after {million} requests"),
+        format!("RSS after {} requests", done.max(million)),
         format!(
             "{loaded:.1} MB (journal evicted {}, messages evicted {})",
             journal["evicted"], messages["evicted"]

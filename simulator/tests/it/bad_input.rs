@@ -199,6 +199,75 @@ async fn wrong_methods_are_405_with_allow() {
             Some("text/html; charset=utf-8")
         );
     }
+    // The journal names the endpoint each refused request was for.
+    let journal = admin(&sim, "/requests").await;
+    let endpoints: Vec<(&str, &str, u64)> = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["provider"].as_str().unwrap(),
+                r["endpoint"].as_str().unwrap(),
+                r["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        endpoints,
+        [
+            ("smsoffice", "send", 405),
+            ("smsoffice", "balance", 405),
+            ("smsoffice", "status", 405)
+        ]
+    );
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn head_answers_like_get_without_a_body() {
+    let sim = Simulator::start_default().await.unwrap();
+    let get_reply = get(&sim, "/api/getBalance?key=demo-key").await;
+    let head_reply = raw(
+        sim.addr(),
+        b"HEAD /api/getBalance?key=demo-key HTTP/1.1",
+        b"",
+    )
+    .await;
+    assert_eq!(head_reply.status, 200);
+    assert_eq!(
+        head_reply.header("content-type"),
+        get_reply.header("content-type")
+    );
+    assert!(head_reply.body.is_empty(), "{:?}", head_reply.text());
+    still_serves(&sim).await;
+}
+
+#[tokio::test]
+async fn a_body_that_arrives_after_its_head_is_still_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sim = Simulator::start_default().await.unwrap();
+    let body = b"key=demo-key&destination=995555123456&sender=SMSOFFICE&content=late";
+    let mut stream = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let head = format!(
+        "POST /api/v2/send/ HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        sim.addr(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    stream.flush().await.unwrap();
+    // The handler starts before the body is complete and must wait for the rest.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    stream.write_all(&body[10..]).await.unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).await.unwrap();
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains(r#""Success":true"#), "{reply}");
+    let messages = admin(&sim, "/messages").await;
+    assert_eq!(messages["messages"][0]["content"], "late");
     still_serves(&sim).await;
 }
 
