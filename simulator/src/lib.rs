@@ -12,7 +12,8 @@
 //!   rules, the schedule of due events.
 //! - [`engine`]: fires due events as the clock moves; sends smsoffice callbacks.
 //! - [`providers`]: one folder per provider: routes, wire formats, error codes.
-//! - [`http`]: shared plumbing: parameter decoding, bodies, pages, the journal middleware.
+//! - [`http`]: shared plumbing: parameter decoding, bodies, pages, the provider exchange (faults
+//!   and the journal around every provider request).
 //! - [`admin`]: the `/__admin` API.
 //! - [`record`]: `smsim record`, the forwarding proxy that writes recorded fixtures.
 
