@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::domain::Sim;
 use crate::engine::Engine;
 use crate::http::faults::{ConnControl, Kill};
-use crate::http::{ClientAddr, is_admin_path, provider_exchange};
+use crate::http::{Connection, is_admin_path, provider_exchange};
 
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -148,7 +148,7 @@ struct App {
 }
 
 impl App {
-    async fn serve(self, request: Request, connection: ConnControl) -> Response {
+    async fn serve(self, request: Request, connection: Connection) -> Response {
         if is_admin_path(request.uri().path()) {
             self.router
                 .oneshot(request)
@@ -200,9 +200,14 @@ async fn serve_connection(
         }
     };
     let (control, killed) = ConnControl::new();
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(ClientAddr(peer));
-        let mut answer = Box::pin(app.clone().serve(request.map(Body::new), control.clone()));
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let mut answer = Box::pin(app.clone().serve(
+            request.map(Body::new),
+            Connection {
+                peer,
+                control: control.clone(),
+            },
+        ));
         // Most requests (every GET) finish without waiting on anything, so the first poll happens
         // here, inside hyper's call: the request, which borrows hyper's read buffer, is then gone
         // before hyper reads again, and hyper reuses the buffer instead of allocating a new one

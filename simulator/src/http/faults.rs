@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use crate::domain::Sim;
 use crate::domain::faults::{FaultKind, FaultSpec};
-use crate::http::{Answer, Exchange, RouteTag};
+use crate::http::{Answer, Connection, Exchange, RouteTag};
 use crate::providers;
 
 /// How long a truncated reply waits after its first half before the connection is cut.
@@ -52,7 +52,7 @@ pub async fn inject(
     sim: &Sim,
     tag: RouteTag,
     request: Request,
-    connection: Option<&ConnControl>,
+    connection: Option<&Connection>,
 ) -> (Answer, Option<String>) {
     let picked = if sim.faults_may_apply() {
         let mut world = sim.world();
@@ -64,7 +64,10 @@ pub async fn inject(
         None
     };
     match picked {
-        None => (providers::dispatch(sim, tag, request).await, None),
+        None => (
+            providers::dispatch(sim, tag, request, connection.map(|c| c.peer)).await,
+            None,
+        ),
         // Boxed: the fault paths' futures are large and rare; the plain path stays small.
         Some(fault) => Box::pin(apply(sim, tag, request, connection, fault)).await,
     }
@@ -75,7 +78,7 @@ async fn apply(
     sim: &Sim,
     tag: RouteTag,
     request: Request,
-    connection: Option<&ConnControl>,
+    connection: Option<&Connection>,
     fault: FaultSpec,
 ) -> (Answer, Option<String>) {
     let answer = match fault.kind {
@@ -88,29 +91,31 @@ async fn apply(
         }
         FaultKind::Delay(delay) => {
             tokio::time::sleep(delay).await;
-            providers::dispatch(sim, tag, request).await
+            providers::dispatch(sim, tag, request, connection.map(|c| c.peer)).await
         }
         FaultKind::Hang | FaultKind::Reset | FaultKind::Close => {
             // No reply ever comes, so the journal is written here, before going silent.
-            let exchange = Exchange::of(sim, &request);
+            let exchange = Exchange::of(sim, &request, connection.map(|c| c.peer));
             exchange.record(sim, Some(tag), None, Vec::new(), Some(fault.text.clone()));
             let how = match fault.kind {
                 FaultKind::Reset => Some(Kill::Reset),
                 FaultKind::Close => Some(Kill::Close),
                 _ => None,
             };
-            if let (Some(how), Some(control)) = (how, connection) {
-                control.kill(how);
+            if let (Some(how), Some(connection)) = (how, connection) {
+                connection.control.kill(how);
             }
             return std::future::pending().await;
         }
         FaultKind::Garbage => Answer::from(garbage(sim, tag)),
         FaultKind::Truncate => {
-            let answer = providers::dispatch(sim, tag, request).await;
+            let answer = providers::dispatch(sim, tag, request, connection.map(|c| c.peer)).await;
             Answer::new(truncate(answer.response).await, answer.lints)
         }
         // Callback-only kinds are refused for request scopes when parsed.
-        FaultKind::Drop | FaultKind::Duplicate => providers::dispatch(sim, tag, request).await,
+        FaultKind::Drop | FaultKind::Duplicate => {
+            providers::dispatch(sim, tag, request, connection.map(|c| c.peer)).await
+        }
     };
     (answer, Some(fault.text))
 }

@@ -18,9 +18,16 @@ use crate::domain::{Provider, Sim};
 use crate::providers;
 use params::ParamList;
 
-/// The peer address of the connection a request came on, set by the server per connection.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddr(pub SocketAddr);
+/// The connection a provider request came on: the client's address, and the handle a fault uses
+/// to reset or close it. Passed down explicitly rather than as request extensions, which would
+/// cost allocations on every request.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// The peer address.
+    pub peer: SocketAddr,
+    /// Ends the connection without a reply.
+    pub control: faults::ConnControl,
+}
 
 /// Which provider endpoint a path belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,8 +134,12 @@ impl ReadError {
 }
 
 impl RawRequest {
-    /// Reads the request, its body up to `limit` bytes.
-    pub async fn read(request: Request, limit: usize) -> Result<RawRequest, ReadError> {
+    /// Reads the request, its body up to `limit` bytes; `client` is the connection's peer.
+    pub async fn read(
+        request: Request,
+        client: Option<SocketAddr>,
+        limit: usize,
+    ) -> Result<RawRequest, ReadError> {
         let (parts, body) = request.into_parts();
         let body = match Limited::new(body, limit).collect().await {
             Ok(collected) => collected.to_bytes(),
@@ -142,7 +153,7 @@ impl RawRequest {
             uri: parts.uri,
             headers: parts.headers,
             body,
-            client: parts.extensions.get::<ClientAddr>().map(|c| c.0),
+            client,
         })
     }
 
@@ -228,7 +239,7 @@ pub struct Exchange {
 
 impl Exchange {
     /// Notes the request's method, target, client and arrival time.
-    pub fn of<B>(sim: &Sim, request: &Request<B>) -> Exchange {
+    pub fn of<B>(sim: &Sim, request: &Request<B>, client: Option<SocketAddr>) -> Exchange {
         let uri = request.uri();
         // The origin form (nearly every request) is kept as received without formatting the URI.
         let target = match (uri.scheme(), uri.path_and_query()) {
@@ -246,7 +257,7 @@ impl Exchange {
             at: sim.now(),
             method: request.method().clone(),
             target,
-            client: request.extensions().get::<ClientAddr>().map(|c| c.0.ip()),
+            client: client.map(|c| c.ip()),
         }
     }
 
@@ -291,15 +302,15 @@ impl Exchange {
 }
 
 /// Answers one request outside the admin API: the provider endpoint its path names (or the 404
-/// page), with any injected fault applied, recorded in the journal and the log. `connection` lets
-/// a fault reset or close the connection the request came on (without it, those faults only
-/// withhold the reply).
+/// page), with any injected fault applied, recorded in the journal and the log. Requests driven
+/// without a socket have no `connection`: no client address, and reset or close faults only
+/// withhold the reply.
 pub async fn provider_exchange(
     sim: &Sim,
     request: Request,
-    connection: Option<&faults::ConnControl>,
+    connection: Option<&Connection>,
 ) -> Response {
-    let exchange = Exchange::of(sim, &request);
+    let exchange = Exchange::of(sim, &request, connection.map(|c| c.peer));
     let route = providers::route_of(request.uri().path());
     let (answer, fault) = match route {
         Some(tag) => faults::inject(sim, tag, request, connection).await,

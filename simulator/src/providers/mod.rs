@@ -4,6 +4,8 @@ pub mod getsms;
 pub mod smsco;
 pub mod smsoffice;
 
+use std::net::SocketAddr;
+
 use axum::extract::Request;
 use axum::response::Response;
 use http::Method;
@@ -11,10 +13,15 @@ use http::Method;
 use crate::domain::{Provider, Sim};
 use crate::http::{Answer, RouteTag, pages};
 
-/// Runs the endpoint `tag` names (from [`route_of`]). The endpoints take GET and POST (HEAD runs
+/// Runs the endpoint `tag` names (from [`route_of`]) for a request from `client`. The endpoints take GET and POST (HEAD runs
 /// GET and the reply goes without its body); any other method gets a 405 page naming the methods
 /// the provider documents.
-pub async fn dispatch(sim: &Sim, tag: RouteTag, request: Request) -> Answer {
+pub async fn dispatch(
+    sim: &Sim,
+    tag: RouteTag,
+    request: Request,
+    client: Option<SocketAddr>,
+) -> Answer {
     if !matches!(*request.method(), Method::GET | Method::POST | Method::HEAD) {
         let allow = match tag.provider {
             Provider::Smsoffice | Provider::Smsco => "GET, POST",
@@ -23,13 +30,13 @@ pub async fn dispatch(sim: &Sim, tag: RouteTag, request: Request) -> Answer {
         return Answer::from(pages::method_not_allowed(allow));
     }
     match (tag.provider, tag.endpoint) {
-        (Provider::Smsoffice, "send") => smsoffice::send_handler(sim, request).await,
-        (Provider::Smsoffice, "balance") => smsoffice::balance_handler(sim, request).await,
-        (Provider::Smsoffice, _) => smsoffice::status_handler(sim, request).await,
-        (Provider::Smsco, "send") => smsco::send_handler(sim, request).await,
-        (Provider::Smsco, _) => smsco::status_handler(sim, request).await,
-        (Provider::Getsms, "send") => getsms::send_handler(sim, request).await,
-        (Provider::Getsms, _) => getsms::status_handler(sim, request).await,
+        (Provider::Smsoffice, "send") => smsoffice::send_handler(sim, request, client).await,
+        (Provider::Smsoffice, "balance") => smsoffice::balance_handler(sim, request, client).await,
+        (Provider::Smsoffice, _) => smsoffice::status_handler(sim, request, client).await,
+        (Provider::Smsco, "send") => smsco::send_handler(sim, request, client).await,
+        (Provider::Smsco, _) => smsco::status_handler(sim, request, client).await,
+        (Provider::Getsms, "send") => getsms::send_handler(sim, request, client).await,
+        (Provider::Getsms, _) => getsms::status_handler(sim, request, client).await,
     }
 }
 

@@ -10,6 +10,8 @@ pub mod status;
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use std::net::SocketAddr;
+
 use axum::extract::Request;
 use axum::response::Response;
 use http::StatusCode;
@@ -91,9 +93,10 @@ impl Refusal {
 async fn admit(
     sim: &Sim,
     request: Request,
+    client: Option<SocketAddr>,
     lints: &mut Vec<String>,
 ) -> Result<(GetsmsInput, IpAddr), Refusal> {
-    let raw = RawRequest::read(request, sim.config().limits.max_body_bytes)
+    let raw = RawRequest::read(request, client, sim.config().limits.max_body_bytes)
         .await
         .map_err(Refusal::Body)?;
     let allowed = {
@@ -119,9 +122,13 @@ fn json_reply(sim: &Sim, value: &serde_json::Value) -> Response {
     with_content_type(to_body(value, php), &quirks.getsms_content_type)
 }
 
-pub(crate) async fn send_handler(sim: &Sim, request: Request) -> Answer {
+pub(crate) async fn send_handler(
+    sim: &Sim,
+    request: Request,
+    client: Option<SocketAddr>,
+) -> Answer {
     let mut lints = Vec::new();
-    let (input, ip) = match admit(sim, request, &mut lints).await {
+    let (input, ip) = match admit(sim, request, client, &mut lints).await {
         Ok(admitted) => admitted,
         Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
@@ -141,9 +148,13 @@ pub(crate) async fn send_handler(sim: &Sim, request: Request) -> Answer {
     Answer::new(json_reply(sim, &value), lints)
 }
 
-pub(crate) async fn status_handler(sim: &Sim, request: Request) -> Answer {
+pub(crate) async fn status_handler(
+    sim: &Sim,
+    request: Request,
+    client: Option<SocketAddr>,
+) -> Answer {
     let mut lints = Vec::new();
-    let (input, _) = match admit(sim, request, &mut lints).await {
+    let (input, _) = match admit(sim, request, client, &mut lints).await {
         Ok(admitted) => admitted,
         Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };

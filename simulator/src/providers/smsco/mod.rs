@@ -6,6 +6,8 @@
 pub mod errors;
 pub mod send;
 
+use std::net::SocketAddr;
+
 use axum::extract::Request;
 use axum::response::Response;
 
@@ -48,9 +50,10 @@ fn text(quirks: &Quirks, body: String) -> Response {
 async fn read(
     sim: &Sim,
     request: Request,
+    client: Option<SocketAddr>,
     lints: &mut Vec<String>,
 ) -> Result<(Params, Option<std::net::IpAddr>), ReadError> {
-    let raw = RawRequest::read(request, sim.config().limits.max_body_bytes).await?;
+    let raw = RawRequest::read(request, client, sim.config().limits.max_body_bytes).await?;
     let client_ip = raw.client.map(|c| c.ip());
     if matches!(raw.body_kind(), BodyKind::Json | BodyKind::Other) {
         lints.push(format!(
@@ -80,10 +83,14 @@ fn note_strays(params: &Params, known: &[&str], lints: &mut Vec<String>) {
     }
 }
 
-pub(crate) async fn send_handler(sim: &Sim, request: Request) -> Answer {
+pub(crate) async fn send_handler(
+    sim: &Sim,
+    request: Request,
+    client: Option<SocketAddr>,
+) -> Answer {
     let quirks = &sim.config().quirks;
     let mut lints = Vec::new();
-    let (params, client_ip) = match read(sim, request, &mut lints).await {
+    let (params, client_ip) = match read(sim, request, client, &mut lints).await {
         Ok(read) => read,
         Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
@@ -129,10 +136,14 @@ pub fn aggregate_digit(messages: &[&Message]) -> u8 {
     }
 }
 
-pub(crate) async fn status_handler(sim: &Sim, request: Request) -> Answer {
+pub(crate) async fn status_handler(
+    sim: &Sim,
+    request: Request,
+    client: Option<SocketAddr>,
+) -> Answer {
     let quirks = &sim.config().quirks;
     let mut lints = Vec::new();
-    let (params, _) = match read(sim, request, &mut lints).await {
+    let (params, _) = match read(sim, request, client, &mut lints).await {
         Ok(read) => read,
         Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };

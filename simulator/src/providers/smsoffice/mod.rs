@@ -9,6 +9,8 @@ pub mod send;
 
 use std::time::Instant;
 
+use std::net::SocketAddr;
+
 use axum::extract::Request;
 use axum::response::Response;
 use http::Method;
@@ -80,13 +82,14 @@ impl Refusal {
 async fn read(
     sim: &Sim,
     request: Request,
+    client: Option<SocketAddr>,
     lints: &mut Vec<String>,
 ) -> Result<(RawRequest, Params), Refusal> {
     let quirks = &sim.config().quirks;
     if crate::http::target_len(request.uri()) > quirks.smsoffice_max_request_target {
         return Err(Refusal::TargetTooLong);
     }
-    let raw = RawRequest::read(request, sim.config().limits.max_body_bytes)
+    let raw = RawRequest::read(request, client, sim.config().limits.max_body_bytes)
         .await
         .map_err(Refusal::Body)?;
     match raw.body_kind() {
@@ -128,7 +131,11 @@ fn note_params(params: &Params, known: &[&str], quirks: &Quirks, lints: &mut Vec
     }
 }
 
-pub(crate) async fn send_handler(sim: &Sim, request: Request) -> Answer {
+pub(crate) async fn send_handler(
+    sim: &Sim,
+    request: Request,
+    client: Option<SocketAddr>,
+) -> Answer {
     let started = Instant::now();
     let quirks = &sim.config().quirks;
     let mut lints = Vec::new();
@@ -146,7 +153,7 @@ pub(crate) async fn send_handler(sim: &Sim, request: Request) -> Answer {
             return Answer::new(pages::moved_permanently(&location), lints);
         }
     }
-    let (raw, params) = match read(sim, request, &mut lints).await {
+    let (raw, params) = match read(sim, request, client, &mut lints).await {
         Ok(read) => read,
         Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
@@ -172,10 +179,14 @@ pub(crate) async fn send_handler(sim: &Sim, request: Request) -> Answer {
     Answer::new(envelope(quirks, reply), lints)
 }
 
-pub(crate) async fn balance_handler(sim: &Sim, request: Request) -> Answer {
+pub(crate) async fn balance_handler(
+    sim: &Sim,
+    request: Request,
+    client: Option<SocketAddr>,
+) -> Answer {
     let quirks = &sim.config().quirks;
     let mut lints = Vec::new();
-    let (_raw, params) = match read(sim, request, &mut lints).await {
+    let (_raw, params) = match read(sim, request, client, &mut lints).await {
         Ok(read) => read,
         Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
@@ -209,10 +220,14 @@ pub fn status_word(status: Status) -> &'static str {
     }
 }
 
-pub(crate) async fn status_handler(sim: &Sim, request: Request) -> Answer {
+pub(crate) async fn status_handler(
+    sim: &Sim,
+    request: Request,
+    client: Option<SocketAddr>,
+) -> Answer {
     let quirks = &sim.config().quirks;
     let mut lints = Vec::new();
-    let (_raw, params) = match read(sim, request, &mut lints).await {
+    let (_raw, params) = match read(sim, request, client, &mut lints).await {
         Ok(read) => read,
         Err(refusal) => return Answer::new(refusal.into_response(), lints),
     };
