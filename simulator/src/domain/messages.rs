@@ -1,6 +1,6 @@
 //! Accepted messages, their neutral status state machine, and the bounded store that holds them.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -166,13 +166,38 @@ impl Message {
     }
 }
 
-/// Messages in acceptance order, bounded: when full, the oldest is evicted and counted.
+/// What a provider's status call looks messages up by. Each is set by one provider only, so the
+/// key needs no provider.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LookupKey {
+    /// smsoffice `reference`.
+    Reference(String),
+    /// smsco `mes_id`.
+    MesId(u64),
+    /// getsms `request_id`.
+    RequestId(u64),
+}
+
+impl LookupKey {
+    /// The keys `message` can be found by.
+    fn of(message: &Message) -> impl Iterator<Item = LookupKey> {
+        let reference = message.reference.clone().map(LookupKey::Reference);
+        let mes_id = message.mes_id.map(LookupKey::MesId);
+        let request_id = message.request_id.map(LookupKey::RequestId);
+        reference.into_iter().chain(mes_id).chain(request_id)
+    }
+}
+
+/// Messages in acceptance order, bounded: when full, the oldest is evicted and counted. Status
+/// look-ups go through an index by [`LookupKey`], so they cost the same with 10 messages or 100,000.
 #[derive(Debug)]
 pub struct MessageStore {
     messages: VecDeque<Message>,
     capacity: usize,
     next_id: u64,
     evicted: u64,
+    /// Ids of the messages held under each key, oldest first.
+    index: HashMap<LookupKey, VecDeque<u64>>,
 }
 
 /// Filters of `GET /__admin/messages`; every given field must match.
@@ -211,6 +236,7 @@ impl MessageStore {
             capacity: capacity.max(1),
             next_id: 1,
             evicted: 0,
+            index: HashMap::new(),
         }
     }
 
@@ -223,11 +249,35 @@ impl MessageStore {
 
     /// Stores a message, evicting the oldest when full.
     pub fn insert(&mut self, message: Message) {
-        if self.messages.len() >= self.capacity {
-            self.messages.pop_front();
+        if self.messages.len() >= self.capacity
+            && let Some(oldest) = self.messages.pop_front()
+        {
             self.evicted += 1;
+            for key in LookupKey::of(&oldest) {
+                if let Some(ids) = self.index.get_mut(&key) {
+                    // The oldest message is the first of every list it is in.
+                    if ids.front() == Some(&oldest.id) {
+                        ids.pop_front();
+                    }
+                    if ids.is_empty() {
+                        self.index.remove(&key);
+                    }
+                }
+            }
+        }
+        for key in LookupKey::of(&message) {
+            self.index.entry(key).or_default().push_back(message.id);
         }
         self.messages.push_back(message);
+    }
+
+    /// The messages held under `key`, oldest first.
+    pub fn by_key(&self, key: &LookupKey) -> impl DoubleEndedIterator<Item = &Message> {
+        self.index
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.get(*id))
     }
 
     /// How many messages were evicted to stay within capacity.
@@ -258,11 +308,6 @@ impl MessageStore {
         self.messages.iter()
     }
 
-    /// The newest message matching `predicate`.
-    pub fn newest(&self, predicate: impl Fn(&Message) -> bool) -> Option<&Message> {
-        self.messages.iter().rev().find(|m| predicate(m))
-    }
-
     /// The message with simulator id `id`, if still held.
     pub fn get(&self, id: u64) -> Option<&Message> {
         let first = self.messages.front()?.id;
@@ -281,6 +326,7 @@ impl MessageStore {
     /// Forgets every message (ids keep increasing).
     pub fn clear(&mut self) {
         self.messages.clear();
+        self.index.clear();
     }
 }
 
@@ -322,6 +368,45 @@ mod tests {
         assert_eq!(kept, ["2", "3"]);
         assert!(store.get_mut(1).is_none());
         assert_eq!(store.get_mut(3).unwrap().destination, "3");
+    }
+
+    #[test]
+    fn look_ups_by_key_follow_insertion_and_eviction() {
+        let mut store = MessageStore::new(3);
+        for (destination, reference, mes_id) in [
+            ("1", Some("r"), None),
+            ("2", None, Some(7)),
+            ("3", Some("r"), Some(7)),
+            ("4", Some("r"), None),
+        ] {
+            let mut m = message(&mut store, destination);
+            m.reference = reference.map(str::to_owned);
+            m.mes_id = mes_id;
+            store.insert(m);
+        }
+        let destinations = |store: &MessageStore, key: LookupKey| -> Vec<String> {
+            store.by_key(&key).map(|m| m.destination.clone()).collect()
+        };
+        // "1" was evicted: gone from its key, the others in insertion order.
+        assert_eq!(
+            destinations(&store, LookupKey::Reference("r".into())),
+            ["3", "4"]
+        );
+        assert_eq!(destinations(&store, LookupKey::MesId(7)), ["2", "3"]);
+        assert!(destinations(&store, LookupKey::RequestId(7)).is_empty());
+        let newest = store
+            .by_key(&LookupKey::Reference("r".into()))
+            .next_back()
+            .unwrap();
+        assert_eq!(newest.destination, "4");
+        // Evicting the last message under a key drops the key.
+        for destination in ["5", "6", "7"] {
+            let m = message(&mut store, destination);
+            store.insert(m);
+        }
+        assert!(store.index.is_empty());
+        store.clear();
+        assert_eq!(store.by_key(&LookupKey::MesId(7)).count(), 0);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::domain::World;
-use crate::domain::messages::{Message, Status};
+use crate::domain::messages::{LookupKey, Message, Status};
 use crate::domain::{Provider, clock::Timestamp};
 
 use super::errors::GetsmsError;
@@ -87,10 +87,8 @@ pub fn status(world: &mut World, input: &GetsmsInput) -> Result<Value, GetsmsErr
         rows.extend(
             world
                 .messages
-                .iter()
-                .filter(|m| {
-                    m.provider == Provider::Getsms && m.account == login && m.request_id == Some(id)
-                })
+                .by_key(&LookupKey::RequestId(id))
+                .filter(|m| m.provider == Provider::Getsms && m.account == login)
                 .map(|m| row(m, user_id)),
         );
         if rows.len() == before {

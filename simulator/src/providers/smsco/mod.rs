@@ -12,7 +12,7 @@ use axum::extract::Request;
 use axum::response::Response;
 
 use crate::config::{DuplicateParams, NameMatching, Quirks, UnknownMesId};
-use crate::domain::messages::{Message, Status};
+use crate::domain::messages::{LookupKey, Message, Status};
 use crate::domain::{Provider, Sim};
 use crate::http::params::Params;
 use crate::http::{Answer, BodyKind, RawRequest, ReadError, with_content_type};
@@ -161,12 +161,8 @@ pub(crate) async fn status_handler(
                     None => Vec::new(),
                     Some(mes_id) => world
                         .messages
-                        .iter()
-                        .filter(|m| {
-                            m.provider == Provider::Smsco
-                                && m.account == username
-                                && m.mes_id == Some(mes_id)
-                        })
+                        .by_key(&LookupKey::MesId(mes_id))
+                        .filter(|m| m.provider == Provider::Smsco && m.account == username)
                         .collect(),
                 };
                 match (messages.is_empty(), quirks.smsco_status_unknown_mes_id) {

@@ -18,7 +18,7 @@ use http::Method;
 use crate::config::{
     BalanceBadKey, CheckOrder, Quirks, ShowServiceTime, SlashlessPost, StatusNeverSent,
 };
-use crate::domain::messages::Status;
+use crate::domain::messages::{LookupKey, Status};
 use crate::domain::{Provider, Sim};
 use crate::http::params::Params;
 use crate::http::{Answer, BodyKind, RawRequest, ReadError, pages, with_content_type};
@@ -273,12 +273,15 @@ fn message_status(
     // Messages sent without a reference cannot be looked up (documented).
     let reference = params.get("reference").filter(|r| !r.is_empty());
     let found = reference.and_then(|reference| {
-        world.messages.newest(|m| {
-            m.provider == Provider::Smsoffice
-                && m.account == key
-                && m.destination == destination
-                && m.reference.as_deref() == Some(reference.as_str())
-        })
+        world
+            .messages
+            .by_key(&LookupKey::Reference(reference))
+            .rev()
+            .find(|m| {
+                m.provider == Provider::Smsoffice
+                    && m.account == key
+                    && m.destination == destination
+            })
     });
     Ok(match (found, quirks.smsoffice_status_never_sent) {
         (Some(message), _) => status_word(message.status),
