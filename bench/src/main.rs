@@ -46,7 +46,7 @@ enum Sub {
         #[arg(long)]
         listen: SocketAddr,
     },
-    /// Load only: sends one GET target to a running server over keep-alive connections and prints
+    /// Load only: sends one request to a running server over keep-alive connections and prints
     /// requests/s and latency (for profiling one endpoint with perf attached to the server).
     Load {
         /// The server's address.
@@ -55,6 +55,9 @@ enum Sub {
         /// Origin-form target, e.g. `/api/getBalance?key=demo-key`.
         #[arg(long)]
         target: String,
+        /// POST this `application/x-www-form-urlencoded` body instead of a GET.
+        #[arg(long)]
+        form: Option<String>,
     },
 }
 
@@ -67,8 +70,18 @@ fn main() -> Result<()> {
     };
     match args.command {
         Some(Sub::Ceiling { listen }) => ceiling(listen),
-        Some(Sub::Load { addr, ref target }) => {
-            let load = Load::new(addr, args.connections, Request::get(target));
+        Some(Sub::Load {
+            addr,
+            ref target,
+            ref form,
+        }) => {
+            let request = match form {
+                Some(body) => {
+                    Request::post(target, "application/x-www-form-urlencoded", body.clone())
+                }
+                None => Request::get(target),
+            };
+            let load = Load::new(addr, args.connections, request);
             let result = runtime()?.block_on(load.run(args.requests))?;
             println!("{}", throughput_row(target, &result, None).value);
             Ok(())
