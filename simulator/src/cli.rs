@@ -8,6 +8,24 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{Config, ConfigError, LogFormat, validate_callback_url};
 use crate::domain::clock::ClockMode;
 
+/// `--clock`: how the simulator's clock moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClockFlag {
+    /// Follows wall time; `advance` adds an offset on top of it.
+    Real,
+    /// Stands still until advanced.
+    Manual,
+}
+
+impl From<ClockFlag> for ClockMode {
+    fn from(flag: ClockFlag) -> ClockMode {
+        match flag {
+            ClockFlag::Real => ClockMode::Real,
+            ClockFlag::Manual => ClockMode::Manual,
+        }
+    }
+}
+
 /// smsim: an offline simulator of the smsoffice.ge, smsco.ge and getsms.uz SMS gateways.
 #[derive(Debug, Parser)]
 #[command(name = "smsim", version, about)]
@@ -59,7 +77,7 @@ pub struct ServeArgs {
     pub seed: Option<u64>,
     /// Real clock, or a manual one moved by POST /__admin/clock/advance.
     #[arg(long, env = "SMSIM_CLOCK", value_enum)]
-    pub clock: Option<ClockMode>,
+    pub clock: Option<ClockFlag>,
     /// Log format.
     #[arg(long, env = "SMSIM_LOG", value_enum)]
     pub log: Option<LogFormat>,
@@ -98,7 +116,7 @@ impl ServeArgs {
             config.seed = Some(seed);
         }
         if let Some(clock) = self.clock {
-            config.clock = clock;
+            config.clock = clock.into();
         }
         if let Some(log) = self.log {
             config.log = log;

@@ -1,16 +1,17 @@
-//! One typed configuration: the embedded defaults, a JSON file that replaces them, and the
-//! quirks, each a named setting for a provider behaviour that no evidence settles.
+//! One typed configuration, composed of the providers' own sections and quirks: the embedded
+//! defaults, a JSON file that replaces them.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::accounts::{GetsmsAccount, SmscoAccount, SmsofficeAccount};
-use crate::domain::allow_list::IpRange;
+use crate::domain::Provider;
 use crate::domain::clock::{ClockMode, Timestamp};
 use crate::domain::faults::{FaultSet, FaultSpec, SpecError};
 use crate::domain::rules::Rule;
+use crate::providers::smsoffice::{CallbackConfig, OperatorPrefix};
+use crate::providers::{getsms, smsco, smsoffice};
 
 /// The embedded default configuration, as printed by `smsim print-config`.
 pub const DEFAULT_CONFIG_JSON: &str = include_str!("default-config.json");
@@ -42,13 +43,13 @@ pub struct Config {
     pub quirks: Quirks,
     /// smsoffice.ge accounts.
     #[serde(default)]
-    pub smsoffice: SmsofficeConfig,
+    pub smsoffice: smsoffice::Section,
     /// smsco.ge accounts.
     #[serde(default)]
-    pub smsco: SmscoConfig,
+    pub smsco: smsco::Section,
     /// getsms.uz accounts and allow-list.
     #[serde(default)]
-    pub getsms: GetsmsConfig,
+    pub getsms: getsms::Section,
     /// Delivery rules, first match wins.
     #[serde(default)]
     pub rules: Vec<Rule>,
@@ -63,43 +64,75 @@ pub struct Config {
     pub faults: Vec<String>,
 }
 
-/// One entry of the operator table: numbers starting with `prefix` belong to `code`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OperatorPrefix {
-    /// Number prefix, country code included, e.g. `99557`.
-    pub prefix: String,
-    /// MCC+MNC, e.g. `28202`.
-    pub code: String,
+/// Each provider's quirks: behaviours no evidence settles, each a named setting. Written flat,
+/// as `"PROVIDER.NAME": value`, in the configuration's `quirks` object.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Quirks {
+    /// `smsoffice.*`.
+    pub smsoffice: smsoffice::Quirks,
+    /// `smsco.*`.
+    pub smsco: smsco::Quirks,
+    /// `getsms.*`.
+    pub getsms: getsms::Quirks,
 }
 
-/// smsoffice callback delivery.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CallbackConfig {
-    /// Seconds of simulator time before each retry of an unacknowledged callback; its length
-    /// is the number of retries.
-    pub retry_backoff_seconds: Vec<f64>,
-    /// How long one attempt may take (real milliseconds) before it counts as failed.
-    pub timeout_ms: u64,
-    /// Callbacks in flight at once.
-    pub max_in_flight: usize,
-    /// Local address outgoing callbacks are sent from (e.g. `127.0.0.2`).
-    pub bind: Option<std::net::IpAddr>,
-    /// Add `X-Forwarded-For` and `X-Real-IP: 91.239.206.90`, the provider's documented source,
-    /// for receivers that check it behind a proxy.
-    pub forwarded_headers: bool,
-}
-
-impl Default for CallbackConfig {
-    fn default() -> CallbackConfig {
-        CallbackConfig {
-            retry_backoff_seconds: vec![10.0, 60.0, 300.0],
-            timeout_ms: 5000,
-            max_in_flight: 64,
-            bind: None,
-            forwarded_headers: false,
+impl Serialize for Quirks {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap};
+        let parts = [
+            (Provider::Smsoffice, serde_json::to_value(&self.smsoffice)),
+            (Provider::Smsco, serde_json::to_value(&self.smsco)),
+            (Provider::Getsms, serde_json::to_value(&self.getsms)),
+        ];
+        let mut map = serializer.serialize_map(None)?;
+        for (provider, part) in parts {
+            let serde_json::Value::Object(fields) = part.map_err(S::Error::custom)? else {
+                return Err(S::Error::custom("quirks serialise as objects"));
+            };
+            for (name, value) in fields {
+                map.serialize_entry(&format!("{}.{name}", provider.name()), &value)?;
+            }
         }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Quirks {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Quirks, D::Error> {
+        use serde::de::Error;
+        let flat = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let mut parts: [serde_json::Map<String, serde_json::Value>; 3] = Default::default();
+        for (key, value) in flat {
+            let provider = key
+                .split_once('.')
+                .and_then(|(provider, _)| Provider::parse(provider));
+            let Some(provider) = provider else {
+                return Err(D::Error::custom(format!(
+                    "unknown quirk `{key}`: quirks are named `smsoffice.NAME`, `smsco.NAME` or `getsms.NAME`"
+                )));
+            };
+            let name = key[provider.name().len() + 1..].to_owned();
+            parts[provider as usize].insert(name, value);
+        }
+        let [so, sc, gs] = parts;
+        let part = |provider: Provider, e: serde_json::Error| {
+            D::Error::custom(format!("quirks of {}: {e}", provider.name()))
+        };
+        Ok(Quirks {
+            smsoffice: serde_json::from_value(so.into())
+                .map_err(|e| part(Provider::Smsoffice, e))?,
+            smsco: serde_json::from_value(sc.into()).map_err(|e| part(Provider::Smsco, e))?,
+            getsms: serde_json::from_value(gs.into()).map_err(|e| part(Provider::Getsms, e))?,
+        })
+    }
+}
+
+/// Whether `provider` has error code `code`; the refusal lists the valid codes.
+pub fn check_error_code(provider: Provider, code: i64) -> Result<(), String> {
+    match provider {
+        Provider::Smsoffice => smsoffice::check_code(code),
+        Provider::Smsco => smsco::check_code(code),
+        Provider::Getsms => getsms::check_code(code),
     }
 }
 
@@ -135,268 +168,6 @@ impl Default for Limits {
             messages: 100_000,
             max_body_bytes: 32 * 1024 * 1024,
             callback_entries: 10_000,
-        }
-    }
-}
-
-/// smsoffice.ge section.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmsofficeConfig {
-    /// Accounts, by API key.
-    #[serde(default)]
-    pub accounts: Vec<SmsofficeAccount>,
-}
-
-/// smsco.ge section.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmscoConfig {
-    /// Accounts, by username.
-    #[serde(default)]
-    pub accounts: Vec<SmscoAccount>,
-}
-
-/// getsms.uz section.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GetsmsConfig {
-    /// Source addresses or CIDR ranges allowed to call getsms; others get 403.
-    #[serde(default)]
-    pub allow_list: Vec<IpRange>,
-    /// Read the client address from the first `X-Forwarded-For` entry (behind a proxy).
-    #[serde(default)]
-    pub trust_forwarded_for: bool,
-    /// Accounts, by login.
-    #[serde(default)]
-    pub accounts: Vec<GetsmsAccount>,
-}
-
-/// What a POST to the slashless `/api/v2/send` gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlashlessPost {
-    /// 301 to `/api/v2/send/` with the same query, as IIS does.
-    Redirect,
-    /// Served like the slashed path.
-    Accept,
-}
-
-/// What getBalance answers for a missing or unknown key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BalanceBadKey {
-    /// The bare integer `0`.
-    Zero,
-    /// The JSON envelope with ErrorCode 500 or 80.
-    Envelope,
-}
-
-/// How parameter names are compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NameMatching {
-    /// `KEY` and `key` are the same parameter (ASP.NET).
-    CaseInsensitive,
-    /// Names must match exactly.
-    Exact,
-}
-
-/// Which value a parameter given twice in one place takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DuplicateParams {
-    /// The first occurrence (ASP.NET MVC / Web API model binding).
-    First,
-    /// The last occurrence (PHP).
-    Last,
-    /// All values joined with commas (ASP.NET `Request[...]`).
-    Join,
-}
-
-/// The order of smsoffice send checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckOrder {
-    /// 500, 600, 700, 800 (absent parameters) before 80, 120 (the key's account).
-    PresenceFirst,
-    /// 500, 80, 120 (the key) before 600, 700, 800.
-    AuthFirst,
-}
-
-/// Whether `showServiceTime=true` changes the reply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ShowServiceTime {
-    /// `Output` carries `{"ServiceTime": <ms>}`.
-    Output,
-    /// The flag is ignored.
-    Ignore,
-}
-
-/// Whether sender titles are compared ignoring case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SenderCase {
-    /// `smsoffice` finds the title `SMSOFFICE` (the provider's own example does this).
-    Ignore,
-    /// Titles must match exactly.
-    Exact,
-}
-
-/// What getMessageStatus says for a destination/reference pair never sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StatusNeverSent {
-    /// `Success:true` with `Status:"Unknown"`.
-    Unknown,
-    /// `Success:true` with `Status:"Pending"`.
-    Pending,
-}
-
-/// Provider behaviours chosen without evidence; each can be flipped in the config.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-#[allow(missing_docs)] // each field is documented by its enum and in the README's quirks table
-pub struct Quirks {
-    #[serde(rename = "smsoffice.slashless_post")]
-    pub smsoffice_slashless_post: SlashlessPost,
-    #[serde(rename = "smsoffice.balance_bad_key")]
-    pub smsoffice_balance_bad_key: BalanceBadKey,
-    #[serde(rename = "smsoffice.param_names")]
-    pub smsoffice_param_names: NameMatching,
-    #[serde(rename = "smsoffice.duplicate_params")]
-    pub smsoffice_duplicate_params: DuplicateParams,
-    #[serde(rename = "smsoffice.check_order")]
-    pub smsoffice_check_order: CheckOrder,
-    #[serde(rename = "smsoffice.max_content_chars")]
-    pub smsoffice_max_content_chars: usize,
-    #[serde(rename = "smsoffice.max_request_target")]
-    pub smsoffice_max_request_target: usize,
-    #[serde(rename = "smsoffice.show_service_time")]
-    pub smsoffice_show_service_time: ShowServiceTime,
-    #[serde(rename = "smsoffice.content_type")]
-    pub smsoffice_content_type: String,
-    #[serde(rename = "smsoffice.sender_case")]
-    pub smsoffice_sender_case: SenderCase,
-    #[serde(rename = "smsoffice.status_never_sent")]
-    pub smsoffice_status_never_sent: StatusNeverSent,
-    #[serde(rename = "smsoffice.callback_status_case")]
-    pub smsoffice_callback_status_case: CallbackStatusCase,
-    #[serde(rename = "smsoffice.callback_ack")]
-    pub smsoffice_callback_ack: CallbackAck,
-    #[serde(rename = "smsco.balance_flag")]
-    pub smsco_balance_flag: BalanceFlag,
-    #[serde(rename = "smsco.content_type")]
-    pub smsco_content_type: String,
-    #[serde(rename = "smsco.non_latin")]
-    pub smsco_non_latin: NonLatin,
-    #[serde(rename = "smsco.status_unknown_mes_id")]
-    pub smsco_status_unknown_mes_id: UnknownMesId,
-    #[serde(rename = "getsms.nickname_required")]
-    pub getsms_nickname_required: bool,
-    #[serde(rename = "getsms.content_type")]
-    pub getsms_content_type: String,
-    #[serde(rename = "getsms.json_escape")]
-    pub getsms_json_escape: JsonEscape,
-    #[serde(rename = "getsms.get_params")]
-    pub getsms_get_params: GetParams,
-}
-
-/// The letter case of the callback's `status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallbackStatusCase {
-    /// `Delivered`, as the document's table writes it.
-    Capitalized,
-    /// `delivered`, as the document's example URL writes it.
-    Lowercase,
-}
-
-/// Which receiver bodies count as the `OK` acknowledgement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallbackAck {
-    /// `OK` with surrounding white space allowed (a PHP `echo "OK\n"`), from a 2xx answer.
-    Trimmed,
-    /// Exactly `OK`, from a 2xx answer.
-    Exact,
-}
-
-/// Which `balance` values make smsco answer the balance instead of sending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BalanceFlag {
-    /// Only `true`, in any letter case (the document says "Set to true").
-    TrueOnly,
-    /// Any non-empty value (a PHP `if ($_REQUEST['balance'])` would also take `1`, `yes`).
-    AnyNonempty,
-}
-
-/// What smsco does with text outside its Latin alphabet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NonLatin {
-    /// Georgian letters become Latin (national romanisation), anything else outside GSM-7 `?`.
-    Transliterate,
-    /// Every character outside GSM-7 becomes `?`.
-    QuestionMarks,
-}
-
-/// What smsco's getstatus.php answers for a `mes_id` it does not know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnknownMesId {
-    /// An empty body.
-    Empty,
-    /// `2904`, the generic failure code.
-    Error2904,
-}
-
-/// How getsms writes non-ASCII text in JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JsonEscape {
-    /// As UTF-8, as the provider's document shows it.
-    Unescaped,
-    /// PHP `json_encode` defaults: `\uXXXX` for non-ASCII and `\/` for `/`.
-    PhpDefault,
-}
-
-/// Whether getsms reads query-string parameters of a GET.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GetParams {
-    /// Only POST parameters are read (the document says parameters are sent by POST).
-    Ignored,
-    /// Query parameters are read too.
-    Read,
-}
-
-impl Default for Quirks {
-    fn default() -> Quirks {
-        Quirks {
-            smsoffice_slashless_post: SlashlessPost::Redirect,
-            smsoffice_balance_bad_key: BalanceBadKey::Zero,
-            smsoffice_param_names: NameMatching::CaseInsensitive,
-            smsoffice_duplicate_params: DuplicateParams::First,
-            smsoffice_check_order: CheckOrder::PresenceFirst,
-            smsoffice_max_content_chars: 1000,
-            smsoffice_max_request_target: 4096,
-            smsoffice_show_service_time: ShowServiceTime::Output,
-            smsoffice_content_type: "application/json; charset=utf-8".into(),
-            smsoffice_sender_case: SenderCase::Ignore,
-            smsoffice_status_never_sent: StatusNeverSent::Unknown,
-            smsoffice_callback_status_case: CallbackStatusCase::Capitalized,
-            smsoffice_callback_ack: CallbackAck::Trimmed,
-            smsco_balance_flag: BalanceFlag::TrueOnly,
-            smsco_content_type: "text/html; charset=UTF-8".into(),
-            smsco_non_latin: NonLatin::Transliterate,
-            smsco_status_unknown_mes_id: UnknownMesId::Empty,
-            getsms_nickname_required: true,
-            getsms_content_type: "text/html; charset=UTF-8".into(),
-            getsms_json_escape: JsonEscape::Unescaped,
-            getsms_get_params: GetParams::Ignored,
         }
     }
 }
@@ -462,7 +233,7 @@ impl Config {
 
     /// Parses one fault spec, checking error codes against the scope's provider.
     pub fn parse_fault(spec: &str) -> Result<FaultSpec, SpecError> {
-        FaultSpec::parse(spec, crate::providers::check_error_code)
+        FaultSpec::parse(spec, check_error_code)
     }
 
     /// The configured faults, active (validated by [`Config::validate`]).
@@ -523,18 +294,18 @@ impl Config {
             ("callbacks.max_in_flight", self.callbacks.max_in_flight),
             (
                 "quirks.smsoffice.max_content_chars",
-                self.quirks.smsoffice_max_content_chars,
+                self.quirks.smsoffice.max_content_chars,
             ),
             (
                 "quirks.smsoffice.max_request_target",
-                self.quirks.smsoffice_max_request_target,
+                self.quirks.smsoffice.max_request_target,
             ),
         ] {
             if value == 0 {
                 return Err(invalid(field.to_owned(), "must be at least 1"));
             }
         }
-        if http::HeaderValue::from_str(&self.quirks.smsoffice_content_type).is_err() {
+        if http::HeaderValue::from_str(&self.quirks.smsoffice.content_type).is_err() {
             return Err(invalid(
                 "quirks.smsoffice.content_type".into(),
                 "is not a valid header value",
@@ -642,6 +413,6 @@ mod tests {
         let c = Config::from_json("{}", "x.json").unwrap();
         assert!(c.smsoffice.accounts.is_empty());
         assert_eq!(c.limits.messages, Limits::default().messages);
-        assert_eq!(c.quirks.smsoffice_max_content_chars, 1000);
+        assert_eq!(c.quirks.smsoffice.max_content_chars, 1000);
     }
 }

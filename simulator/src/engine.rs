@@ -15,16 +15,13 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::CallbackAck;
 use crate::domain::callbacks::CallbackAttempt;
 use crate::domain::clock::{ClockMode, Timestamp};
-use crate::domain::faults::FaultKind;
+use crate::domain::faults::{FaultKind, Target};
 use crate::domain::schedule::{CallbackJob, Event};
-use crate::domain::{Provider, Sim};
-use crate::providers::smsoffice::callbacks::job_for;
-
-/// The documented source address of real smsoffice callbacks.
-pub const SMSOFFICE_CALLBACK_SOURCE: &str = "91.239.206.90";
+use crate::providers::smsoffice::CallbackAck;
+use crate::providers::smsoffice::callbacks::{SOURCE_ADDRESS, job_for};
+use crate::sim::Sim;
 /// Longest receiver body kept in the callback log.
 const BODY_KEPT: usize = 1024;
 /// Longest real-time sleep between looks at the schedule, so a real clock moved by `advance`
@@ -90,7 +87,7 @@ impl Engine {
         }
         loop {
             self.fire_due(sim.now(), false).await;
-            let next = sim.world().schedule.next_due();
+            let next = sim.state().world.schedule.next_due();
             let sleep = next.map_or(MAX_SLEEP, |due| {
                 Duration::from_millis(u64::try_from(due.0 - sim.now().0).unwrap_or(0))
                     .min(MAX_SLEEP)
@@ -128,7 +125,7 @@ impl Engine {
     async fn fire_locked(&self, until: Timestamp, wait: bool) {
         let sim = &self.inner.sim;
         loop {
-            let Some((due, events)) = sim.world().schedule.pop_due(until) else {
+            let Some((due, events)) = sim.state().world.schedule.pop_due(until) else {
                 return;
             };
             sim.clock().move_to(due);
@@ -147,7 +144,9 @@ impl Engine {
         let config = sim.config();
         let mut jobs = Vec::new();
         {
-            let mut world = sim.world();
+            let mut state = sim.state();
+            let state = &mut *state;
+            let world = &mut state.world;
             for event in events {
                 match event {
                     Event::Transition {
@@ -158,10 +157,10 @@ impl Engine {
                         if let Some(previous) = world.transition(message_id, status, reason, at)
                             && let Some(message) = world.messages.get(message_id)
                             && let Some(job) = job_for(
-                                &world,
+                                &state.smsoffice,
                                 message,
                                 previous,
-                                &config.quirks,
+                                &config.quirks.smsoffice,
                                 &config.operators,
                                 at,
                             )
@@ -190,11 +189,9 @@ impl Engine {
         let picked = match job.fault {
             Some(_) => None,
             None => {
-                let mut world = sim.world();
-                let world = &mut *world;
-                world
-                    .faults
-                    .pick(Provider::Smsoffice, "callback", &mut world.rng)
+                let mut state = sim.state();
+                let world = &mut state.world;
+                world.faults.pick(Target::Callback, &mut world.rng)
             }
         };
         let noted = job
@@ -204,7 +201,7 @@ impl Engine {
         let outcome = match picked.map(|f| f.kind) {
             Some(FaultKind::Delay(delay)) => {
                 let later = Timestamp(at.0 + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
-                sim.world().schedule.push(
+                sim.state().world.schedule.push(
                     later,
                     Event::Callback(CallbackJob {
                         fault: noted,
@@ -242,7 +239,10 @@ impl Engine {
                 fault: None,
                 ..job
             };
-            sim.world().schedule.push(retry_at, Event::Callback(next));
+            sim.state()
+                .world
+                .schedule
+                .push(retry_at, Event::Callback(next));
             sim.wake_engine();
         }
     }
@@ -268,7 +268,7 @@ impl Engine {
     fn acknowledged(&self, (status, body, _): &Outcome) -> bool {
         status.is_some_and(|s| (200..300).contains(&s))
             && body.as_deref().is_some_and(|b| {
-                match self.inner.sim.config().quirks.smsoffice_callback_ack {
+                match self.inner.sim.config().quirks.smsoffice.callback_ack {
                     CallbackAck::Trimmed => b.trim() == "OK",
                     CallbackAck::Exact => b == "OK",
                 }
@@ -289,7 +289,8 @@ impl Engine {
         let given_up = !acknowledged && retry_at.is_none() && !dropped;
         self.inner
             .sim
-            .world()
+            .state()
+            .world
             .callbacks
             .record(|id| CallbackAttempt {
                 id,
@@ -315,8 +316,8 @@ impl Engine {
             hyper::Request::get(uri).header(hyper::header::USER_AGENT, "smsim-callback");
         if self.inner.sim.config().callbacks.forwarded_headers {
             request = request
-                .header("X-Forwarded-For", SMSOFFICE_CALLBACK_SOURCE)
-                .header("X-Real-IP", SMSOFFICE_CALLBACK_SOURCE);
+                .header("X-Forwarded-For", SOURCE_ADDRESS)
+                .header("X-Real-IP", SOURCE_ADDRESS);
         }
         let request = request
             .body(Empty::new())

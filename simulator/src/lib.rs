@@ -5,28 +5,31 @@
 //! Rust test with [`Simulator::start_default`], or drive [`app`] without a socket.
 //!
 //! # Layout
-//! - [`config`]: the typed configuration, the embedded defaults and the quirks.
-//! - [`cli`]: `smsim` flags.
-//! - [`server`]: listener, graceful shutdown, the in-process [`Simulator`] handle.
-//! - [`domain`]: the simulated world without HTTP: accounts, messages, clock, journal, segments,
-//!   rules, the schedule of due events.
-//! - [`engine`]: fires due events as the clock moves; sends smsoffice callbacks.
-//! - [`providers`]: one folder per provider: routes, wire formats, error codes.
-//! - [`http`]: shared plumbing: parameter decoding, bodies, pages, the provider exchange (faults
-//!   and the journal around every provider request).
-//! - [`admin`]: the `/__admin` API.
-//! - [`record`]: `smsim record`, the forwarding proxy that writes recorded fixtures.
+//! Dependencies point one way, each layer using only those listed before it:
+//! - [`domain`]: the simulated world without HTTP, CLI or provider knowledge: messages, clock,
+//!   schedule, rules, faults as data, journal, segments.
+//! - [`http`]: plumbing that knows no provider: reading requests, parameters, pages, the
+//!   [`http::Handler`] shape of an endpoint.
+//! - [`providers`]: one folder per provider owning everything about it.
+//! - [`config`]: the typed configuration, composed of the providers' sections and quirks.
+//! - [`sim`]: one running simulation: the world and each provider's state behind one lock.
+//! - [`gateway`]: routes a request, applies faults, runs the endpoint, writes the journal.
+//! - [`engine`], [`admin`], [`server`], [`cli`]: time, the `/__admin` API, the listener, flags.
+//! - `record` (feature `record`): `smsim record`, the proxy that writes recorded fixtures.
 
 pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod gateway;
 pub mod http;
 pub mod providers;
+#[cfg(feature = "record")]
 pub mod record;
 pub mod server;
+pub mod sim;
 
 pub use config::{Config, ConfigError};
-pub use domain::Sim;
 pub use server::{Simulator, app};
+pub use sim::Sim;

@@ -18,10 +18,10 @@ use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use crate::config::Config;
-use crate::domain::Sim;
 use crate::engine::Engine;
-use crate::http::faults::{ConnControl, Kill};
-use crate::http::{Connection, is_admin_path, provider_exchange};
+use crate::gateway::{exchange, is_admin_path};
+use crate::http::{ConnControl, Connection, Kill};
+use crate::sim::Sim;
 
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -55,13 +55,13 @@ pub fn app(sim: Sim) -> Router {
     router(AppState { sim, engine })
 }
 
-/// The admin API under `/__admin`; every other path goes to [`provider_exchange`], which the
+/// The admin API under `/__admin`; every other path goes to [`exchange`], which the
 /// server also calls directly so provider requests skip the router.
 fn router(state: AppState) -> Router {
     Router::new()
         .nest("/__admin", crate::admin::routes())
         .fallback(|State(sim): State<Sim>, request: Request| async move {
-            provider_exchange(&sim, request, None).await
+            exchange(&sim, request, None).await
         })
         .with_state(state)
 }
@@ -139,7 +139,7 @@ impl Drop for Simulator {
     }
 }
 
-/// What each connection serves: provider paths straight to [`provider_exchange`], the admin API
+/// What each connection serves: provider paths straight to [`exchange`], the admin API
 /// through its router.
 #[derive(Debug, Clone)]
 struct App {
@@ -155,7 +155,7 @@ impl App {
                 .await
                 .unwrap_or_else(|e| match e {})
         } else {
-            provider_exchange(&self.sim, request, Some(&connection)).await
+            exchange(&self.sim, request, Some(&connection)).await
         }
     }
 }

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use contract_tests::fixture::{Fixture, discover};
 use contract_tests::inprocess::{replay_config, run_in_process};
-use smsim::config::{BalanceBadKey, SenderCase};
+use smsim::providers::smsoffice::{BalanceBadKey, SenderCase};
 use smsim::{Config, Simulator};
 
 const BIN: &str = env!("CARGO_BIN_EXE_smsim-contract");
@@ -76,7 +76,7 @@ async fn live_mode_finds_no_drift_against_a_running_smsim() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn live_mode_names_the_drift_of_a_flipped_quirk() {
-    let sim = start(|c| c.quirks.smsoffice_balance_bad_key = BalanceBadKey::Envelope).await;
+    let sim = start(|c| c.quirks.smsoffice.balance_bad_key = BalanceBadKey::Envelope).await;
     let (ok, report) = tokio::task::spawn_blocking(move || live(&sim, "smsoffice"))
         .await
         .unwrap();
@@ -134,7 +134,7 @@ async fn a_broken_behaviour_fails_named_fixtures_with_a_readable_report() {
     for (name, path) in discover(&fixtures()) {
         let fixture = Fixture::load(&path).unwrap();
         let mut config = replay_config();
-        config.quirks.smsoffice_sender_case = SenderCase::Exact;
+        config.quirks.smsoffice.sender_case = SenderCase::Exact;
         let mismatches = run_in_process(&fixture, config).await.unwrap();
         if !mismatches.is_empty() {
             let report: Vec<String> = mismatches.iter().map(ToString::to_string).collect();

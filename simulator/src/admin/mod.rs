@@ -12,13 +12,14 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::domain::accounts::{GetsmsAccountPatch, SmscoAccountPatch, SmsofficeAccountPatch};
-use crate::domain::allow_list::IpRange;
+use crate::domain::Provider;
 use crate::domain::messages::{MessageFilter, Status};
 use crate::domain::rules::Rule;
-use crate::domain::{Provider, Sim};
 use crate::engine::Engine;
+use crate::providers::getsms::allow_list::IpRange;
+use crate::providers::{getsms, smsco, smsoffice};
 use crate::server::AppState;
+use crate::sim::Sim;
 
 /// The admin routes, to be nested under `/__admin`.
 pub fn routes() -> Router<AppState> {
@@ -130,7 +131,8 @@ async fn list_messages(
         )
     })?;
     let filter = raw.parse()?;
-    let world = sim.world();
+    let state = sim.state();
+    let world = &state.world;
     let messages: Vec<&_> = world.messages.filtered(&filter).collect();
     Ok(axum::Json(json!({
         "count": messages.len(),
@@ -140,7 +142,8 @@ async fn list_messages(
 }
 
 async fn delete_messages(State(sim): State<Sim>) -> AdminResult {
-    let mut world = sim.world();
+    let mut state = sim.state();
+    let world = &mut state.world;
     let deleted = world.messages.len();
     world.messages.clear();
     Ok(axum::Json(json!({"deleted": deleted})))
@@ -175,11 +178,11 @@ async fn list_requests(
 }
 
 async fn list_accounts(State(sim): State<Sim>) -> AdminResult {
-    let world = sim.world();
+    let state = sim.state();
     Ok(axum::Json(json!({
-        "smsoffice": world.smsoffice.values().collect::<Vec<_>>(),
-        "smsco": world.smsco.values().collect::<Vec<_>>(),
-        "getsms": world.getsms.values().collect::<Vec<_>>(),
+        "smsoffice": state.smsoffice.accounts.values().collect::<Vec<_>>(),
+        "smsco": state.smsco.accounts.values().collect::<Vec<_>>(),
+        "getsms": state.getsms.accounts.values().collect::<Vec<_>>(),
     })))
 }
 
@@ -201,21 +204,27 @@ async fn patch_account(
         )
     };
     let updated = match provider {
-        Provider::Smsoffice => parse_body::<SmsofficeAccountPatch>(&body).and_then(|patch| {
-            let mut world = sim.world();
-            let account = world.smsoffice.get_mut(&id).ok_or_else(not_found)?;
+        Provider::Smsoffice => {
+            parse_body::<smsoffice::SmsofficeAccountPatch>(&body).and_then(|patch| {
+                let mut state = sim.state();
+                let account = state
+                    .smsoffice
+                    .accounts
+                    .get_mut(&id)
+                    .ok_or_else(not_found)?;
+                account.apply(patch);
+                Ok(json!(account))
+            })
+        }
+        Provider::Smsco => parse_body::<smsco::SmscoAccountPatch>(&body).and_then(|patch| {
+            let mut state = sim.state();
+            let account = state.smsco.accounts.get_mut(&id).ok_or_else(not_found)?;
             account.apply(patch);
             Ok(json!(account))
         }),
-        Provider::Smsco => parse_body::<SmscoAccountPatch>(&body).and_then(|patch| {
-            let mut world = sim.world();
-            let account = world.smsco.get_mut(&id).ok_or_else(not_found)?;
-            account.apply(patch);
-            Ok(json!(account))
-        }),
-        Provider::Getsms => parse_body::<GetsmsAccountPatch>(&body).and_then(|patch| {
-            let mut world = sim.world();
-            let account = world.getsms.get_mut(&id).ok_or_else(not_found)?;
+        Provider::Getsms => parse_body::<getsms::GetsmsAccountPatch>(&body).and_then(|patch| {
+            let mut state = sim.state();
+            let account = state.getsms.accounts.get_mut(&id).ok_or_else(not_found)?;
             account.apply(patch);
             Ok(json!(account))
         }),
@@ -223,15 +232,15 @@ async fn patch_account(
     updated.map(axum::Json)
 }
 
-fn allow_list_json(world: &crate::domain::World) -> Value {
+fn allow_list_json(getsms: &getsms::State) -> Value {
     json!({
-        "allow_list": world.getsms_allow_list,
-        "trust_forwarded_for": world.getsms_trust_forwarded_for,
+        "allow_list": getsms.allow_list,
+        "trust_forwarded_for": getsms.trust_forwarded_for,
     })
 }
 
 async fn read_allow_list(State(sim): State<Sim>) -> AdminResult {
-    Ok(axum::Json(allow_list_json(&sim.world())))
+    Ok(axum::Json(allow_list_json(&sim.state().getsms)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -244,12 +253,12 @@ struct AllowListUpdate {
 /// Replaces the getsms allow-list (addresses or CIDR ranges); `trust_forwarded_for` too if given.
 async fn put_allow_list(State(sim): State<Sim>, body: Bytes) -> AdminResult {
     let update: AllowListUpdate = parse_body(&body)?;
-    let mut world = sim.world();
-    world.getsms_allow_list = update.allow_list;
+    let mut state = sim.state();
+    state.getsms.allow_list = update.allow_list;
     if let Some(trust) = update.trust_forwarded_for {
-        world.getsms_trust_forwarded_for = trust;
+        state.getsms.trust_forwarded_for = trust;
     }
-    Ok(axum::Json(allow_list_json(&world)))
+    Ok(axum::Json(allow_list_json(&state.getsms)))
 }
 
 fn clock_json(sim: &Sim) -> Value {
@@ -259,8 +268,8 @@ fn clock_json(sim: &Sim) -> Value {
         "unix": now.unix_seconds(),
         "unix_ms": now.0,
         "rfc3339": now.rfc3339(),
-        "georgia": now.format_datetime(4),
-        "tashkent": now.format_datetime(5),
+        "georgia": now.format_datetime(smsoffice::UTC_OFFSET_HOURS),
+        "tashkent": now.format_datetime(getsms::UTC_OFFSET_HOURS),
     })
 }
 
@@ -275,7 +284,9 @@ struct Advance {
 }
 
 async fn list_faults(State(sim): State<Sim>) -> AdminResult {
-    Ok(axum::Json(json!({"faults": sim.world().faults.list()})))
+    Ok(axum::Json(
+        json!({"faults": sim.state().world.faults.list()}),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -292,32 +303,32 @@ async fn add_fault(
     let NewFault { spec } = parse_body(&body)?;
     let parsed =
         Config::parse_fault(&spec).map_err(|e| error(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let mut world = sim.world();
+    let mut state = sim.state();
     sim.set_faults_active(true);
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!(world.faults.add(parsed))),
+        axum::Json(json!(state.world.faults.add(parsed))),
     ))
 }
 
 async fn clear_faults(State(sim): State<Sim>) -> AdminResult {
-    let mut world = sim.world();
-    let deleted = world.faults.list().len();
-    world.faults.clear();
+    let mut state = sim.state();
+    let deleted = state.world.faults.list().len();
+    state.world.faults.clear();
     sim.set_faults_active(false);
     Ok(axum::Json(json!({"deleted": deleted})))
 }
 
 async fn read_rules(State(sim): State<Sim>) -> AdminResult {
-    Ok(axum::Json(json!(sim.world().rules)))
+    Ok(axum::Json(json!(sim.state().world.rules)))
 }
 
 /// Replaces the delivery rules whole. Messages already accepted keep the fate they were given.
 async fn put_rules(State(sim): State<Sim>, body: Bytes) -> AdminResult {
     let rules: Vec<Rule> = parse_body(&body)?;
-    let mut world = sim.world();
-    world.rules = rules;
-    Ok(axum::Json(json!(world.rules)))
+    let mut state = sim.state();
+    state.world.rules = rules;
+    Ok(axum::Json(json!(state.world.rules)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -335,7 +346,8 @@ async fn list_callbacks(
             format!("invalid query string: {e}"),
         )
     })?;
-    let world = sim.world();
+    let state = sim.state();
+    let world = &state.world;
     let attempts: Vec<&_> = world
         .callbacks
         .iter()

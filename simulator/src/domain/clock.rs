@@ -113,7 +113,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// How the clock moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClockMode {
     /// Follows wall time; `advance` adds an offset on top of it.

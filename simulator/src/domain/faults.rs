@@ -8,42 +8,47 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use super::Provider;
-
-/// Endpoints a fault can target, per provider (`callback` is smsoffice's outgoing callbacks).
-pub const ENDPOINTS: &[(Provider, &[&str])] = &[
-    (
-        Provider::Smsoffice,
-        &["send", "balance", "status", "callback"],
-    ),
-    (Provider::Smsco, &["send", "status"]),
-    (Provider::Getsms, &["send", "status"]),
-];
+use super::{Endpoint, Provider};
 
 /// What a fault applies to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Every provider request (not callbacks).
     All,
     /// Every request to one provider (not its callbacks).
     Provider(Provider),
-    /// One endpoint; `callback` for smsoffice callbacks.
-    Endpoint(Provider, &'static str),
+    /// One endpoint.
+    Endpoint(Endpoint),
+    /// smsoffice's outgoing delivery callbacks (`smsoffice.callback`).
+    Callback,
 }
 
+/// What a fault is picked for: a request to an endpoint, or an outgoing callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A request a client made.
+    Request(Endpoint),
+    /// A delivery callback the simulator sends.
+    Callback,
+}
+
+/// The provider whose callbacks the `callback` scope names.
+pub const CALLBACK_PROVIDER: Provider = Provider::Smsoffice;
+
 impl Scope {
-    /// True when a request to `provider`'s `endpoint` is in scope.
-    pub fn matches(&self, provider: Provider, endpoint: &str) -> bool {
-        match self {
-            Scope::All | Scope::Provider(_) if endpoint == "callback" => false,
-            Scope::All => true,
-            Scope::Provider(p) => *p == provider,
-            Scope::Endpoint(p, e) => *p == provider && *e == endpoint,
+    /// True when `target` is in scope.
+    pub fn matches(self, target: Target) -> bool {
+        match (self, target) {
+            (Scope::Callback, Target::Callback) => true,
+            (_, Target::Callback) | (Scope::Callback, Target::Request(_)) => false,
+            (Scope::All, Target::Request(_)) => true,
+            (Scope::Provider(p), Target::Request(e)) => e.provider() == p,
+            (Scope::Endpoint(x), Target::Request(e)) => x == e,
         }
     }
 
-    fn is_callback(&self) -> bool {
-        matches!(self, Scope::Endpoint(_, "callback"))
+    fn is_callback(self) -> bool {
+        self == Scope::Callback
     }
 }
 
@@ -99,9 +104,16 @@ pub struct SpecError {
 
 fn scope_names() -> String {
     let mut names = vec!["*".to_owned()];
-    for (provider, endpoints) in ENDPOINTS {
+    for provider in Provider::ALL {
         names.push(provider.name().to_owned());
-        names.extend(endpoints.iter().map(|e| format!("{}.{e}", provider.name())));
+        names.extend(
+            provider
+                .endpoints()
+                .map(|e| format!("{}.{}", provider.name(), e.name())),
+        );
+        if provider == CALLBACK_PROVIDER {
+            names.push(format!("{}.callback", provider.name()));
+        }
     }
     names.join(", ")
 }
@@ -179,7 +191,9 @@ impl FaultSpec {
                     .map_err(|_| fail(format!("error code {code:?} is not a number")))?;
                 let provider =
                     match scope {
-                        Scope::Provider(p) | Scope::Endpoint(p, _) => p,
+                        Scope::Provider(p) => p,
+                        Scope::Endpoint(e) => e.provider(),
+                        Scope::Callback => CALLBACK_PROVIDER,
                         Scope::All => return Err(fail(
                             "error:CODE needs a provider scope: each provider has its own codes"
                                 .into(),
@@ -275,13 +289,8 @@ fn parse_scope(text: &str) -> Option<Scope> {
     let provider = Provider::parse(provider)?;
     match endpoint {
         None => Some(Scope::Provider(provider)),
-        Some(e) => {
-            let (_, endpoints) = ENDPOINTS.iter().find(|(p, _)| *p == provider)?;
-            endpoints
-                .iter()
-                .find(|known| **known == e)
-                .map(|known| Scope::Endpoint(provider, known))
-        }
+        Some("callback") if provider == CALLBACK_PROVIDER => Some(Scope::Callback),
+        Some(e) => Endpoint::parse(provider, e).map(Scope::Endpoint),
     }
 }
 
@@ -338,16 +347,11 @@ impl FaultSet {
         self.faults.clear();
     }
 
-    /// The fault to inject into a request to `provider`'s `endpoint`, if any: the first in
+    /// The fault to inject into `target`, if any: the first in
     /// scope, with count left, whose probability draw succeeds. Its count goes down by one.
-    pub fn pick(
-        &mut self,
-        provider: Provider,
-        endpoint: &str,
-        rng: &mut ChaCha8Rng,
-    ) -> Option<FaultSpec> {
+    pub fn pick(&mut self, target: Target, rng: &mut ChaCha8Rng) -> Option<FaultSpec> {
         for fault in &mut self.faults {
-            if fault.remaining == Some(0) || !fault.parsed.scope.matches(provider, endpoint) {
+            if fault.remaining == Some(0) || !fault.parsed.scope.matches(target) {
                 continue;
             }
             let ppm = fault.parsed.probability_ppm;
@@ -389,7 +393,7 @@ mod tests {
         assert_eq!(
             (s.scope, s.kind, s.probability_ppm, s.count),
             (
-                Scope::Endpoint(Provider::Smsoffice, "send"),
+                Scope::Endpoint(Endpoint::SmsofficeSend),
                 FaultKind::Error(-100),
                 200_000,
                 None
@@ -451,22 +455,39 @@ mod tests {
         let mut set = FaultSet::default();
         set.add(FaultSpec::parse("smsoffice.send=hang*2", any_code).unwrap());
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        assert!(set.pick(Provider::Smsoffice, "balance", &mut rng).is_none());
-        assert!(set.pick(Provider::Smsco, "send", &mut rng).is_none());
-        assert!(set.pick(Provider::Smsoffice, "send", &mut rng).is_some());
-        assert!(set.pick(Provider::Smsoffice, "send", &mut rng).is_some());
-        assert!(set.pick(Provider::Smsoffice, "send", &mut rng).is_none());
+        assert!(
+            set.pick(Target::Request(Endpoint::SmsofficeBalance), &mut rng)
+                .is_none()
+        );
+        assert!(
+            set.pick(Target::Request(Endpoint::SmscoSend), &mut rng)
+                .is_none()
+        );
+        assert!(
+            set.pick(Target::Request(Endpoint::SmsofficeSend), &mut rng)
+                .is_some()
+        );
+        assert!(
+            set.pick(Target::Request(Endpoint::SmsofficeSend), &mut rng)
+                .is_some()
+        );
+        assert!(
+            set.pick(Target::Request(Endpoint::SmsofficeSend), &mut rng)
+                .is_none()
+        );
         assert_eq!(
             (set.list()[0].remaining, set.list()[0].injected),
             (Some(0), 2)
         );
         set.add(FaultSpec::parse("*=close", any_code).unwrap());
         assert!(
-            set.pick(Provider::Smsoffice, "callback", &mut rng)
-                .is_none(),
+            set.pick(Target::Callback, &mut rng).is_none(),
             "* never covers callbacks"
         );
-        assert!(set.pick(Provider::Getsms, "status", &mut rng).is_some());
+        assert!(
+            set.pick(Target::Request(Endpoint::GetsmsStatus), &mut rng)
+                .is_some()
+        );
     }
 
     #[test]

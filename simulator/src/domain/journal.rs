@@ -2,9 +2,11 @@
 
 use serde::Serialize;
 
-use super::Provider;
+use std::borrow::Cow;
+
 use super::clock::Timestamp;
 use super::ring::NumberedLog;
+use super::{Endpoint, Provider};
 
 /// One request and its answer.
 #[derive(Debug, Clone, Serialize)]
@@ -13,15 +15,14 @@ pub struct JournalEntry {
     pub id: u64,
     /// When it arrived, on the simulator's clock.
     pub at: Timestamp,
-    /// HTTP method.
-    #[serde(serialize_with = "method_text")]
-    pub method: http::Method,
+    /// HTTP method, as sent.
+    pub method: Cow<'static, str>,
     /// The request target exactly as received (origin or absolute form).
     pub target: String,
     /// The provider whose endpoint answered, if any.
     pub provider: Option<Provider>,
-    /// The endpoint's name (`send`, `balance`, `status`), if any.
-    pub endpoint: Option<&'static str>,
+    /// The endpoint that answered (serialised as its name: `send`, `balance`, `status`).
+    pub endpoint: Option<Endpoint>,
     /// HTTP status answered; `null` when no reply was sent (an injected hang, reset or close).
     pub status: Option<u16>,
     /// The client's address as seen by the provider.
@@ -30,10 +31,6 @@ pub struct JournalEntry {
     pub lints: Vec<String>,
     /// The fault injected into this exchange, if any.
     pub fault: Option<String>,
-}
-
-fn method_text<S: serde::Serializer>(method: &http::Method, out: S) -> Result<S::Ok, S::Error> {
-    out.serialize_str(method.as_str())
 }
 
 /// The journal, oldest first; when full, the oldest entry is evicted and counted.

@@ -1,11 +1,16 @@
-//! HTTP plumbing shared by the providers: reading requests, parameter decoding, client address,
-//! the request journal, fixed pages.
+//! HTTP plumbing that knows no provider: reading requests, parameter decoding, the connection a
+//! request came on, fixed pages, and the shape every provider endpoint takes ([`Handler`]).
 
-pub mod faults;
+pub mod connection;
+mod handler;
 pub mod pages;
 pub mod params;
 
-use std::net::{IpAddr, SocketAddr};
+pub use connection::{ConnControl, Connection, Kill};
+pub use handler::{Handler, Inbound, Reply};
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
@@ -13,30 +18,7 @@ use axum::response::Response;
 use http::{HeaderMap, Method, header};
 use http_body_util::{BodyExt, Limited};
 
-use crate::domain::journal::JournalEntry;
-use crate::domain::{Provider, Sim};
-use crate::providers;
 use params::ParamList;
-
-/// The connection a provider request came on: the client's address, and the handle a fault uses
-/// to reset or close it. Passed down explicitly rather than as request extensions, which would
-/// cost allocations on every request.
-#[derive(Debug, Clone)]
-pub struct Connection {
-    /// The peer address.
-    pub peer: SocketAddr,
-    /// Ends the connection without a reply.
-    pub control: faults::ConnControl,
-}
-
-/// Which provider endpoint a path belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RouteTag {
-    /// The provider.
-    pub provider: Provider,
-    /// Endpoint name: `send`, `balance`, `status`.
-    pub endpoint: &'static str,
-}
 
 /// A provider endpoint's answer and the lints noted while producing it (for the journal).
 #[derive(Debug)]
@@ -225,109 +207,30 @@ impl RawRequest {
     }
 }
 
-/// The longest request target the journal keeps (longer ones are cut at a character boundary).
-const JOURNAL_TARGET_MAX: usize = 2048;
-
-/// What the journal notes of one request, taken before the request is handed on.
-#[derive(Debug, Clone)]
-pub struct Exchange {
-    at: crate::domain::clock::Timestamp,
-    method: Method,
-    target: String,
-    client: Option<IpAddr>,
-}
-
-impl Exchange {
-    /// Notes the request's method, target, client and arrival time.
-    pub fn of<B>(sim: &Sim, request: &Request<B>, client: Option<SocketAddr>) -> Exchange {
-        let uri = request.uri();
-        // The origin form (nearly every request) is kept as received without formatting the URI.
-        let target = match (uri.scheme(), uri.path_and_query()) {
-            (None, Some(path_and_query)) => {
-                truncate(path_and_query.as_str(), JOURNAL_TARGET_MAX).to_owned()
-            }
-            _ => {
-                let mut target = uri.to_string();
-                let len = truncate(&target, JOURNAL_TARGET_MAX).len();
-                target.truncate(len);
-                target
-            }
-        };
-        Exchange {
-            at: sim.now(),
-            method: request.method().clone(),
-            target,
-            client: client.map(|c| c.ip()),
-        }
-    }
-
-    /// Writes the journal entry and the log line. `status` is `None` when no reply was sent.
-    pub fn record(
-        self,
-        sim: &Sim,
-        tag: Option<RouteTag>,
-        status: Option<u16>,
-        lints: Vec<String>,
-        fault: Option<String>,
-    ) {
-        // Plain exchanges are debug-level (the journal has them); lints and faults are worth
-        // a line in the default log.
-        if lints.is_empty() && fault.is_none() {
-            tracing::debug!(method = %self.method, target = %truncate(&self.target, 200), status, "request");
-        } else {
-            tracing::info!(
-                method = %self.method,
-                target = %truncate(&self.target, 200),
-                provider = tag.map(|t| t.provider.name()),
-                endpoint = tag.map(|t| t.endpoint),
-                status,
-                lints = ?lints,
-                fault,
-                "request"
-            );
-        }
-        sim.journal().record(|id| JournalEntry {
-            id,
-            at: self.at,
-            method: self.method,
-            target: self.target,
-            provider: tag.map(|t| t.provider),
-            endpoint: tag.map(|t| t.endpoint),
-            status,
-            client: self.client,
-            lints,
-            fault,
-        });
+/// The method's name without allocating for the standard ones.
+pub fn method_name(method: &Method) -> Cow<'static, str> {
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::POST,
+        Method::HEAD,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    const NAMES: [&str; 9] = [
+        "GET", "POST", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    match STANDARD.iter().position(|m| m == method) {
+        Some(i) => Cow::Borrowed(NAMES[i]),
+        None => Cow::Owned(method.as_str().to_owned()),
     }
 }
 
-/// Answers one request outside the admin API: the provider endpoint its path names (or the 404
-/// page), with any injected fault applied, recorded in the journal and the log. Requests driven
-/// without a socket have no `connection`: no client address, and reset or close faults only
-/// withhold the reply.
-pub async fn provider_exchange(
-    sim: &Sim,
-    request: Request,
-    connection: Option<&Connection>,
-) -> Response {
-    let exchange = Exchange::of(sim, &request, connection.map(|c| c.peer));
-    let route = providers::route_of(request.uri().path());
-    let (answer, fault) = match route {
-        Some(tag) => faults::inject(sim, tag, request, connection).await,
-        None => (Answer::from(pages::not_found()), None),
-    };
-    let status = answer.response.status().as_u16();
-    exchange.record(sim, route, Some(status), answer.lints, fault);
-    answer.response
-}
-
-/// Whether a path belongs to the admin API (neither faulted nor journaled).
-pub fn is_admin_path(path: &str) -> bool {
-    path.strip_prefix("/__admin")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
-fn truncate(s: &str, max: usize) -> &str {
+/// `s` cut to at most `max` bytes at a character boundary.
+pub fn truncate(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }

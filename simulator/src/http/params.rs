@@ -3,7 +3,29 @@
 
 use std::borrow::Cow;
 
-use crate::config::{DuplicateParams, NameMatching};
+use serde::{Deserialize, Serialize};
+
+/// How parameter names are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameMatching {
+    /// `KEY` and `key` are the same parameter (ASP.NET).
+    CaseInsensitive,
+    /// Names must match exactly.
+    Exact,
+}
+
+/// Which value a parameter given twice in one place takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateParams {
+    /// The first occurrence (ASP.NET MVC / Web API model binding).
+    First,
+    /// The last occurrence (PHP).
+    Last,
+    /// All values joined with commas (ASP.NET `Request[...]`).
+    Join,
+}
 
 /// Parameters from one place (query string or body), in the order they came. Every decoded name
 /// and value lives in one buffer, so reading a request's parameters costs a couple of allocations

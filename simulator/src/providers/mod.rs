@@ -1,88 +1,81 @@
-//! The three providers, each in its own folder: routes, wire formats, error codes.
+//! The three providers, each in its own folder owning everything about it: paths, typed
+//! endpoints, parameters, quirks and their defaults, accounts, ids, error table, time zone,
+//! reply types, callback format. Nothing here knows another provider.
+
+/// Declares a provider's error codes once: each variant with its code and the provider's text.
+/// Generates `ALL`, `code()`, `text()`, `from_code()`, `check()` and `Display` (the code).
+macro_rules! error_table {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident: $code_ty:ty, $what:literal {
+            $( $(#[$vmeta:meta])* $variant:ident = $code:literal, $text:literal; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+        }
+
+        impl $name {
+            /// Every code, in the table's order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The numeric code.
+            pub fn code(self) -> $code_ty {
+                match self {
+                    $($name::$variant => $code),*
+                }
+            }
+
+            /// The provider's text for it.
+            pub fn text(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),*
+                }
+            }
+
+            /// The error with this code, if the provider has one.
+            pub fn from_code(code: i64) -> Option<$name> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|e| i64::from(e.code()) == code)
+            }
+
+            /// `Ok` when the provider has `code` (for fault specs); otherwise a refusal that
+            /// lists the valid ones.
+            pub fn check(code: i64) -> Result<(), String> {
+                if Self::from_code(code).is_some() {
+                    return Ok(());
+                }
+                let valid: Vec<String> = Self::ALL.iter().map(|e| e.code().to_string()).collect();
+                Err(format!("{code} is not {}; valid: {}", $what, valid.join(", ")))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.code())
+            }
+        }
+
+        impl std::error::Error for $name {}
+    };
+}
 
 pub mod getsms;
 pub mod smsco;
 pub mod smsoffice;
 
-use std::net::SocketAddr;
+use serde::Deserialize;
 
-use axum::extract::Request;
-use axum::response::Response;
-use http::Method;
-
-use crate::domain::{Provider, Sim};
-use crate::http::{Answer, RouteTag, pages};
-
-/// Runs the endpoint `tag` names (from [`route_of`]) for a request from `client`. The endpoints take GET and POST (HEAD runs
-/// GET and the reply goes without its body); any other method gets a 405 page naming the methods
-/// the provider documents.
-pub async fn dispatch(
-    sim: &Sim,
-    tag: RouteTag,
-    request: Request,
-    client: Option<SocketAddr>,
-) -> Answer {
-    if !matches!(*request.method(), Method::GET | Method::POST | Method::HEAD) {
-        let allow = match tag.provider {
-            Provider::Smsoffice | Provider::Smsco => "GET, POST",
-            Provider::Getsms => "POST",
-        };
-        return Answer::from(pages::method_not_allowed(allow));
-    }
-    match (tag.provider, tag.endpoint) {
-        (Provider::Smsoffice, "send") => smsoffice::send_handler(sim, request, client).await,
-        (Provider::Smsoffice, "balance") => smsoffice::balance_handler(sim, request, client).await,
-        (Provider::Smsoffice, _) => smsoffice::status_handler(sim, request, client).await,
-        (Provider::Smsco, "send") => smsco::send_handler(sim, request, client).await,
-        (Provider::Smsco, _) => smsco::status_handler(sim, request, client).await,
-        (Provider::Getsms, "send") => getsms::send_handler(sim, request, client).await,
-        (Provider::Getsms, _) => getsms::status_handler(sim, request, client).await,
-    }
-}
-
-/// `Ok` when `code` is among `valid`; otherwise a refusal that lists them.
-pub fn check_code_in(
-    code: i64,
-    valid: impl Iterator<Item = i64>,
-    what: &str,
-) -> Result<(), String> {
-    let valid: Vec<i64> = valid.collect();
-    if valid.contains(&code) {
-        return Ok(());
-    }
-    let list: Vec<String> = valid.iter().map(ToString::to_string).collect();
-    Err(format!("{code} is not {what}; valid: {}", list.join(", ")))
-}
-
-/// The provider endpoint a path belongs to, from the providers' path tables.
-pub fn route_of(path: &str) -> Option<RouteTag> {
-    let tables = [
-        (Provider::Smsoffice, smsoffice::PATHS),
-        (Provider::Smsco, smsco::PATHS),
-        (Provider::Getsms, getsms::PATHS),
-    ];
-    tables.into_iter().find_map(|(provider, paths)| {
-        paths
-            .iter()
-            .find(|(p, _)| *p == path)
-            .map(|(_, endpoint)| RouteTag { provider, endpoint })
-    })
-}
-
-/// Whether `provider` has error code `code` (for fault specs); the refusal lists valid codes.
-pub fn check_error_code(provider: Provider, code: i64) -> Result<(), String> {
-    match provider {
-        Provider::Smsoffice => smsoffice::check_code(code),
-        Provider::Smsco => smsco::check_code(code),
-        Provider::Getsms => getsms::check_code(code),
-    }
-}
-
-/// `provider`'s own error reply for `code`.
-pub fn error_response(sim: &Sim, provider: Provider, code: i64) -> Response {
-    match provider {
-        Provider::Smsoffice => smsoffice::error_response(sim, code),
-        Provider::Smsco => smsco::error_response(sim, code),
-        Provider::Getsms => getsms::error_response(sim, code),
-    }
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`), for account
+/// patches.
+fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }

@@ -1,8 +1,8 @@
 //! smsco.ge: every code byte-exact, the check order, tetri, transliteration, status digits.
 
 use smsim::Simulator;
-use smsim::config::{BalanceFlag, UnknownMesId};
 use smsim::domain::clock::ClockMode;
+use smsim::providers::smsco::{BalanceFlag, UnknownMesId};
 
 use crate::client::{Reply, admin, admin_patch, enc, get, multipart, post, post_form};
 use crate::smsoffice_send::start_with;
@@ -203,7 +203,7 @@ async fn balance_flag_follows_the_quirk() {
     );
     let lints = admin(&sim, "/requests").await["requests"][2]["lints"].to_string();
     assert!(lints.contains("balance=\\\"1\\\""), "{lints}");
-    let lenient = start_with(|c| c.quirks.smsco_balance_flag = BalanceFlag::AnyNonempty).await;
+    let lenient = start_with(|c| c.quirks.smsco.balance_flag = BalanceFlag::AnyNonempty).await;
     assert_text(
         &send(&lenient, "username=demo&password=demo&balance=1").await,
         "10000",
@@ -292,7 +292,7 @@ async fn status_digit_follows_the_stored_messages() {
         assert_text(&get(&sim, &format!("{STATUS}?{query}")).await, body);
     }
     let strict =
-        start_with(|c| c.quirks.smsco_status_unknown_mes_id = UnknownMesId::Error2904).await;
+        start_with(|c| c.quirks.smsco.status_unknown_mes_id = UnknownMesId::Error2904).await;
     assert_text(
         &get(
             &strict,

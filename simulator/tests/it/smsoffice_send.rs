@@ -1,6 +1,7 @@
 //! smsoffice.ge send: every ErrorCode byte-exact, the check order, charging, batches, options.
 
-use smsim::config::{CheckOrder, Config, NameMatching, SlashlessPost};
+use smsim::config::Config;
+use smsim::providers::smsoffice::{CheckOrder, NameMatching, SlashlessPost};
 use smsim::{Simulator, domain::clock::ClockMode};
 
 use crate::client::{self, Reply, admin, enc, get, multipart, post, post_form};
@@ -208,7 +209,7 @@ async fn each_check_comes_before_the_next_one() {
 
 #[tokio::test]
 async fn auth_first_check_order_is_a_quirk() {
-    let sim = start_with(|c| c.quirks.smsoffice_check_order = CheckOrder::AuthFirst).await;
+    let sim = start_with(|c| c.quirks.smsoffice.check_order = CheckOrder::AuthFirst).await;
     let reply = send(&sim, "key=nope&sender=SMSOFFICE&content=hi").await;
     assert_eq!(reply.json()["ErrorCode"], 80);
     let reply = send(&sim, "key=disabled-key&content=hi").await;
@@ -398,7 +399,7 @@ async fn slashless_post_is_redirected_like_iis() {
 
 #[tokio::test]
 async fn slashless_post_can_be_accepted_by_quirk() {
-    let sim = start_with(|c| c.quirks.smsoffice_slashless_post = SlashlessPost::Accept).await;
+    let sim = start_with(|c| c.quirks.smsoffice.slashless_post = SlashlessPost::Accept).await;
     let reply = post_form(&sim, "/api/v2/send", GOOD_SEND).await;
     assert_envelope(&reply, OK);
     let journal = admin(&sim, "/requests").await;
@@ -434,7 +435,7 @@ async fn parameter_names_ignore_case_unless_the_quirk_says_exact() {
     let sim = Simulator::start_default().await.unwrap();
     let query = "KEY=demo-key&Destination=995555123456&SENDER=SMSOFFICE&Content=hi";
     assert_envelope(&send(&sim, query).await, OK);
-    let exact = start_with(|c| c.quirks.smsoffice_param_names = NameMatching::Exact).await;
+    let exact = start_with(|c| c.quirks.smsoffice.param_names = NameMatching::Exact).await;
     assert_envelope(&send(&exact, query).await, &err(500, "API key is missing"));
 }
 
@@ -472,8 +473,10 @@ async fn sender_title_matches_ignoring_case_as_in_the_documented_example() {
         .await,
         OK,
     );
-    let exact =
-        start_with(|c| c.quirks.smsoffice_sender_case = smsim::config::SenderCase::Exact).await;
+    let exact = start_with(|c| {
+        c.quirks.smsoffice.sender_case = smsim::providers::smsoffice::SenderCase::Exact
+    })
+    .await;
     let reply = send(
         &exact,
         "key=demo-key&destination=995555123456&sender=smsoffice&content=TestMessage",

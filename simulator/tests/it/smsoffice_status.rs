@@ -1,7 +1,7 @@
 //! smsoffice.ge getBalance and getMessageStatus.
 
 use smsim::Simulator;
-use smsim::config::BalanceBadKey;
+use smsim::providers::smsoffice::BalanceBadKey;
 
 use crate::client::get;
 use crate::smsoffice_send::{assert_envelope, err, send, start_with};
@@ -35,7 +35,7 @@ async fn get_balance_answers_a_bare_integer_on_both_paths() {
 
 #[tokio::test]
 async fn get_balance_with_a_bad_key_can_answer_the_envelope() {
-    let sim = start_with(|c| c.quirks.smsoffice_balance_bad_key = BalanceBadKey::Envelope).await;
+    let sim = start_with(|c| c.quirks.smsoffice.balance_bad_key = BalanceBadKey::Envelope).await;
     assert_envelope(
         &get(&sim, "/api/getBalance").await,
         &err(500, "API key is missing"),

@@ -1,103 +1,55 @@
 //! getsms.uz error objects: `[{"error":1,"text":"...","error_no":N}]` at the top level, and the
-//! per-item 300 error.
+//! per-item 300 error; the JSON writer both use.
 
-use serde_json::json;
+use std::io;
+
+use serde::Serialize;
 
 use crate::domain::error::Error as DomainError;
 
-/// Every error getsms.uz documents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum GetsmsError {
-    /// 100: Login or Password is NULL.
-    #[error("100")]
-    CredentialsMissing,
-    /// 101: Incorrect Login or Password.
-    #[error("101")]
-    CredentialsIncorrect,
-    /// 102: Account blocked.
-    #[error("102")]
-    AccountBlocked,
-    /// 103: Limit is over (balance below the charge).
-    #[error("103")]
-    LimitIsOver,
-    /// 200: Array is not a JSON.
-    #[error("200")]
-    NotJson,
-    /// 201: Array is invalid.
-    #[error("201")]
-    InvalidArray,
-    /// 202: Nickname didn't set.
-    #[error("202")]
-    NicknameMissing,
-    /// 203: Incorrect nickname.
-    #[error("203")]
-    NicknameIncorrect,
-    /// 300: is NOT a phone number (per item).
-    #[error("300")]
-    NotAPhoneNumber,
-    /// 400: request_id is wrong.
-    #[error("400")]
-    RequestIdWrong,
+error_table! {
+    /// Every error getsms.uz documents, with its documented text.
+    pub enum GetsmsError: u16, "a getsms error_no" {
+        /// `login` or `password` absent or empty.
+        CredentialsMissing = 100, "Login or Password is NULL";
+        /// No account has this login and password.
+        CredentialsIncorrect = 101, "Incorrect Login or Password";
+        /// The account is blocked.
+        AccountBlocked = 102, "Account blocked";
+        /// The balance does not cover the charge.
+        LimitIsOver = 103, "Limit is over";
+        /// `data` is not JSON.
+        NotJson = 200, "Array is not a JSON";
+        /// `data` is not an array of 1 to 100 items.
+        InvalidArray = 201, "Array is invalid";
+        /// `nickname` absent.
+        NicknameMissing = 202, "Nickname didn't set";
+        /// `nickname` not registered to the account.
+        NicknameIncorrect = 203, "Incorrect nickname";
+        /// One item's phone (per item).
+        NotAPhoneNumber = 300, "is NOT a phone number";
+        /// `request_id` unknown or malformed.
+        RequestIdWrong = 400, "request_id is wrong";
+    }
+}
+
+/// One top-level error object.
+#[derive(Debug, Serialize)]
+pub struct ErrorObject {
+    error: u8,
+    text: &'static str,
+    error_no: u16,
 }
 
 impl GetsmsError {
-    /// Every code.
-    pub const ALL: [GetsmsError; 10] = [
-        GetsmsError::CredentialsMissing,
-        GetsmsError::CredentialsIncorrect,
-        GetsmsError::AccountBlocked,
-        GetsmsError::LimitIsOver,
-        GetsmsError::NotJson,
-        GetsmsError::InvalidArray,
-        GetsmsError::NicknameMissing,
-        GetsmsError::NicknameIncorrect,
-        GetsmsError::NotAPhoneNumber,
-        GetsmsError::RequestIdWrong,
-    ];
-
-    /// `error_no`.
-    pub fn code(self) -> u16 {
-        match self {
-            GetsmsError::CredentialsMissing => 100,
-            GetsmsError::CredentialsIncorrect => 101,
-            GetsmsError::AccountBlocked => 102,
-            GetsmsError::LimitIsOver => 103,
-            GetsmsError::NotJson => 200,
-            GetsmsError::InvalidArray => 201,
-            GetsmsError::NicknameMissing => 202,
-            GetsmsError::NicknameIncorrect => 203,
-            GetsmsError::NotAPhoneNumber => 300,
-            GetsmsError::RequestIdWrong => 400,
-        }
-    }
-
-    /// The error with this code, if getsms has one.
-    pub fn from_code(code: i64) -> Option<GetsmsError> {
-        GetsmsError::ALL
-            .into_iter()
-            .find(|e| i64::from(e.code()) == code)
-    }
-
-    /// The documented text.
-    pub fn text(self) -> &'static str {
-        match self {
-            GetsmsError::CredentialsMissing => "Login or Password is NULL",
-            GetsmsError::CredentialsIncorrect => "Incorrect Login or Password",
-            GetsmsError::AccountBlocked => "Account blocked",
-            GetsmsError::LimitIsOver => "Limit is over",
-            GetsmsError::NotJson => "Array is not a JSON",
-            GetsmsError::InvalidArray => "Array is invalid",
-            GetsmsError::NicknameMissing => "Nickname didn't set",
-            GetsmsError::NicknameIncorrect => "Incorrect nickname",
-            GetsmsError::NotAPhoneNumber => "is NOT a phone number",
-            GetsmsError::RequestIdWrong => "request_id is wrong",
-        }
-    }
-
     /// The top-level reply: an array of one error object, key `text` (as the live service
     /// answers; the document's list writes `error_text`).
-    pub fn reply(self) -> serde_json::Value {
-        json!([{"error": 1, "text": self.text(), "error_no": self.code()}])
+    pub fn reply(self) -> [ErrorObject; 1] {
+        [ErrorObject {
+            error: 1,
+            text: self.text(),
+            error_no: self.code(),
+        }]
     }
 }
 
@@ -111,34 +63,53 @@ impl From<DomainError> for GetsmsError {
     }
 }
 
-/// Serialises a reply. `php_escapes` mimics PHP `json_encode` defaults: non-ASCII as `\uXXXX`
-/// (UTF-16 units) and `/` as `\/`.
-pub fn to_body(value: &serde_json::Value, php_escapes: bool) -> String {
-    let plain = serde_json::to_string(value).expect("JSON values always serialise");
-    if !php_escapes {
-        return plain;
-    }
-    // Outside strings a serialised JSON text is pure ASCII without `/`, so a character-level
-    // pass only ever touches string contents.
-    let mut out = String::with_capacity(plain.len());
-    for c in plain.chars() {
-        match c {
-            '/' => out.push_str("\\/"),
-            c if c.is_ascii() => out.push(c),
-            c => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
+/// PHP `json_encode` defaults inside strings: non-ASCII as `\uXXXX` (UTF-16 units, lowercase
+/// hex) and `/` as `\/`. Everything else is serde_json's own output.
+struct PhpEscapes;
+
+impl serde_json::ser::Formatter for PhpEscapes {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut plain_from = 0;
+        for (i, c) in fragment.char_indices() {
+            if c != '/' && c.is_ascii() {
+                continue;
+            }
+            writer.write_all(&fragment.as_bytes()[plain_from..i])?;
+            if c == '/' {
+                writer.write_all(b"\\/")?;
+            } else {
+                for unit in c.encode_utf16(&mut [0u16; 2]) {
+                    write!(writer, "\\u{unit:04x}")?;
                 }
             }
+            plain_from = i + c.len_utf8();
         }
+        writer.write_all(&fragment.as_bytes()[plain_from..])
     }
-    out
+}
+
+/// Serialises a reply, with PHP's escapes when `php_escapes`.
+pub fn to_body(value: &impl Serialize, php_escapes: bool) -> String {
+    let mut out = Vec::with_capacity(256);
+    let written = if php_escapes {
+        value.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut out, PhpEscapes,
+        ))
+    } else {
+        value.serialize(&mut serde_json::Serializer::new(&mut out))
+    };
+    written.expect("replies are plain data and always serialise");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn error_replies_are_byte_exact() {
@@ -165,18 +136,21 @@ mod tests {
         for (domain, code) in table {
             assert_eq!(GetsmsError::from(domain.clone()).code(), code, "{domain:?}");
         }
-        for e in GetsmsError::ALL {
+        for &e in GetsmsError::ALL {
             assert_eq!(GetsmsError::from_code(i64::from(e.code())), Some(e));
         }
     }
 
     #[test]
     fn php_escapes_match_json_encode() {
-        let v = json!({"text": "тест a/b 😀"});
-        assert_eq!(to_body(&v, false), r#"{"text":"тест a/b 😀"}"#);
+        let v = json!({"text": "тест a/b 😀 \"q\"\n"});
+        assert_eq!(
+            to_body(&v, false),
+            "{\"text\":\"тест a/b 😀 \\\"q\\\"\\n\"}"
+        );
         assert_eq!(
             to_body(&v, true),
-            r#"{"text":"\u0442\u0435\u0441\u0442 a\/b \ud83d\ude00"}"#
+            r#"{"text":"\u0442\u0435\u0441\u0442 a\/b \ud83d\ude00 \"q\"\n"}"#
         );
     }
 }

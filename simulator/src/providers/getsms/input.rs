@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::config::{DuplicateParams, GetParams, NameMatching};
-use crate::http::params::{ParamList, Params};
+use super::GetParams;
+use crate::http::params::{DuplicateParams, NameMatching, ParamList, Params};
 use crate::http::{BodyKind, RawRequest};
 
 /// The `data` parameter: JSON text (form field, or a JSON body's string) or an already parsed

@@ -3,162 +3,157 @@
 //! A PHP service: replies are JSON arrays sent as `text/html`, HTTP 200 for every business
 //! outcome; a caller not on the allow-list gets 403 and an HTML page.
 
+pub mod accounts;
+pub mod allow_list;
 pub mod errors;
 pub mod input;
+pub mod quirks;
 pub mod send;
 pub mod status;
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use std::net::SocketAddr;
-
 use axum::extract::Request;
 use axum::response::Response;
 use http::StatusCode;
+use serde::Serialize;
 
-use crate::domain::Sim;
-use crate::domain::allow_list::normalize;
-use crate::http::{Answer, RawRequest, ReadError, pages, with_content_type};
-use errors::to_body;
+use crate::domain::Endpoint;
+use crate::http::{Inbound, RawRequest, Reply, pages, with_content_type};
+pub use accounts::{GetsmsAccount, GetsmsAccountPatch, Section, State};
+use allow_list::normalize;
+use errors::{GetsmsError, to_body};
 use input::GetsmsInput;
+pub use quirks::*;
+pub use send::Send;
+pub use status::MessageStatus;
 
 /// Every getsms path and the endpoint it serves.
-pub const PATHS: &[(&str, &str)] = &[
-    ("/smsgateway/", "send"),
-    ("/smsgateway", "send"),
-    ("/smsgateway/status/", "status"),
-    ("/smsgateway/status", "status"),
+pub const PATHS: &[(&str, Endpoint)] = &[
+    ("/smsgateway/", Endpoint::GetsmsSend),
+    ("/smsgateway", Endpoint::GetsmsSend),
+    ("/smsgateway/status/", Endpoint::GetsmsStatus),
+    ("/smsgateway/status", Endpoint::GetsmsStatus),
 ];
+
+/// The methods the endpoints take, for the `Allow` header of a 405.
+pub const ALLOW: &str = "POST";
+
+/// Tashkent is UTC+5 all year: status dates are written in Tashkent time.
+pub const UTC_OFFSET_HOURS: i64 = 5;
 
 /// Whether getsms has error_no `code`; the refusal lists the valid ones.
 pub fn check_code(code: i64) -> Result<(), String> {
-    super::check_code_in(
-        code,
-        errors::GetsmsError::ALL.iter().map(|e| i64::from(e.code())),
-        "a getsms error_no",
-    )
+    GetsmsError::check(code)
 }
 
 /// getsms's own reply for error_no `code` (validated by [`check_code`]).
-pub fn error_response(sim: &Sim, code: i64) -> Response {
-    let error =
-        errors::GetsmsError::from_code(code).unwrap_or(errors::GetsmsError::CredentialsIncorrect);
-    json_reply(sim, &error.reply())
+pub fn error_response(quirks: &Quirks, code: i64) -> Response {
+    let error = GetsmsError::from_code(code).unwrap_or(GetsmsError::CredentialsIncorrect);
+    json_reply(quirks, &error.reply())
 }
 
-/// The caller's address: the connection's peer, or the first `X-Forwarded-For` entry when the
-/// simulator is told it sits behind a proxy. Without a socket (router tests), loopback.
-pub fn client_ip(raw: &RawRequest, trust_forwarded_for: bool) -> IpAddr {
-    let forwarded = trust_forwarded_for
-        .then(|| {
-            raw.headers
-                .get("x-forwarded-for")?
-                .to_str()
-                .ok()?
-                .split(',')
-                .next()?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .flatten();
-    normalize(
-        forwarded
-            .or(raw.client.map(|c| c.ip()))
-            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-    )
+fn json_reply(quirks: &Quirks, value: &impl Serialize) -> Response {
+    let php = quirks.json_escape == JsonEscape::PhpDefault;
+    with_content_type(to_body(value, php), &quirks.content_type)
 }
 
-/// Why a request is turned away before getsms looks at it.
-enum Refusal {
-    /// The body could not be read (413, 400).
-    Body(ReadError),
-    /// The caller is not on the allow-list (403).
-    Forbidden,
+/// Where a request came from: the connection's peer (loopback without a socket) and the first
+/// `X-Forwarded-For` entry, which counts when the simulator is told it sits behind a proxy.
+#[derive(Debug, Clone, Copy)]
+struct Caller {
+    peer: IpAddr,
+    forwarded: Option<IpAddr>,
 }
 
-impl Refusal {
-    fn into_response(self) -> Response {
-        match self {
-            Refusal::Body(e) => e.into_response(),
-            Refusal::Forbidden => pages::html(
-                StatusCode::FORBIDDEN,
-                "Connections from unknown hosts are refused.",
-            ),
+impl Caller {
+    fn of(raw: &RawRequest) -> Caller {
+        let forwarded = raw
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|first| first.trim().parse().ok());
+        Caller {
+            peer: raw
+                .client
+                .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.ip()),
+            forwarded,
         }
     }
-}
 
-/// Reads the request and checks the allow-list.
-async fn admit(
-    sim: &Sim,
-    request: Request,
-    client: Option<SocketAddr>,
-    lints: &mut Vec<String>,
-) -> Result<(GetsmsInput, IpAddr), Refusal> {
-    let raw = RawRequest::read(request, client, sim.config().limits.max_body_bytes)
-        .await
-        .map_err(Refusal::Body)?;
-    let allowed = {
-        let world = sim.world();
-        let ip = client_ip(&raw, world.getsms_trust_forwarded_for);
-        world
-            .getsms_allow_list
+    /// The caller's address if the allow-list admits it.
+    fn admitted(self, state: &State) -> Option<IpAddr> {
+        let ip = normalize(match (state.trust_forwarded_for, self.forwarded) {
+            (true, Some(forwarded)) => forwarded,
+            _ => self.peer,
+        });
+        state
+            .allow_list
             .iter()
             .any(|range| range.contains(ip))
             .then_some(ip)
-    };
-    let ip = allowed.ok_or(Refusal::Forbidden)?;
+    }
+}
+
+/// A request read and its parameters decoded, not yet admitted.
+#[derive(Debug)]
+struct Decoded {
+    input: GetsmsInput,
+    caller: Caller,
+}
+
+/// Reads the body (413, 400) and decodes the parameters; the allow-list is checked under the
+/// world lock, where it can change.
+async fn decode(
+    request: Request,
+    inbound: Inbound<'_, Quirks>,
+    lints: &mut Vec<String>,
+) -> Result<Decoded, Response> {
+    let raw = RawRequest::read(request, inbound.client, inbound.max_body_bytes)
+        .await
+        .map_err(|e| e.into_response())?;
     if raw.method == http::Method::GET {
         lints.push("GET on a getsms endpoint: the service expects POST".into());
     }
-    let input = GetsmsInput::read(&raw, sim.config().quirks.getsms_get_params, lints).await;
-    Ok((input, ip))
+    let input = GetsmsInput::read(&raw, inbound.quirks.get_params, lints).await;
+    Ok(Decoded {
+        caller: Caller::of(&raw),
+        input,
+    })
 }
 
-fn json_reply(sim: &Sim, value: &serde_json::Value) -> Response {
-    let quirks = &sim.config().quirks;
-    let php = quirks.getsms_json_escape == crate::config::JsonEscape::PhpDefault;
-    with_content_type(to_body(value, php), &quirks.getsms_content_type)
+/// What a getsms endpoint came to.
+#[derive(Debug)]
+pub enum Outcome<T> {
+    /// The caller is not on the allow-list: 403, and getsms looked at nothing.
+    Forbidden,
+    /// A top-level error object.
+    Refused(GetsmsError),
+    /// The reply array.
+    Answered(T),
 }
 
-pub(crate) async fn send_handler(
-    sim: &Sim,
-    request: Request,
-    client: Option<SocketAddr>,
-) -> Answer {
-    let mut lints = Vec::new();
-    let (input, ip) = match admit(sim, request, client, &mut lints).await {
-        Ok(admitted) => admitted,
-        Err(refusal) => return Answer::new(refusal.into_response(), lints),
-    };
-    let now = sim.now();
-    let reply = send::send(
-        &mut sim.world(),
-        &sim.config().quirks,
-        &input,
-        now,
-        ip,
-        &mut lints,
-    );
-    if reply.is_ok() {
-        sim.wake_engine();
+impl<T: Serialize> Outcome<T> {
+    fn from_result(result: Result<T, GetsmsError>) -> Outcome<T> {
+        match result {
+            Ok(reply) => Outcome::Answered(reply),
+            Err(e) => Outcome::Refused(e),
+        }
     }
-    let value = reply.unwrap_or_else(|e| e.reply());
-    Answer::new(json_reply(sim, &value), lints)
-}
 
-pub(crate) async fn status_handler(
-    sim: &Sim,
-    request: Request,
-    client: Option<SocketAddr>,
-) -> Answer {
-    let mut lints = Vec::new();
-    let (input, _) = match admit(sim, request, client, &mut lints).await {
-        Ok(admitted) => admitted,
-        Err(refusal) => return Answer::new(refusal.into_response(), lints),
-    };
-    let reply = status::status(&mut sim.world(), &input);
-    let value = reply.unwrap_or_else(|e| e.reply());
-    Answer::new(json_reply(sim, &value), lints)
+    /// The reply; `scheduled` says whether an answered request scheduled deliveries.
+    fn respond(self, quirks: &Quirks, scheduled: bool) -> Reply {
+        match self {
+            Outcome::Forbidden => Reply::from(pages::html(
+                StatusCode::FORBIDDEN,
+                "Connections from unknown hosts are refused.",
+            )),
+            Outcome::Refused(e) => Reply::from(json_reply(quirks, &e.reply())),
+            Outcome::Answered(reply) => Reply {
+                response: json_reply(quirks, &reply),
+                wake_engine: scheduled,
+            },
+        }
+    }
 }

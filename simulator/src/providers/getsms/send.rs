@@ -1,17 +1,21 @@
 //! getsms.uz `/smsgateway/`: a batch of `{phone, text}` items, each answered on its own.
 
-use serde_json::{Value, json};
+use std::net::IpAddr;
 
-use crate::config::Quirks;
-use crate::domain::accounts::GetsmsAccount;
+use axum::extract::Request;
+use axum::response::Response;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::errors::GetsmsError;
+use super::input::GetsmsInput;
+use super::{Decoded, GetsmsAccount, Outcome, Quirks, State, decode};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::{Error as DomainError, charge};
 use crate::domain::messages::{Envelope, Message};
 use crate::domain::numbers::{self, NumberClass, UZBEKISTAN};
 use crate::domain::{Provider, World, segments};
-
-use super::errors::GetsmsError;
-use super::input::GetsmsInput;
+use crate::http::{Handler, Inbound, Reply};
 
 /// Most items one request may carry.
 pub const MAX_ITEMS: usize = 100;
@@ -29,7 +33,7 @@ pub struct Item {
 
 /// Checks login, password and block: 100, 101, 102.
 pub fn authenticate<'a>(
-    world: &'a mut World,
+    state: &'a mut State,
     input: &GetsmsInput,
 ) -> Result<&'a mut GetsmsAccount, GetsmsError> {
     let (Some(login), Some(password)) = (
@@ -38,7 +42,7 @@ pub fn authenticate<'a>(
     ) else {
         return Err(GetsmsError::CredentialsMissing);
     };
-    let account = match world.getsms.get_mut(login) {
+    let account = match state.accounts.get_mut(login) {
         Some(account) if account.password == password => account,
         _ => return Err(DomainError::UnknownAccount.into()),
     };
@@ -75,17 +79,72 @@ pub fn items(data: &Value) -> Result<Vec<Item>, GetsmsError> {
         .collect()
 }
 
+/// The reply to one accepted item; keys in the provider's order.
+#[derive(Debug, Serialize)]
+pub struct AcceptedItem {
+    /// The phone as a JSON number (a valid phone is 12 digits, so it always fits).
+    pub recipient: u64,
+    /// The text.
+    pub text: String,
+    /// The account's `user_id`.
+    pub user_id: u64,
+    /// Unix seconds of acceptance.
+    pub date_received: i64,
+    /// This item's id.
+    pub message_id: u64,
+    /// The request's id, shared by its items.
+    pub request_id: u64,
+    /// The caller's address.
+    pub client_ip: IpAddr,
+}
+
+/// The reply to one refused item (error 300); keys in the provider's order.
+#[derive(Debug, Serialize)]
+pub struct RefusedItem {
+    /// Always 1.
+    pub error: u8,
+    /// The error's text.
+    pub error_text: &'static str,
+    /// The error's code.
+    pub error_no: u16,
+    /// The phone echoed as the string it was given.
+    pub recipient: String,
+    /// The text.
+    pub text: String,
+    /// The account's `user_id`.
+    pub user_id: u64,
+    /// Unix seconds of the request.
+    pub date_received: i64,
+    /// The id this item would have had.
+    pub message_id: u64,
+    /// The request's id.
+    pub request_id: u64,
+    /// The caller's address.
+    pub client_ip: IpAddr,
+}
+
+/// One item's reply.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ItemReply {
+    /// Sent.
+    Accepted(AcceptedItem),
+    /// Not a phone number.
+    Refused(RefusedItem),
+}
+
 /// Runs the checks in order and, on success, charges the account, stores one message per valid
-/// item and returns the reply array.
+/// item and returns one reply per item.
 pub fn send(
     world: &mut World,
+    state: &mut State,
     quirks: &Quirks,
-    input: &GetsmsInput,
+    input: GetsmsInput,
     now: Timestamp,
-    client_ip: std::net::IpAddr,
+    client_ip: IpAddr,
     lints: &mut Vec<String>,
-) -> Result<Value, GetsmsError> {
-    let account = authenticate(world, input)?;
+) -> Result<Vec<ItemReply>, GetsmsError> {
+    let account = authenticate(state, &input)?;
     let data = input
         .data
         .as_ref()
@@ -100,7 +159,7 @@ pub fn send(
     }
     let nickname = match input.nickname.as_deref().filter(|n| !n.is_empty()) {
         Some(nickname) => nickname.to_owned(),
-        None if quirks.getsms_nickname_required => return Err(GetsmsError::NicknameMissing),
+        None if quirks.nickname_required => return Err(GetsmsError::NicknameMissing),
         None => account
             .nicknames
             .first()
@@ -119,14 +178,12 @@ pub fn send(
     charge(&mut account.balance, cost)?;
     let (login, user_id) = (account.login.clone(), account.user_id);
 
-    let request_id = world.ids.next_getsms_request_id(&mut world.rng);
+    let request_id = state.take_request_id(&mut world.rng);
     let date_received = now.unix_seconds();
     let mut reply = Vec::with_capacity(items.len());
-    for item in &items {
-        let message_id = world.ids.getsms_message_id;
-        world.ids.getsms_message_id += 1;
-        let mut answer = serde_json::Map::new();
-        if valid(item) {
+    for item in items {
+        let message_id = state.take_message_id();
+        if valid(&item) {
             let envelope = Envelope {
                 provider: Provider::Getsms,
                 account: &login,
@@ -145,33 +202,77 @@ pub fn send(
             message.message_id = Some(message_id);
             message.client_ip = Some(client_ip);
             world.accept(message);
-            // A valid phone is 12 digits, so it always fits a JSON number.
-            answer.insert(
-                "recipient".into(),
-                json!(item.phone.parse::<u64>().unwrap_or_default()),
-            );
+            reply.push(ItemReply::Accepted(AcceptedItem {
+                recipient: item.phone.parse().unwrap_or_default(),
+                text: item.text,
+                user_id,
+                date_received,
+                message_id,
+                request_id,
+                client_ip,
+            }));
         } else {
             let error = GetsmsError::NotAPhoneNumber;
-            answer.insert("error".into(), json!(1));
-            answer.insert("error_text".into(), json!(error.text()));
-            answer.insert("error_no".into(), json!(error.code()));
-            // A failed item echoes the phone as the string it was given.
-            answer.insert("recipient".into(), json!(item.phone));
+            reply.push(ItemReply::Refused(RefusedItem {
+                error: 1,
+                error_text: error.text(),
+                error_no: error.code(),
+                recipient: item.phone,
+                text: item.text,
+                user_id,
+                date_received,
+                message_id,
+                request_id,
+                client_ip,
+            }));
         }
-        answer.insert("text".into(), json!(item.text));
-        answer.insert("user_id".into(), json!(user_id));
-        answer.insert("date_received".into(), json!(date_received));
-        answer.insert("message_id".into(), json!(message_id));
-        answer.insert("request_id".into(), json!(request_id));
-        answer.insert("client_ip".into(), json!(client_ip.to_string()));
-        reply.push(Value::Object(answer));
     }
-    Ok(Value::Array(reply))
+    Ok(reply)
+}
+
+/// A decoded `/smsgateway/` request.
+#[derive(Debug)]
+pub struct Send(Decoded);
+
+impl Handler for Send {
+    type Quirks = Quirks;
+    type State = State;
+    type Output = Outcome<Vec<ItemReply>>;
+
+    async fn decode(
+        request: Request,
+        inbound: Inbound<'_, Quirks>,
+        lints: &mut Vec<String>,
+    ) -> Result<Send, Response> {
+        decode(request, inbound, lints).await.map(Send)
+    }
+
+    fn execute(
+        self,
+        world: &mut World,
+        state: &mut State,
+        quirks: &Quirks,
+        now: Timestamp,
+        lints: &mut Vec<String>,
+    ) -> Self::Output {
+        let Send(Decoded { input, caller }) = self;
+        let Some(ip) = caller.admitted(state) else {
+            // getsms turns the caller away before reading anything: nothing to lint.
+            lints.clear();
+            return Outcome::Forbidden;
+        };
+        Outcome::from_result(send(world, state, quirks, input, now, ip, lints))
+    }
+
+    fn respond(output: Self::Output, quirks: &Quirks) -> Reply {
+        output.respond(quirks, true)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn items_accept_string_or_integer_phones_and_refuse_junk() {

@@ -1,17 +1,18 @@
 //! getsms.uz `/smsgateway/status/`: every message of a request, every value a string.
 
-use serde_json::{Value, json};
-
-use crate::domain::World;
-use crate::domain::messages::{LookupKey, Message, Status};
-use crate::domain::{Provider, clock::Timestamp};
+use axum::extract::Request;
+use axum::response::Response;
+use serde::Serialize;
+use serde_json::Value;
 
 use super::errors::GetsmsError;
 use super::input::GetsmsInput;
 use super::send::authenticate;
-
-/// Tashkent is UTC+5 all year.
-const TASHKENT: i64 = 5;
+use super::{Decoded, Outcome, Quirks, State, UTC_OFFSET_HOURS, decode};
+use crate::domain::clock::Timestamp;
+use crate::domain::messages::{LookupKey, Message, Status};
+use crate::domain::{Provider, World};
+use crate::http::{Handler, Inbound, Reply};
 
 /// The status word getsms uses for a neutral status.
 pub fn status_word(status: Status) -> &'static str {
@@ -22,6 +23,23 @@ pub fn status_word(status: Status) -> &'static str {
     }
 }
 
+/// One message's row; every value a string (`date_delivered` null until delivered).
+#[derive(Debug, Serialize)]
+pub struct StatusRow {
+    recipient: String,
+    text: String,
+    user_id: String,
+    date_received: String,
+    date_sent: String,
+    date_delivered: Option<String>,
+    message_id: String,
+    request_id: String,
+    status: &'static str,
+    count_messages: String,
+    client_ip: String,
+    description: String,
+}
+
 fn entered(message: &Message, status: Status) -> Option<Timestamp> {
     message
         .history
@@ -30,27 +48,32 @@ fn entered(message: &Message, status: Status) -> Option<Timestamp> {
         .map(|c| c.at)
 }
 
-fn row(message: &Message, user_id: u64) -> Value {
-    let date = |t: Timestamp| t.format_datetime(TASHKENT);
-    let description = match message.status {
-        Status::Delivered => "OK".to_owned(),
-        s if s.is_final() => message.reason.clone().unwrap_or_default(),
-        _ => String::new(),
-    };
-    json!({
-        "recipient": message.destination,
-        "text": message.content,
-        "user_id": user_id.to_string(),
-        "date_received": date(message.created_at),
-        "date_sent": date(entered(message, Status::Pending).unwrap_or(message.created_at)),
-        "date_delivered": entered(message, Status::Delivered).map(date),
-        "message_id": message.message_id.unwrap_or_default().to_string(),
-        "request_id": message.request_id.unwrap_or_default().to_string(),
-        "status": status_word(message.status),
-        "count_messages": message.segments.to_string(),
-        "client_ip": message.client_ip.map(|ip| ip.to_string()).unwrap_or_default(),
-        "description": description,
-    })
+impl StatusRow {
+    fn of(message: &Message, user_id: u64) -> StatusRow {
+        let date = |t: Timestamp| t.format_datetime(UTC_OFFSET_HOURS);
+        let description = match message.status {
+            Status::Delivered => "OK".to_owned(),
+            s if s.is_final() => message.reason.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        StatusRow {
+            recipient: message.destination.clone(),
+            text: message.content.clone(),
+            user_id: user_id.to_string(),
+            date_received: date(message.created_at),
+            date_sent: date(entered(message, Status::Pending).unwrap_or(message.created_at)),
+            date_delivered: entered(message, Status::Delivered).map(date),
+            message_id: message.message_id.unwrap_or_default().to_string(),
+            request_id: message.request_id.unwrap_or_default().to_string(),
+            status: status_word(message.status),
+            count_messages: message.segments.to_string(),
+            client_ip: message
+                .client_ip
+                .map(|ip| ip.to_string())
+                .unwrap_or_default(),
+            description,
+        }
+    }
 }
 
 /// The request ids of `data`: an array of objects with a `request_id` string of digits or
@@ -77,9 +100,13 @@ fn request_ids(input: &GetsmsInput) -> Result<Vec<u64>, GetsmsError> {
 }
 
 /// Answers a status request.
-pub fn status(world: &mut World, input: &GetsmsInput) -> Result<Value, GetsmsError> {
-    let account = authenticate(world, input)?;
-    let (login, user_id) = (account.login.clone(), account.user_id);
+pub fn status(
+    world: &World,
+    state: &mut State,
+    input: &GetsmsInput,
+) -> Result<Vec<StatusRow>, GetsmsError> {
+    let account = authenticate(state, input)?;
+    let (login, user_id) = (account.login.as_str(), account.user_id);
     let ids = request_ids(input)?;
     let mut rows = Vec::new();
     for id in ids {
@@ -89,11 +116,49 @@ pub fn status(world: &mut World, input: &GetsmsInput) -> Result<Value, GetsmsErr
                 .messages
                 .by_key(&LookupKey::RequestId(id))
                 .filter(|m| m.provider == Provider::Getsms && m.account == login)
-                .map(|m| row(m, user_id)),
+                .map(|m| StatusRow::of(m, user_id)),
         );
         if rows.len() == before {
             return Err(GetsmsError::RequestIdWrong);
         }
     }
-    Ok(Value::Array(rows))
+    Ok(rows)
+}
+
+/// A decoded `/smsgateway/status/` request.
+#[derive(Debug)]
+pub struct MessageStatus(Decoded);
+
+impl Handler for MessageStatus {
+    type Quirks = Quirks;
+    type State = State;
+    type Output = Outcome<Vec<StatusRow>>;
+
+    async fn decode(
+        request: Request,
+        inbound: Inbound<'_, Quirks>,
+        lints: &mut Vec<String>,
+    ) -> Result<MessageStatus, Response> {
+        decode(request, inbound, lints).await.map(MessageStatus)
+    }
+
+    fn execute(
+        self,
+        world: &mut World,
+        state: &mut State,
+        _quirks: &Quirks,
+        _now: Timestamp,
+        lints: &mut Vec<String>,
+    ) -> Self::Output {
+        let MessageStatus(Decoded { input, caller }) = self;
+        if caller.admitted(state).is_none() {
+            lints.clear();
+            return Outcome::Forbidden;
+        }
+        Outcome::from_result(status(world, state, &input))
+    }
+
+    fn respond(output: Self::Output, quirks: &Quirks) -> Reply {
+        output.respond(quirks, false)
+    }
 }

@@ -1,14 +1,17 @@
 //! smsco.ge `smsapi2.php`: balance query or send, in the provider's check order.
 
-use crate::config::{BalanceFlag, NonLatin, Quirks};
+use axum::extract::Request;
+use axum::response::Response;
+
+use super::errors::SmscoError;
+use super::{BalanceFlag, NonLatin, Quirks, SmscoAccount, State, UTC_OFFSET_HOURS, read, text};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::{Error as DomainError, charge};
 use crate::domain::messages::{Envelope, Message};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::{Provider, World, segments, transliterate};
 use crate::http::params::Params;
-
-use super::errors::SmscoError;
+use crate::http::{Handler, Inbound, Reply as HttpReply};
 
 /// Parameter names smsapi2.php reads.
 pub const KNOWN: &[&str] = &[
@@ -84,10 +87,10 @@ fn is_empty(value: &Option<String>) -> bool {
 
 /// Checks `username` and `password` against the accounts: 2910, 2911, 2905.
 pub fn authenticate<'a>(
-    world: &'a mut World,
+    state: &'a mut State,
     username: &Option<String>,
     password: &Option<String>,
-) -> Result<&'a mut crate::domain::accounts::SmscoAccount, SmscoError> {
+) -> Result<&'a mut SmscoAccount, SmscoError> {
     let username = username
         .as_deref()
         .filter(|u| !u.is_empty())
@@ -96,13 +99,13 @@ pub fn authenticate<'a>(
         .as_deref()
         .filter(|p| !p.is_empty())
         .ok_or(SmscoError::PasswordEmpty)?;
-    match world.smsco.get_mut(username) {
+    match state.accounts.get_mut(username) {
         Some(account) if account.password == password => Ok(account),
         _ => Err(DomainError::UnknownAccount.into()),
     }
 }
 
-/// Parses `YYYY-MM-DD HH:mm:ss` (exactly that shape) as Georgia time (UTC+4).
+/// Parses `YYYY-MM-DD HH:mm:ss` (exactly that shape) as Georgia time.
 pub fn parse_schedule(raw: &str) -> Option<Timestamp> {
     let b = raw.as_bytes();
     let shape_ok = b.len() == 19
@@ -126,7 +129,7 @@ pub fn parse_schedule(raw: &str) -> Option<Timestamp> {
             n(14..16)?,
             n(17..19)?,
         ),
-        4,
+        UTC_OFFSET_HOURS,
     )
 }
 
@@ -134,13 +137,14 @@ pub fn parse_schedule(raw: &str) -> Option<Timestamp> {
 /// accepted recipient, all under one `mes_id`.
 pub fn send(
     world: &mut World,
+    state: &mut State,
     quirks: &Quirks,
     request: &SmscoRequest,
     now: Timestamp,
     lints: &mut Vec<String>,
 ) -> Result<Reply, SmscoError> {
-    let account = authenticate(world, &request.username, &request.password)?;
-    let wants_balance = match (quirks.smsco_balance_flag, request.balance.as_deref()) {
+    let account = authenticate(state, &request.username, &request.password)?;
+    let wants_balance = match (quirks.balance_flag, request.balance.as_deref()) {
         (_, None) => false,
         (BalanceFlag::TrueOnly, Some(flag)) => flag.trim().eq_ignore_ascii_case("true"),
         (BalanceFlag::AnyNonempty, Some(flag)) => !flag.is_empty() && flag != "0",
@@ -193,8 +197,7 @@ pub fn send(
     }
 
     let message = request.message.as_deref().unwrap_or_default();
-    let delivered =
-        transliterate::to_gsm7(message, quirks.smsco_non_latin == NonLatin::Transliterate);
+    let delivered = transliterate::to_gsm7(message, quirks.non_latin == NonLatin::Transliterate);
     if delivered != message {
         lints.push(format!(
             "smsco carries Latin text only: the message is delivered as {delivered:?}"
@@ -204,8 +207,7 @@ pub fn send(
     let tetri = account.price_per_segment * u64::from(count.segments) * valid.len() as u64;
     charge(&mut account.balance, tetri)?;
 
-    let mes_id = world.ids.smsco_mes_id;
-    world.ids.smsco_mes_id += 1;
+    let mes_id = state.take_mes_id();
     let username = request.username.clone().unwrap_or_default();
     let client_ip = &request.client_ip;
     for number in valid {
@@ -226,6 +228,63 @@ pub fn send(
     Ok(Reply::Sent { tetri, mes_id })
 }
 
+/// A decoded smsapi2.php request.
+#[derive(Debug)]
+pub struct Send {
+    request: SmscoRequest,
+}
+
+impl Handler for Send {
+    type Quirks = Quirks;
+    type State = State;
+    type Output = Result<Reply, SmscoError>;
+
+    async fn decode(
+        request: Request,
+        inbound: Inbound<'_, Quirks>,
+        lints: &mut Vec<String>,
+    ) -> Result<Send, Response> {
+        let (params, client_ip) = read(
+            request,
+            inbound.client,
+            inbound.max_body_bytes,
+            KNOWN,
+            lints,
+        )
+        .await?;
+        Ok(Send {
+            request: SmscoRequest {
+                client_ip,
+                ..SmscoRequest::from_params(&params)
+            },
+        })
+    }
+
+    fn execute(
+        self,
+        world: &mut World,
+        state: &mut State,
+        quirks: &Quirks,
+        now: Timestamp,
+        lints: &mut Vec<String>,
+    ) -> Self::Output {
+        send(world, state, quirks, &self.request, now, lints)
+    }
+
+    fn respond(output: Self::Output, quirks: &Quirks) -> HttpReply {
+        // Reading the balance schedules nothing; only a send wakes the engine.
+        let wake_engine = matches!(output, Ok(Reply::Sent { .. }));
+        let body = match output {
+            Ok(reply) => reply.body(),
+            Err(e) => e.body(),
+        };
+        HttpReply {
+            response: text(quirks, body),
+            wake_engine,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,7 +292,7 @@ mod tests {
     #[test]
     fn schedule_format_is_exact_and_in_georgia_time() {
         let at = parse_schedule("2012-10-01 12:30:00").unwrap();
-        assert_eq!(at.format_datetime(4), "2012-10-01 12:30:00");
+        assert_eq!(at.format_datetime(UTC_OFFSET_HOURS), "2012-10-01 12:30:00");
         for bad in [
             "2012-10-01T12:30:00",
             "2012-10-01 12:30",

@@ -1,18 +1,57 @@
 //! smsoffice delivery callbacks: a GET to the account's URL for every new state of a message
 //! sent with a `reference`, with `reference, status, reason, destination, timestamp, operator`.
 
-use crate::config::{CallbackStatusCase, OperatorPrefix, Quirks};
-use crate::domain::accounts::SmsofficeAccount;
+use serde::{Deserialize, Serialize};
+
+use super::{CallbackStatusCase, Quirks, State, UTC_OFFSET_HOURS, status_word};
+use crate::domain::Provider;
 use crate::domain::clock::Timestamp;
 use crate::domain::messages::{Message, Status};
 use crate::domain::schedule::CallbackJob;
-use crate::domain::{Provider, World};
-
-use super::status_word;
 use crate::http::params::encode;
 
-/// Georgia is UTC+4 all year.
-const GEORGIA: i64 = 4;
+/// The documented source address of real smsoffice callbacks.
+pub const SOURCE_ADDRESS: &str = "91.239.206.90";
+
+/// One entry of the operator table: numbers starting with `prefix` belong to `code`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorPrefix {
+    /// Number prefix, country code included, e.g. `99557`.
+    pub prefix: String,
+    /// MCC+MNC, e.g. `28202`.
+    pub code: String,
+}
+
+/// smsoffice callback delivery.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallbackConfig {
+    /// Seconds of simulator time before each retry of an unacknowledged callback; its length
+    /// is the number of retries.
+    pub retry_backoff_seconds: Vec<f64>,
+    /// How long one attempt may take (real milliseconds) before it counts as failed.
+    pub timeout_ms: u64,
+    /// Callbacks in flight at once.
+    pub max_in_flight: usize,
+    /// Local address outgoing callbacks are sent from (e.g. `127.0.0.2`).
+    pub bind: Option<std::net::IpAddr>,
+    /// Add `X-Forwarded-For` and `X-Real-IP: 91.239.206.90`, the provider's documented source,
+    /// for receivers that check it behind a proxy.
+    pub forwarded_headers: bool,
+}
+
+impl Default for CallbackConfig {
+    fn default() -> CallbackConfig {
+        CallbackConfig {
+            retry_backoff_seconds: vec![10.0, 60.0, 300.0],
+            timeout_ms: 5000,
+            max_in_flight: 64,
+            bind: None,
+            forwarded_headers: false,
+        }
+    }
+}
 
 /// The MCC+MNC of `destination` by the longest matching prefix, or empty when unknown.
 pub fn operator_code<'a>(operators: &'a [OperatorPrefix], destination: &str) -> &'a str {
@@ -32,7 +71,7 @@ pub fn callback_url(
     at: Timestamp,
 ) -> String {
     let word = status_word(message.status);
-    let status = match quirks.smsoffice_callback_status_case {
+    let status = match quirks.callback_status_case {
         CallbackStatusCase::Capitalized => word.to_owned(),
         CallbackStatusCase::Lowercase => word.to_ascii_lowercase(),
     };
@@ -42,7 +81,7 @@ pub fn callback_url(
         message.reason.clone().unwrap_or_default()
     };
     let timestamp = if message.status == Status::Delivered {
-        let (y, mo, d, h, mi, s) = at.civil(GEORGIA);
+        let (y, mo, d, h, mi, s) = at.civil(UTC_OFFSET_HOURS);
         format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}")
     } else {
         String::new()
@@ -62,7 +101,7 @@ pub fn callback_url(
 /// The callback owed for `message`'s move from `previous`, if any: only smsoffice messages
 /// sent with a reference, to an account with a callback URL, whose status word changed.
 pub fn job_for(
-    world: &World,
+    state: &State,
     message: &Message,
     previous: Status,
     quirks: &Quirks,
@@ -75,7 +114,7 @@ pub fn job_for(
         return None;
     }
     message.reference.as_ref()?;
-    let account: &SmsofficeAccount = world.smsoffice.get(&message.account)?;
+    let account = state.accounts.get(&message.account)?;
     let base = account.callback_url.as_deref().filter(|u| !u.is_empty())?;
     Some(CallbackJob {
         message_id: message.id,
@@ -129,7 +168,7 @@ mod tests {
         // The document's example: delivered 2013-05-01 12:02:02 (Georgia), operator 28202.
         let at = Timestamp::from_civil((2013, 5, 1, 12, 2, 2), 4).unwrap();
         let quirks = Quirks {
-            smsoffice_callback_status_case: CallbackStatusCase::Lowercase,
+            callback_status_case: CallbackStatusCase::Lowercase,
             ..Quirks::default()
         };
         let url = callback_url(

@@ -4,141 +4,50 @@ use serde::Serialize;
 
 use crate::domain::error::Error as DomainError;
 
-/// Every ErrorCode smsoffice.ge documents (English table, plus 40 and 110 from the Georgian one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum SmsofficeError {
-    /// 10: every number is foreign.
-    #[error("10")]
-    NoValidNumbers,
-    /// 20: balance below the charge.
-    #[error("20")]
-    InsufficientBalance,
-    /// 40: content over the length limit.
-    #[error("40")]
-    ContentTooLong,
-    /// 60: content empty.
-    #[error("60")]
-    ContentEmpty,
-    /// 70: destination empty.
-    #[error("70")]
-    DestinationEmpty,
-    /// 75: every number stop-listed.
-    #[error("75")]
-    AllStopListed,
-    /// 76: every number malformed.
-    #[error("76")]
-    AllInvalidFormat,
-    /// 77: a mix of stop-listed, malformed and foreign numbers.
-    #[error("77")]
-    StopListedOrInvalid,
-    /// 80: no account has this key.
-    #[error("80")]
-    KeyIncorrect,
-    /// 110: the sender is not a possible title.
-    #[error("110")]
-    SenderMalformed,
-    /// 120: API access disabled for the account.
-    #[error("120")]
-    ApiDisabled,
-    /// 150: the sender is not registered to the account.
-    #[error("150")]
-    SenderNotFound,
-    /// 500: `key` absent.
-    #[error("500")]
-    KeyMissing,
-    /// 600: `destination` absent.
-    #[error("600")]
-    DestinationMissing,
-    /// 700: `sender` absent.
-    #[error("700")]
-    SenderMissing,
-    /// 800: `content` absent.
-    #[error("800")]
-    ContentMissing,
-    /// -100: temporary delay (only through fault injection).
-    #[error("-100")]
-    TemporaryDelay,
+error_table! {
+    /// Every ErrorCode smsoffice.ge documents (English table, plus 40 and 110 from the Georgian
+    /// one). The text is the English document's description; 40 and 110, which only the
+    /// Georgian document lists, in translation.
+    pub enum SmsofficeError: i32, "an smsoffice ErrorCode" {
+        /// Every number is foreign.
+        NoValidNumbers = 10, "Destination does not contain any valid numbers";
+        /// Balance below the charge.
+        InsufficientBalance = 20, "Balance is insufficient";
+        /// Content over the length limit.
+        ContentTooLong = 40, "Content is too long";
+        /// Content empty.
+        ContentEmpty = 60, "Content parameter is missing";
+        /// Destination empty.
+        DestinationEmpty = 70, "Destination parameter is empty";
+        /// Every number stop-listed.
+        AllStopListed = 75, "All numbers are stoplisted";
+        /// Every number malformed.
+        AllInvalidFormat = 76, "All numbers have invalid format";
+        /// A mix of stop-listed, malformed and foreign numbers.
+        StopListedOrInvalid = 77, "All numbers are stoplisted or have invalid format";
+        /// No account has this key.
+        KeyIncorrect = 80, "API key is incorrect";
+        /// The sender is not a possible title.
+        SenderMalformed = 110, "Sender is invalid";
+        /// API access disabled for the account.
+        ApiDisabled = 120, "API access is disabled";
+        /// The sender is not registered to the account.
+        SenderNotFound = 150, "Sender not found";
+        /// `key` absent.
+        KeyMissing = 500, "API key is missing";
+        /// `destination` absent.
+        DestinationMissing = 600, "Destination is missing";
+        /// `sender` absent.
+        SenderMissing = 700, "Sender is missing";
+        /// `content` absent.
+        ContentMissing = 800, "Content is missing";
+        /// Temporary delay (only through fault injection).
+        TemporaryDelay = -100, "Temporary delay";
+    }
 }
 
 /// The `Message` of a successful reply.
 pub const SUCCESS_MESSAGE: &str = "The request has been successfully received by our system.";
-
-impl SmsofficeError {
-    /// Every code, for tables and for validating fault specs.
-    pub const ALL: [SmsofficeError; 17] = [
-        SmsofficeError::NoValidNumbers,
-        SmsofficeError::InsufficientBalance,
-        SmsofficeError::ContentTooLong,
-        SmsofficeError::ContentEmpty,
-        SmsofficeError::DestinationEmpty,
-        SmsofficeError::AllStopListed,
-        SmsofficeError::AllInvalidFormat,
-        SmsofficeError::StopListedOrInvalid,
-        SmsofficeError::KeyIncorrect,
-        SmsofficeError::SenderMalformed,
-        SmsofficeError::ApiDisabled,
-        SmsofficeError::SenderNotFound,
-        SmsofficeError::KeyMissing,
-        SmsofficeError::DestinationMissing,
-        SmsofficeError::SenderMissing,
-        SmsofficeError::ContentMissing,
-        SmsofficeError::TemporaryDelay,
-    ];
-
-    /// The numeric ErrorCode.
-    pub fn code(self) -> i32 {
-        match self {
-            SmsofficeError::NoValidNumbers => 10,
-            SmsofficeError::InsufficientBalance => 20,
-            SmsofficeError::ContentTooLong => 40,
-            SmsofficeError::ContentEmpty => 60,
-            SmsofficeError::DestinationEmpty => 70,
-            SmsofficeError::AllStopListed => 75,
-            SmsofficeError::AllInvalidFormat => 76,
-            SmsofficeError::StopListedOrInvalid => 77,
-            SmsofficeError::KeyIncorrect => 80,
-            SmsofficeError::SenderMalformed => 110,
-            SmsofficeError::ApiDisabled => 120,
-            SmsofficeError::SenderNotFound => 150,
-            SmsofficeError::KeyMissing => 500,
-            SmsofficeError::DestinationMissing => 600,
-            SmsofficeError::SenderMissing => 700,
-            SmsofficeError::ContentMissing => 800,
-            SmsofficeError::TemporaryDelay => -100,
-        }
-    }
-
-    /// The error with this code, if smsoffice has one.
-    pub fn from_code(code: i32) -> Option<SmsofficeError> {
-        SmsofficeError::ALL.into_iter().find(|e| e.code() == code)
-    }
-
-    /// The `Message` text: the English document's description; 40 and 110, which only the
-    /// Georgian document lists, in translation.
-    pub fn message(self) -> &'static str {
-        match self {
-            SmsofficeError::NoValidNumbers => "Destination does not contain any valid numbers",
-            SmsofficeError::InsufficientBalance => "Balance is insufficient",
-            SmsofficeError::ContentTooLong => "Content is too long",
-            SmsofficeError::ContentEmpty => "Content parameter is missing",
-            SmsofficeError::DestinationEmpty => "Destination parameter is empty",
-            SmsofficeError::AllStopListed => "All numbers are stoplisted",
-            SmsofficeError::AllInvalidFormat => "All numbers have invalid format",
-            SmsofficeError::StopListedOrInvalid => {
-                "All numbers are stoplisted or have invalid format"
-            }
-            SmsofficeError::KeyIncorrect => "API key is incorrect",
-            SmsofficeError::SenderMalformed => "Sender is invalid",
-            SmsofficeError::ApiDisabled => "API access is disabled",
-            SmsofficeError::SenderNotFound => "Sender not found",
-            SmsofficeError::KeyMissing => "API key is missing",
-            SmsofficeError::DestinationMissing => "Destination is missing",
-            SmsofficeError::SenderMissing => "Sender is missing",
-            SmsofficeError::ContentMissing => "Content is missing",
-            SmsofficeError::TemporaryDelay => "Temporary delay",
-        }
-    }
-}
 
 impl From<DomainError> for SmsofficeError {
     fn from(e: DomainError) -> SmsofficeError {
@@ -205,7 +114,7 @@ impl Envelope {
     pub fn error(e: SmsofficeError) -> Envelope {
         Envelope {
             success: false,
-            message: e.message(),
+            message: e.text(),
             output: None,
             error_code: e.code(),
         }
@@ -246,8 +155,8 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for e in SmsofficeError::ALL {
-            assert_eq!(SmsofficeError::from_code(e.code()), Some(e));
+        for &e in SmsofficeError::ALL {
+            assert_eq!(SmsofficeError::from_code(i64::from(e.code())), Some(e));
         }
         assert_eq!(SmsofficeError::from_code(2905), None);
     }

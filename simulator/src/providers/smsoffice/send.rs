@@ -1,8 +1,16 @@
 //! smsoffice.ge `send`: the check order, number classification, charging and storing.
 
 use std::borrow::Cow;
+use std::net::IpAddr;
+use std::time::Instant;
 
-use crate::config::{CheckOrder, Quirks, SenderCase};
+use ::http::Method;
+use axum::extract::Request;
+use axum::response::Response;
+
+use super::errors::{Envelope as Reply, Output, SmsofficeError};
+use super::{CheckOrder, Quirks, SenderCase, ShowServiceTime, SlashlessPost, State};
+use super::{authenticate, envelope, note_params, read};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::charge;
 use crate::domain::messages::{Envelope, Message};
@@ -10,8 +18,7 @@ use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::segments;
 use crate::domain::{Provider, World};
 use crate::http::params::Params;
-
-use super::errors::SmsofficeError;
+use crate::http::{self, Handler, Inbound, pages};
 
 /// Parameter names send knows; anything else is ignored and noted.
 pub const KNOWN: &[&str] = &[
@@ -47,7 +54,7 @@ pub struct SendRequest<'a> {
     /// `scheduledAt`, when it parsed.
     pub scheduled_at: Option<Timestamp>,
     /// The caller's address.
-    pub client_ip: Option<std::net::IpAddr>,
+    pub client_ip: Option<IpAddr>,
 }
 
 impl<'a> SendRequest<'a> {
@@ -129,24 +136,15 @@ fn sender_is_well_formed(sender: &str) -> bool {
 /// message per destination sent.
 pub fn send(
     world: &mut World,
+    state: &mut State,
     quirks: &Quirks,
     request: &SendRequest,
     now: Timestamp,
     lints: &mut Vec<String>,
 ) -> Result<Accepted, SmsofficeError> {
     let key = request.key.as_deref().ok_or(SmsofficeError::KeyMissing)?;
-    let authenticate = |world: &World| -> Result<(), SmsofficeError> {
-        let account = world
-            .smsoffice
-            .get(key)
-            .ok_or(SmsofficeError::KeyIncorrect)?;
-        if !account.api_enabled {
-            return Err(SmsofficeError::ApiDisabled);
-        }
-        Ok(())
-    };
-    if quirks.smsoffice_check_order == CheckOrder::AuthFirst {
-        authenticate(world)?;
+    if quirks.check_order == CheckOrder::AuthFirst {
+        authenticate(state, key)?;
     }
     let destination = request
         .destination
@@ -160,11 +158,11 @@ pub fn send(
         .content
         .as_deref()
         .ok_or(SmsofficeError::ContentMissing)?;
-    if quirks.smsoffice_check_order == CheckOrder::PresenceFirst {
-        authenticate(world)?;
+    if quirks.check_order == CheckOrder::PresenceFirst {
+        authenticate(state, key)?;
     }
-    let account = world
-        .smsoffice
+    let account = state
+        .accounts
         .get_mut(key)
         .ok_or(SmsofficeError::KeyIncorrect)?;
 
@@ -172,7 +170,7 @@ pub fn send(
         return Err(SmsofficeError::SenderMalformed);
     }
     let sender_active = account
-        .sender(sender, quirks.smsoffice_sender_case == SenderCase::Ignore)
+        .sender(sender, quirks.sender_case == SenderCase::Ignore)
         .ok_or(SmsofficeError::SenderNotFound)?
         .active;
     let numbers: Vec<&str> = destination.split(',').filter(|n| !n.is_empty()).collect();
@@ -183,7 +181,7 @@ pub fn send(
         return Err(SmsofficeError::ContentEmpty);
     }
     // .NET counts string length in UTF-16 code units.
-    if content.encode_utf16().count() > quirks.smsoffice_max_content_chars {
+    if content.encode_utf16().count() > quirks.max_content_chars {
         return Err(SmsofficeError::ContentTooLong);
     }
 
@@ -251,6 +249,90 @@ pub fn send(
         sent: valid.len(),
         charged: cost,
     })
+}
+
+/// A decoded send request.
+#[derive(Debug)]
+pub struct Send {
+    params: Params,
+    client_ip: Option<IpAddr>,
+    /// When the request arrived, for `ServiceTime`; `None` unless asked for.
+    service_time_from: Option<Instant>,
+}
+
+impl Handler for Send {
+    type Quirks = Quirks;
+    type State = State;
+    type Output = (Result<Accepted, SmsofficeError>, Option<Instant>);
+
+    async fn decode(
+        request: Request,
+        inbound: Inbound<'_, Quirks>,
+        lints: &mut Vec<String>,
+    ) -> Result<Send, Response> {
+        let started = Instant::now();
+        let quirks = inbound.quirks;
+        if request.method() == Method::POST && !request.uri().path().ends_with('/') {
+            lints.push(
+                "POST to /api/v2/send without the trailing slash: the documented path is /api/v2/send/"
+                    .into(),
+            );
+            if quirks.slashless_post == SlashlessPost::Redirect {
+                let location = match request.uri().query() {
+                    Some(q) => format!("/api/v2/send/?{q}"),
+                    None => "/api/v2/send/".to_owned(),
+                };
+                return Err(pages::moved_permanently(&location));
+            }
+        }
+        let (raw, params) = read(
+            request,
+            inbound.client,
+            inbound.max_body_bytes,
+            quirks,
+            lints,
+        )
+        .await?;
+        note_params(&params, KNOWN, quirks, lints);
+        let show_service_time = quirks.show_service_time == ShowServiceTime::Output
+            && params
+                .value("showServiceTime")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        Ok(Send {
+            params,
+            client_ip: raw.client.map(|c| c.ip()),
+            service_time_from: show_service_time.then_some(started),
+        })
+    }
+
+    fn execute(
+        self,
+        world: &mut World,
+        state: &mut State,
+        quirks: &Quirks,
+        now: Timestamp,
+        lints: &mut Vec<String>,
+    ) -> Self::Output {
+        let mut request = SendRequest::from_params(&self.params, lints);
+        request.client_ip = self.client_ip;
+        let result = send(world, state, quirks, &request, now, lints);
+        (result, self.service_time_from)
+    }
+
+    fn respond((result, service_time_from): Self::Output, quirks: &Quirks) -> http::Reply {
+        let wake_engine = result.is_ok();
+        let reply = match result {
+            Ok(accepted) => Reply::success(Some(Output::Send {
+                stop_listed: (!accepted.stop_listed.is_empty()).then_some(accepted.stop_listed),
+                service_time: service_time_from.map(|t| t.elapsed().as_millis() as u64),
+            })),
+            Err(e) => Reply::error(e),
+        };
+        http::Reply {
+            response: envelope(quirks, reply),
+            wake_engine,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,129 @@
+//! The one gateway every provider request passes: route the path to its endpoint, apply any
+//! injected fault, run the endpoint in the one handler skeleton, write the journal.
+
+mod faults;
+mod journal;
+
+use std::net::SocketAddr;
+
+use axum::extract::Request;
+use axum::response::Response;
+use http::Method;
+
+use crate::domain::{Endpoint, Provider, World};
+use crate::http::{Answer, Connection, Handler, Inbound, pages};
+use crate::providers::{getsms, smsco, smsoffice};
+use crate::sim::{Sim, State};
+pub use journal::Exchange;
+
+/// The endpoint a path belongs to, from the providers' path tables.
+pub fn route(path: &str) -> Option<Endpoint> {
+    [smsoffice::PATHS, smsco::PATHS, getsms::PATHS]
+        .into_iter()
+        .flatten()
+        .find(|(p, _)| *p == path)
+        .map(|(_, endpoint)| *endpoint)
+}
+
+/// Whether a path belongs to the admin API (neither faulted nor journaled).
+pub fn is_admin_path(path: &str) -> bool {
+    path.strip_prefix("/__admin")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Answers one request outside the admin API: the endpoint its path names (or the 404 page),
+/// with any injected fault applied, recorded in the journal and the log. Requests driven
+/// without a socket have no `connection`: no client address, and reset or close faults only
+/// withhold the reply.
+pub async fn exchange(sim: &Sim, request: Request, connection: Option<&Connection>) -> Response {
+    let exchange = Exchange::of(sim, &request, connection.map(|c| c.peer));
+    let endpoint = route(request.uri().path());
+    let (answer, fault) = match endpoint {
+        Some(endpoint) => faults::inject(sim, endpoint, request, connection).await,
+        None => (Answer::from(pages::not_found()), None),
+    };
+    let status = answer.response.status().as_u16();
+    exchange.record(sim, endpoint, Some(status), answer.lints, fault);
+    answer.response
+}
+
+/// `provider`'s own error reply for `code`.
+pub fn error_response(sim: &Sim, provider: Provider, code: i64) -> Response {
+    let quirks = &sim.config().quirks;
+    match provider {
+        Provider::Smsoffice => smsoffice::error_response(&quirks.smsoffice, code),
+        Provider::Smsco => smsco::error_response(&quirks.smsco, code),
+        Provider::Getsms => getsms::error_response(&quirks.getsms, code),
+    }
+}
+
+/// Runs `endpoint` for a request from `client`. The endpoints take GET and POST (HEAD runs GET
+/// and the reply goes without its body); any other method gets a 405 page naming the methods
+/// the provider documents.
+async fn dispatch(
+    sim: &Sim,
+    endpoint: Endpoint,
+    request: Request,
+    client: Option<SocketAddr>,
+) -> Answer {
+    if !matches!(*request.method(), Method::GET | Method::POST | Method::HEAD) {
+        let allow = match endpoint.provider() {
+            Provider::Smsoffice => smsoffice::ALLOW,
+            Provider::Smsco => smsco::ALLOW,
+            Provider::Getsms => getsms::ALLOW,
+        };
+        return Answer::from(pages::method_not_allowed(allow));
+    }
+    let quirks = &sim.config().quirks;
+    let (so, sc, gs) = (&quirks.smsoffice, &quirks.smsco, &quirks.getsms);
+    match endpoint {
+        Endpoint::SmsofficeSend => {
+            run::<smsoffice::Send>(sim, request, client, so, State::smsoffice).await
+        }
+        Endpoint::SmsofficeBalance => {
+            run::<smsoffice::Balance>(sim, request, client, so, State::smsoffice).await
+        }
+        Endpoint::SmsofficeStatus => {
+            run::<smsoffice::MessageStatus>(sim, request, client, so, State::smsoffice).await
+        }
+        Endpoint::SmscoSend => run::<smsco::Send>(sim, request, client, sc, State::smsco).await,
+        Endpoint::SmscoStatus => {
+            run::<smsco::MessageStatus>(sim, request, client, sc, State::smsco).await
+        }
+        Endpoint::GetsmsSend => run::<getsms::Send>(sim, request, client, gs, State::getsms).await,
+        Endpoint::GetsmsStatus => {
+            run::<getsms::MessageStatus>(sim, request, client, gs, State::getsms).await
+        }
+    }
+}
+
+/// The one handler skeleton: decode outside the world lock, execute under it, reply after it.
+async fn run<H: Handler>(
+    sim: &Sim,
+    request: Request,
+    client: Option<SocketAddr>,
+    quirks: &H::Quirks,
+    part: fn(&mut State) -> (&mut World, &mut H::State),
+) -> Answer {
+    let mut lints = Vec::new();
+    let inbound = Inbound {
+        quirks,
+        client,
+        max_body_bytes: sim.config().limits.max_body_bytes,
+    };
+    let handler = match H::decode(request, inbound, &mut lints).await {
+        Ok(handler) => handler,
+        Err(refusal) => return Answer::new(refusal, lints),
+    };
+    let now = sim.now();
+    let output = {
+        let mut state = sim.state();
+        let (world, provider_state) = part(&mut state);
+        handler.execute(world, provider_state, quirks, now, &mut lints)
+    };
+    let reply = H::respond(output, quirks);
+    if reply.wake_engine {
+        sim.wake_engine();
+    }
+    Answer::new(reply.response, lints)
+}

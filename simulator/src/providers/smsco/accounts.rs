@@ -1,0 +1,104 @@
+//! smsco.ge accounts and the `mes_id` counter.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::providers::double_option;
+
+/// An smsco.ge account, identified by its username.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmscoAccount {
+    /// Login name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// The sender brand bound to the account; none answers 2914.
+    #[serde(default)]
+    pub brand: Option<String>,
+    /// Credit in tetri.
+    pub balance: u64,
+    /// Tetri charged per segment per recipient.
+    #[serde(default = "default_smsco_price")]
+    pub price_per_segment: u64,
+}
+
+/// A change to an smsco account.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmscoAccountPatch {
+    /// New password.
+    pub password: Option<String>,
+    /// Set (string) or clear (null) the brand.
+    #[serde(default, deserialize_with = "double_option")]
+    pub brand: Option<Option<String>>,
+    /// New balance in tetri.
+    pub balance: Option<u64>,
+    /// New price per segment.
+    pub price_per_segment: Option<u64>,
+}
+
+impl SmscoAccount {
+    /// Applies a patch.
+    pub fn apply(&mut self, patch: SmscoAccountPatch) {
+        if let Some(v) = patch.password {
+            self.password = v;
+        }
+        if let Some(v) = patch.brand {
+            self.brand = v;
+        }
+        if let Some(v) = patch.balance {
+            self.balance = v;
+        }
+        if let Some(v) = patch.price_per_segment {
+            self.price_per_segment = v;
+        }
+    }
+}
+
+fn default_smsco_price() -> u64 {
+    5
+}
+
+/// The `smsco` section of the configuration.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    /// Accounts, by username.
+    #[serde(default)]
+    pub accounts: Vec<SmscoAccount>,
+}
+
+/// The first `mes_id` handed out.
+const FIRST_MES_ID: u64 = 100_001;
+
+/// smsco's part of the running world.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Accounts by username.
+    pub accounts: IndexMap<String, SmscoAccount>,
+    /// The next `mes_id`: each send's id is one more than the last, so replies and status
+    /// look-ups stay consistent.
+    pub next_mes_id: u64,
+}
+
+impl State {
+    /// The state the configuration starts with.
+    pub fn new(section: &Section) -> State {
+        State {
+            accounts: section
+                .accounts
+                .iter()
+                .map(|a| (a.username.clone(), a.clone()))
+                .collect(),
+            next_mes_id: FIRST_MES_ID,
+        }
+    }
+
+    /// A fresh `mes_id`.
+    pub fn take_mes_id(&mut self) -> u64 {
+        let id = self.next_mes_id;
+        self.next_mes_id += 1;
+        id
+    }
+}

@@ -1,0 +1,102 @@
+//! smsco.ge `getstatus.php`: one status digit for a `mes_id`.
+
+use axum::extract::Request;
+use axum::response::Response;
+
+use super::errors::SmscoError;
+use super::send::authenticate;
+use super::{Quirks, State, UnknownMesId, read, text};
+use crate::domain::clock::Timestamp;
+use crate::domain::messages::{LookupKey, Message, Status};
+use crate::domain::{Provider, World};
+use crate::http::params::Params;
+use crate::http::{Handler, Inbound, Reply};
+
+/// The status digit of one message.
+pub fn status_digit(status: Status) -> u8 {
+    match status {
+        Status::Accepted | Status::Scheduled => 2,
+        Status::Pending => 0,
+        Status::Delivered => 1,
+        Status::Undelivered => 3,
+        Status::Expired => 5,
+        Status::Rejected => 6,
+    }
+}
+
+/// The digit of a whole `mes_id`: one recipient's own; for several, `2` while any is unfinished,
+/// `1` when all were delivered, else the first failure's digit.
+pub fn aggregate_digit(messages: &[&Message]) -> u8 {
+    match messages {
+        [one] => status_digit(one.status),
+        many if many.iter().any(|m| !m.status.is_final()) => 2,
+        many => many
+            .iter()
+            .find(|m| m.status != Status::Delivered)
+            .map_or(1, |m| status_digit(m.status)),
+    }
+}
+
+/// A decoded getstatus.php request.
+#[derive(Debug)]
+pub struct MessageStatus {
+    params: Params,
+}
+
+impl Handler for MessageStatus {
+    type Quirks = Quirks;
+    type State = State;
+    type Output = String;
+
+    async fn decode(
+        request: Request,
+        inbound: Inbound<'_, Quirks>,
+        lints: &mut Vec<String>,
+    ) -> Result<MessageStatus, Response> {
+        let known = ["username", "password", "mes_id"];
+        let (params, _) = read(
+            request,
+            inbound.client,
+            inbound.max_body_bytes,
+            &known,
+            lints,
+        )
+        .await?;
+        Ok(MessageStatus { params })
+    }
+
+    fn execute(
+        self,
+        world: &mut World,
+        state: &mut State,
+        quirks: &Quirks,
+        _now: Timestamp,
+        _lints: &mut Vec<String>,
+    ) -> String {
+        let params = &self.params;
+        let account = match authenticate(state, &params.get("username"), &params.get("password")) {
+            Err(e) => return e.body(),
+            Ok(account) => account,
+        };
+        let mes_id = params
+            .value("mes_id")
+            .and_then(|m| m.trim().parse::<u64>().ok());
+        let messages: Vec<&Message> = match mes_id {
+            None => Vec::new(),
+            Some(mes_id) => world
+                .messages
+                .by_key(&LookupKey::MesId(mes_id))
+                .filter(|m| m.provider == Provider::Smsco && m.account == account.username)
+                .collect(),
+        };
+        match (messages.is_empty(), quirks.status_unknown_mes_id) {
+            (false, _) => aggregate_digit(&messages).to_string(),
+            (true, UnknownMesId::Empty) => String::new(),
+            (true, UnknownMesId::Error2904) => SmscoError::SendingFailed.body(),
+        }
+    }
+
+    fn respond(body: String, quirks: &Quirks) -> Reply {
+        Reply::from(text(quirks, body))
+    }
+}

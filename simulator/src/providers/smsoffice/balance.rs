@@ -1,0 +1,84 @@
+//! smsoffice.ge `getBalance`: the balance as a bare number.
+
+use axum::extract::Request;
+use axum::response::Response;
+
+use super::errors::{Envelope, SmsofficeError};
+use super::{BalanceBadKey, Quirks, State, envelope, json_response, note_params, read};
+use crate::domain::World;
+use crate::domain::clock::Timestamp;
+use crate::http::params::Params;
+use crate::http::{Handler, Inbound, Reply};
+
+/// A decoded getBalance request.
+#[derive(Debug)]
+pub struct Balance {
+    params: Params,
+}
+
+/// What getBalance found: the balance, or why there is none.
+#[derive(Debug)]
+pub enum BalanceOutput {
+    /// The account's balance.
+    Found(u64),
+    /// No key was given.
+    KeyMissing,
+    /// No account has the key.
+    KeyUnknown,
+}
+
+impl Handler for Balance {
+    type Quirks = Quirks;
+    type State = State;
+    type Output = BalanceOutput;
+
+    async fn decode(
+        request: Request,
+        inbound: Inbound<'_, Quirks>,
+        lints: &mut Vec<String>,
+    ) -> Result<Balance, Response> {
+        let (_, params) = read(
+            request,
+            inbound.client,
+            inbound.max_body_bytes,
+            inbound.quirks,
+            lints,
+        )
+        .await?;
+        note_params(&params, &["key"], inbound.quirks, lints);
+        Ok(Balance { params })
+    }
+
+    fn execute(
+        self,
+        _world: &mut World,
+        state: &mut State,
+        _quirks: &Quirks,
+        _now: Timestamp,
+        _lints: &mut Vec<String>,
+    ) -> BalanceOutput {
+        match self.params.value("key") {
+            None => BalanceOutput::KeyMissing,
+            Some(key) => state
+                .accounts
+                .get(key.as_ref())
+                .map_or(BalanceOutput::KeyUnknown, |a| {
+                    BalanceOutput::Found(a.balance)
+                }),
+        }
+    }
+
+    fn respond(output: BalanceOutput, quirks: &Quirks) -> Reply {
+        let response = match (output, quirks.balance_bad_key) {
+            (BalanceOutput::Found(balance), _) => json_response(quirks, balance.to_string()),
+            (_, BalanceBadKey::Zero) => json_response(quirks, "0".to_owned()),
+            (BalanceOutput::KeyMissing, BalanceBadKey::Envelope) => {
+                envelope(quirks, Envelope::error(SmsofficeError::KeyMissing))
+            }
+            (BalanceOutput::KeyUnknown, BalanceBadKey::Envelope) => {
+                envelope(quirks, Envelope::error(SmsofficeError::KeyIncorrect))
+            }
+        };
+        Reply::from(response)
+    }
+}

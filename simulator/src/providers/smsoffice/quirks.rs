@@ -1,0 +1,138 @@
+//! smsoffice behaviours no evidence settles, each a named, switchable setting
+//! (`quirks."smsoffice.NAME"` in the configuration).
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::http::params::{DuplicateParams, NameMatching};
+
+/// smsoffice's quirks. Each field is documented by its type and in the README's quirks table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Quirks {
+    /// What a POST to the slashless `/api/v2/send` gets.
+    pub slashless_post: SlashlessPost,
+    /// What getBalance answers for a missing or unknown key.
+    pub balance_bad_key: BalanceBadKey,
+    /// How parameter names are compared.
+    pub param_names: NameMatching,
+    /// Which value a repeated parameter takes.
+    pub duplicate_params: DuplicateParams,
+    /// The order of the send and status checks.
+    pub check_order: CheckOrder,
+    /// Longest `content`, in UTF-16 code units.
+    pub max_content_chars: usize,
+    /// Longest request target before 414.
+    pub max_request_target: usize,
+    /// Whether `showServiceTime=true` changes the reply.
+    pub show_service_time: ShowServiceTime,
+    /// The replies' `Content-Type`.
+    pub content_type: String,
+    /// Whether sender titles are compared ignoring case.
+    pub sender_case: SenderCase,
+    /// What getMessageStatus says for a message never sent.
+    pub status_never_sent: StatusNeverSent,
+    /// The letter case of the callback's `status`.
+    pub callback_status_case: CallbackStatusCase,
+    /// Which receiver bodies acknowledge a callback.
+    pub callback_ack: CallbackAck,
+}
+
+impl Default for Quirks {
+    fn default() -> Quirks {
+        Quirks {
+            slashless_post: SlashlessPost::Redirect,
+            balance_bad_key: BalanceBadKey::Zero,
+            param_names: NameMatching::CaseInsensitive,
+            duplicate_params: DuplicateParams::First,
+            check_order: CheckOrder::PresenceFirst,
+            max_content_chars: 1000,
+            max_request_target: 4096,
+            show_service_time: ShowServiceTime::Output,
+            content_type: "application/json; charset=utf-8".into(),
+            sender_case: SenderCase::Ignore,
+            status_never_sent: StatusNeverSent::Unknown,
+            callback_status_case: CallbackStatusCase::Capitalized,
+            callback_ack: CallbackAck::Trimmed,
+        }
+    }
+}
+
+/// What a POST to the slashless `/api/v2/send` gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlashlessPost {
+    /// 301 to `/api/v2/send/` with the same query, as IIS does.
+    Redirect,
+    /// Served like the slashed path.
+    Accept,
+}
+
+/// What getBalance answers for a missing or unknown key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BalanceBadKey {
+    /// The bare integer `0`.
+    Zero,
+    /// The JSON envelope with ErrorCode 500 or 80.
+    Envelope,
+}
+
+/// The order of smsoffice send checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckOrder {
+    /// 500, 600, 700, 800 (absent parameters) before 80, 120 (the key's account).
+    PresenceFirst,
+    /// 500, 80, 120 (the key) before 600, 700, 800.
+    AuthFirst,
+}
+
+/// Whether `showServiceTime=true` changes the reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShowServiceTime {
+    /// `Output` carries `{"ServiceTime": <ms>}`.
+    Output,
+    /// The flag is ignored.
+    Ignore,
+}
+
+/// Whether sender titles are compared ignoring case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SenderCase {
+    /// `smsoffice` finds the title `SMSOFFICE` (the provider's own example does this).
+    Ignore,
+    /// Titles must match exactly.
+    Exact,
+}
+
+/// What getMessageStatus says for a destination/reference pair never sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusNeverSent {
+    /// `Success:true` with `Status:"Unknown"`.
+    Unknown,
+    /// `Success:true` with `Status:"Pending"`.
+    Pending,
+}
+
+/// The letter case of the callback's `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackStatusCase {
+    /// `Delivered`, as the document's table writes it.
+    Capitalized,
+    /// `delivered`, as the document's example URL writes it.
+    Lowercase,
+}
+
+/// Which receiver bodies count as the `OK` acknowledgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackAck {
+    /// `OK` with surrounding white space allowed (a PHP `echo "OK\n"`), from a 2xx answer.
+    Trimmed,
+    /// Exactly `OK`, from a 2xx answer.
+    Exact,
+}

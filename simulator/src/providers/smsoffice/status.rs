@@ -1,0 +1,94 @@
+//! smsoffice.ge `getMessageStatus`: a message's state by destination and reference.
+
+use axum::extract::Request;
+use axum::response::Response;
+
+use super::errors::{Envelope, Output, SmsofficeError};
+use super::{CheckOrder, Quirks, State, StatusNeverSent, authenticate, envelope, note_params};
+use super::{read, status_word};
+use crate::domain::clock::Timestamp;
+use crate::domain::messages::LookupKey;
+use crate::domain::{Provider, World};
+use crate::http::params::Params;
+use crate::http::{Handler, Inbound, Reply};
+
+/// A decoded getMessageStatus request.
+#[derive(Debug)]
+pub struct MessageStatus {
+    params: Params,
+}
+
+impl Handler for MessageStatus {
+    type Quirks = Quirks;
+    type State = State;
+    type Output = Result<&'static str, SmsofficeError>;
+
+    async fn decode(
+        request: Request,
+        inbound: Inbound<'_, Quirks>,
+        lints: &mut Vec<String>,
+    ) -> Result<MessageStatus, Response> {
+        let (_, params) = read(
+            request,
+            inbound.client,
+            inbound.max_body_bytes,
+            inbound.quirks,
+            lints,
+        )
+        .await?;
+        note_params(
+            &params,
+            &["key", "destination", "reference"],
+            inbound.quirks,
+            lints,
+        );
+        Ok(MessageStatus { params })
+    }
+
+    fn execute(
+        self,
+        world: &mut World,
+        state: &mut State,
+        quirks: &Quirks,
+        _now: Timestamp,
+        _lints: &mut Vec<String>,
+    ) -> Self::Output {
+        let params = &self.params;
+        let key = params.value("key").ok_or(SmsofficeError::KeyMissing)?;
+        if quirks.check_order == CheckOrder::AuthFirst {
+            authenticate(state, &key)?;
+        }
+        let destination = params
+            .value("destination")
+            .ok_or(SmsofficeError::DestinationMissing)?;
+        if quirks.check_order == CheckOrder::PresenceFirst {
+            authenticate(state, &key)?;
+        }
+        // Messages sent without a reference cannot be looked up (documented).
+        let reference = params.get("reference").filter(|r| !r.is_empty());
+        let found = reference.and_then(|reference| {
+            world
+                .messages
+                .by_key(&LookupKey::Reference(reference))
+                .rev()
+                .find(|m| {
+                    m.provider == Provider::Smsoffice
+                        && m.account == *key
+                        && m.destination == *destination
+                })
+        });
+        Ok(match (found, quirks.status_never_sent) {
+            (Some(message), _) => status_word(message.status),
+            (None, StatusNeverSent::Unknown) => "Unknown",
+            (None, StatusNeverSent::Pending) => "Pending",
+        })
+    }
+
+    fn respond(output: Self::Output, quirks: &Quirks) -> Reply {
+        let reply = match output {
+            Ok(status) => Envelope::success(Some(Output::Status { status })),
+            Err(e) => Envelope::error(e),
+        };
+        Reply::from(envelope(quirks, reply))
+    }
+}

@@ -1,0 +1,159 @@
+//! One running simulation: the configuration, the clock, and behind one lock the neutral world
+//! together with each provider's own state. A cheap-to-clone handle (mini-redis `Db`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::domain::clock::{Clock, Timestamp};
+use crate::domain::journal::Journal;
+use crate::domain::{Bounds, World};
+use crate::providers::{getsms, smsco, smsoffice};
+
+/// Everything that changes while the simulator runs, behind the one world lock.
+#[derive(Debug)]
+pub struct State {
+    /// Messages, schedule, rules, faults, callbacks, the random generator.
+    pub world: World,
+    /// smsoffice accounts.
+    pub smsoffice: smsoffice::State,
+    /// smsco accounts and ids.
+    pub smsco: smsco::State,
+    /// getsms accounts, allow-list and ids.
+    pub getsms: getsms::State,
+}
+
+impl State {
+    /// The state the configuration starts with, its generator seeded with `seed`.
+    pub fn new(config: &Config, seed: u64) -> State {
+        let bounds = Bounds {
+            messages: config.limits.messages,
+            callback_entries: config.limits.callback_entries,
+        };
+        State {
+            world: World::new(config.rules.clone(), config.fault_set(), bounds, seed),
+            smsoffice: smsoffice::State::new(&config.smsoffice),
+            smsco: smsco::State::new(&config.smsco),
+            getsms: getsms::State::new(&config.getsms),
+        }
+    }
+
+    /// The world and smsoffice's part of it.
+    pub fn smsoffice(&mut self) -> (&mut World, &mut smsoffice::State) {
+        (&mut self.world, &mut self.smsoffice)
+    }
+
+    /// The world and smsco's part of it.
+    pub fn smsco(&mut self) -> (&mut World, &mut smsco::State) {
+        (&mut self.world, &mut self.smsco)
+    }
+
+    /// The world and getsms's part of it.
+    pub fn getsms(&mut self) -> (&mut World, &mut getsms::State) {
+        (&mut self.world, &mut self.getsms)
+    }
+}
+
+/// A cheap-to-clone handle on one running simulation.
+#[derive(Debug, Clone)]
+pub struct Sim {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    seed: u64,
+    clock: Clock,
+    state: Mutex<State>,
+    /// The journal has its own lock: every request writes it, and it need not wait for the world.
+    journal: Mutex<Journal>,
+    /// False while no fault is active, so requests skip the fault lookup and its lock.
+    faults_active: AtomicBool,
+    schedule_changed: Notify,
+}
+
+impl Sim {
+    /// A fresh simulation of `config`. Without a configured seed, one is drawn (see [`Sim::seed`]).
+    pub fn new(config: Config) -> Sim {
+        let seed = config.seed.unwrap_or_else(rand::random);
+        let clock = Clock::new(config.clock, config.clock_start());
+        let state = Mutex::new(State::new(&config, seed));
+        let faults_active = AtomicBool::new(!config.faults.is_empty());
+        let journal = Mutex::new(Journal::new(config.limits.journal_entries));
+        Sim {
+            inner: Arc::new(Inner {
+                config,
+                seed,
+                clock,
+                faults_active,
+                journal,
+                state,
+                schedule_changed: Notify::new(),
+            }),
+        }
+    }
+
+    /// The configuration it was started with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The seed of the random generator, to replay this run with `--seed`.
+    pub fn seed(&self) -> u64 {
+        self.inner.seed
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// The current instant on the simulator's clock.
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    /// Locks the world for a short synchronous section. Never hold it across `.await`.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere must not take the whole simulator down with a poisoned lock.
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Locks the request journal.
+    pub fn journal(&self) -> MutexGuard<'_, Journal> {
+        self.inner.journal.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// False when no fault can apply (none was ever added since start or the last clear).
+    pub fn faults_may_apply(&self) -> bool {
+        self.inner.faults_active.load(Ordering::Acquire)
+    }
+
+    /// Records whether any fault is active; call after changing the world's faults.
+    pub fn set_faults_active(&self, active: bool) {
+        self.inner.faults_active.store(active, Ordering::Release);
+    }
+
+    /// Tells the delivery engine the schedule changed (new messages, a moved clock).
+    pub fn wake_engine(&self) {
+        self.inner.schedule_changed.notify_one();
+    }
+
+    /// Resolves when [`Sim::wake_engine`] is called.
+    pub async fn schedule_changed(&self) {
+        self.inner.schedule_changed.notified().await;
+    }
+
+    /// Back to the state at start: accounts, messages, journal, schedule, callbacks, rules,
+    /// clock, random generator.
+    pub fn reset(&self) {
+        *self.state() = State::new(&self.inner.config, self.inner.seed);
+        *self.journal() = Journal::new(self.inner.config.limits.journal_entries);
+        self.set_faults_active(!self.inner.config.faults.is_empty());
+        self.inner.clock.reset();
+        self.wake_engine();
+    }
+}
