@@ -139,7 +139,7 @@ impl Engine {
     }
 
     /// Applies one moment's events; returns the callback tasks it started.
-    fn process(&self, at: Timestamp, events: Vec<Event>) -> Vec<JoinHandle<()>> {
+    fn process(&self, at: Timestamp, mut events: Vec<Event>) -> Vec<JoinHandle<()>> {
         let sim = &self.inner.sim;
         let config = sim.config();
         let mut jobs = Vec::new();
@@ -147,7 +147,7 @@ impl Engine {
             let mut state = sim.state();
             let state = &mut *state;
             let world = &mut state.world;
-            for event in events {
+            for event in events.drain(..) {
                 match event {
                     Event::Transition {
                         message_id,
@@ -171,6 +171,7 @@ impl Engine {
                     Event::Callback(job) => jobs.push(job),
                 }
             }
+            world.schedule.recycle(events);
         }
         jobs.into_iter()
             .map(|job| {

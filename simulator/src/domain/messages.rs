@@ -1,8 +1,10 @@
 //! Accepted messages, their neutral status state machine, and the bounded store that holds them.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use smallvec::{SmallVec, smallvec};
 
 use super::Provider;
 use super::clock::Timestamp;
@@ -60,13 +62,13 @@ pub struct Message {
     /// Which gateway accepted it.
     pub provider: Provider,
     /// The account (smsoffice key, smsco username, getsms login).
-    pub account: String,
+    pub account: Arc<str>,
     /// Sender title, brand or nickname.
-    pub sender: String,
+    pub sender: Arc<str>,
     /// Destination number as sent.
     pub destination: String,
     /// Text as the client sent it.
-    pub content: String,
+    pub content: Arc<str>,
     /// Text as it would reach the handset, when the gateway changes it.
     pub delivered_content: Option<String>,
     /// Segments charged for this destination.
@@ -82,7 +84,7 @@ pub struct Message {
     /// Reason of a failure, when final and not delivered.
     pub reason: Option<String>,
     /// Every state entered, oldest first.
-    pub history: Vec<StatusChange>,
+    pub history: SmallVec<[StatusChange; 3]>,
     /// smsoffice `reference`.
     pub reference: Option<String>,
     /// smsco `mes_id`.
@@ -104,14 +106,14 @@ pub struct Message {
 pub struct Envelope<'a> {
     /// Which gateway accepts it.
     pub provider: Provider,
-    /// The account.
-    pub account: &'a str,
-    /// Sender title, brand or nickname.
-    pub sender: &'a str,
+    /// The account, shared by the messages of one request.
+    pub account: &'a Arc<str>,
+    /// Sender title, brand or nickname, shared by the messages of one request.
+    pub sender: &'a Arc<str>,
     /// Destination number.
-    pub destination: &'a str,
-    /// Text as the client sent it.
-    pub content: &'a str,
+    pub destination: String,
+    /// Text as the client sent it, shared by the messages of one request.
+    pub content: &'a Arc<str>,
 }
 
 impl Message {
@@ -132,10 +134,10 @@ impl Message {
         Message {
             id,
             provider: envelope.provider,
-            account: envelope.account.to_owned(),
-            sender: envelope.sender.to_owned(),
-            destination: envelope.destination.to_owned(),
-            content: envelope.content.to_owned(),
+            account: Arc::clone(envelope.account),
+            sender: Arc::clone(envelope.sender),
+            destination: envelope.destination,
+            content: Arc::clone(envelope.content),
             delivered_content: None,
             segments: count.segments,
             encoding: count.encoding,
@@ -143,12 +145,8 @@ impl Message {
             urgent: false,
             status,
             reason: None,
-            history: {
-                // Room for the usual life: accepted, pending, final.
-                let mut history = Vec::with_capacity(3);
-                history.push(StatusChange { status, at: now });
-                history
-            },
+            // Room for the usual life (accepted, pending, final) without a heap allocation.
+            history: smallvec![StatusChange { status, at: now }],
             reference: None,
             mes_id: None,
             request_id: None,
@@ -337,10 +335,10 @@ mod tests {
     fn message(store: &mut MessageStore, destination: &str) -> Message {
         let envelope = Envelope {
             provider: Provider::Smsoffice,
-            account: "k",
-            sender: "S",
-            destination,
-            content: "hi",
+            account: &Arc::from("k"),
+            sender: &Arc::from("S"),
+            destination: destination.to_owned(),
+            content: &Arc::from("hi"),
         };
         Message::accepted(
             store.next_id(),

@@ -46,13 +46,31 @@ pub enum Event {
 pub struct Schedule {
     buckets: BTreeMap<Timestamp, Vec<Event>>,
     len: usize,
+    /// Emptied buckets kept for reuse, so a steady load does not allocate and free a growing
+    /// vector for every moment.
+    spare: Vec<Vec<Event>>,
 }
+
+/// Most emptied buckets kept for reuse.
+const SPARE_BUCKETS: usize = 64;
 
 impl Schedule {
     /// Adds `event` due at `at`.
     pub fn push(&mut self, at: Timestamp, event: Event) {
-        self.buckets.entry(at).or_default().push(event);
+        let spare = &mut self.spare;
+        self.buckets
+            .entry(at)
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .push(event);
         self.len += 1;
+    }
+
+    /// Gives back a bucket [`Schedule::pop_due`] returned, once its events are taken, for reuse.
+    pub fn recycle(&mut self, mut bucket: Vec<Event>) {
+        if self.spare.len() < SPARE_BUCKETS {
+            bucket.clear();
+            self.spare.push(bucket);
+        }
     }
 
     /// The earliest due time.
@@ -61,7 +79,8 @@ impl Schedule {
     }
 
     /// Removes and returns every event due at the earliest time, if that is at or before
-    /// `until`, in the order they were scheduled.
+    /// `until`, in the order they were scheduled. Hand the emptied vector to
+    /// [`Schedule::recycle`].
     pub fn pop_due(&mut self, until: Timestamp) -> Option<(Timestamp, Vec<Event>)> {
         let entry = self.buckets.first_entry().filter(|e| *e.key() <= until)?;
         let (due, batch) = entry.remove_entry();

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod allow_list;
+pub mod batch;
 pub mod errors;
 pub mod input;
 pub mod quirks;

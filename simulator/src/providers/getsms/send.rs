@@ -1,35 +1,24 @@
 //! getsms.uz `/smsgateway/`: a batch of `{phone, text}` items, each answered on its own.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use axum::extract::Request;
 use axum::response::Response;
 use serde::Serialize;
-use serde_json::Value;
 
+use super::batch::{self, Item};
 use super::errors::GetsmsError;
 use super::input::GetsmsInput;
 use super::{Decoded, GetsmsAccount, Outcome, Quirks, State, decode};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::{Error as DomainError, charge};
 use crate::domain::messages::{Envelope, Message};
-use crate::domain::numbers::{self, NumberClass, UZBEKISTAN};
-use crate::domain::{Provider, World, segments};
+use crate::domain::{Provider, World};
 use crate::http::{Handler, Inbound, Reply};
 
-/// Most items one request may carry.
-pub const MAX_ITEMS: usize = 100;
 /// Batches above this size work but are worth a lint (the provider advises smaller ones).
 pub const LINT_ITEMS: usize = 50;
-
-/// One `{phone, text}` item as given.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Item {
-    /// The phone as written (a JSON string, or a JSON integer's digits).
-    pub phone: String,
-    /// The text.
-    pub text: String,
-}
 
 /// Checks login, password and block: 100, 101, 102.
 pub fn authenticate<'a>(
@@ -52,40 +41,13 @@ pub fn authenticate<'a>(
     Ok(account)
 }
 
-/// The items of `data`: an array of 1 to 100 objects, each with a string or integer `phone`
-/// and a string `text`; anything else is 201.
-pub fn items(data: &Value) -> Result<Vec<Item>, GetsmsError> {
-    let array = data
-        .as_array()
-        .filter(|a| !a.is_empty() && a.len() <= MAX_ITEMS)
-        .ok_or(GetsmsError::InvalidArray)?;
-    array
-        .iter()
-        .map(|item| {
-            let phone = match item.get("phone") {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) if n.is_u64() || n.is_i64() => n.to_string(),
-                _ => return Err(GetsmsError::InvalidArray),
-            };
-            let text = item
-                .get("text")
-                .and_then(Value::as_str)
-                .ok_or(GetsmsError::InvalidArray)?;
-            Ok(Item {
-                phone,
-                text: text.to_owned(),
-            })
-        })
-        .collect()
-}
-
 /// The reply to one accepted item; keys in the provider's order.
 #[derive(Debug, Serialize)]
 pub struct AcceptedItem {
     /// The phone as a JSON number (a valid phone is 12 digits, so it always fits).
     pub recipient: u64,
     /// The text.
-    pub text: String,
+    pub text: Arc<str>,
     /// The account's `user_id`.
     pub user_id: u64,
     /// Unix seconds of acceptance.
@@ -110,7 +72,7 @@ pub struct RefusedItem {
     /// The phone echoed as the string it was given.
     pub recipient: String,
     /// The text.
-    pub text: String,
+    pub text: Arc<str>,
     /// The account's `user_id`.
     pub user_id: u64,
     /// Unix seconds of the request.
@@ -133,24 +95,29 @@ pub enum ItemReply {
     Refused(RefusedItem),
 }
 
+/// A send as decoded: the parameters, and the items parsed from `data` (or why they are
+/// refused, answered only once the credentials pass).
+#[derive(Debug)]
+pub struct SendInput {
+    /// Login, password, nickname.
+    pub input: GetsmsInput,
+    /// The checked items.
+    pub items: Result<Vec<Item>, GetsmsError>,
+}
+
 /// Runs the checks in order and, on success, charges the account, stores one message per valid
 /// item and returns one reply per item.
 pub fn send(
     world: &mut World,
     state: &mut State,
     quirks: &Quirks,
-    input: GetsmsInput,
+    SendInput { input, items }: SendInput,
     now: Timestamp,
     client_ip: IpAddr,
     lints: &mut Vec<String>,
 ) -> Result<Vec<ItemReply>, GetsmsError> {
     let account = authenticate(state, &input)?;
-    let data = input
-        .data
-        .as_ref()
-        .and_then(|d| d.parse())
-        .ok_or(GetsmsError::NotJson)?;
-    let items = items(&data)?;
+    let items = items?;
     if items.len() > LINT_ITEMS {
         lints.push(format!(
             "{} items in one request; batches over {LINT_ITEMS} are risky against the real service",
@@ -169,41 +136,37 @@ pub fn send(
     if !account.nicknames.contains(&nickname) {
         return Err(GetsmsError::NicknameIncorrect);
     }
-    let valid = |item: &Item| numbers::classify(&item.phone, UZBEKISTAN) == NumberClass::Valid;
     let cost: u64 = items
         .iter()
-        .filter(|i| valid(i))
-        .map(|i| u64::from(segments::count(&i.text).segments))
+        .filter(|i| i.valid)
+        .map(|i| u64::from(i.count.segments))
         .sum();
     charge(&mut account.balance, cost)?;
-    let (login, user_id) = (account.login.clone(), account.user_id);
+    let (login, user_id): (Arc<str>, u64) = (Arc::from(account.login.as_str()), account.user_id);
+    let nickname: Arc<str> = Arc::from(nickname);
 
     let request_id = state.take_request_id(&mut world.rng);
     let date_received = now.unix_seconds();
     let mut reply = Vec::with_capacity(items.len());
     for item in items {
         let message_id = state.take_message_id();
-        if valid(&item) {
+        if item.valid {
+            let recipient = item.phone.parse().unwrap_or_default();
             let envelope = Envelope {
                 provider: Provider::Getsms,
                 account: &login,
                 sender: &nickname,
-                destination: &item.phone,
+                destination: item.phone,
                 content: &item.text,
             };
-            let mut message = Message::accepted(
-                world.messages.next_id(),
-                envelope,
-                segments::count(&item.text),
-                now,
-                None,
-            );
+            let mut message =
+                Message::accepted(world.messages.next_id(), envelope, item.count, now, None);
             message.request_id = Some(request_id);
             message.message_id = Some(message_id);
             message.client_ip = Some(client_ip);
             world.accept(message);
             reply.push(ItemReply::Accepted(AcceptedItem {
-                recipient: item.phone.parse().unwrap_or_default(),
+                recipient,
                 text: item.text,
                 user_id,
                 date_received,
@@ -232,7 +195,10 @@ pub fn send(
 
 /// A decoded `/smsgateway/` request.
 #[derive(Debug)]
-pub struct Send(Decoded);
+pub struct Send {
+    decoded: Decoded,
+    items: Result<Vec<Item>, GetsmsError>,
+}
 
 impl Handler for Send {
     type Quirks = Quirks;
@@ -244,7 +210,9 @@ impl Handler for Send {
         inbound: Inbound<'_, Quirks>,
         lints: &mut Vec<String>,
     ) -> Result<Send, Response> {
-        decode(request, inbound, lints).await.map(Send)
+        let decoded = decode(request, inbound, lints).await?;
+        let items = batch::items(decoded.input.data.as_ref());
+        Ok(Send { decoded, items })
     }
 
     fn execute(
@@ -255,40 +223,20 @@ impl Handler for Send {
         now: Timestamp,
         lints: &mut Vec<String>,
     ) -> Self::Output {
-        let Send(Decoded { input, caller }) = self;
+        let Send {
+            decoded: Decoded { input, caller },
+            items,
+        } = self;
         let Some(ip) = caller.admitted(state) else {
             // getsms turns the caller away before reading anything: nothing to lint.
             lints.clear();
             return Outcome::Forbidden;
         };
+        let input = SendInput { input, items };
         Outcome::from_result(send(world, state, quirks, input, now, ip, lints))
     }
 
     fn respond(output: Self::Output, quirks: &Quirks) -> Reply {
         output.respond(quirks, true)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn items_accept_string_or_integer_phones_and_refuse_junk() {
-        let ok = items(&json!([{"phone": "998901234567", "text": "a"}, {"phone": 998901234568u64, "text": "b"}])).unwrap();
-        assert_eq!(ok[1].phone, "998901234568");
-        for junk in [
-            json!([]),
-            json!({"phone": "998901234567", "text": "a"}),
-            json!([{"phone": "998901234567"}]),
-            json!([{"phone": ["998901234567"], "text": "a"}]),
-            json!([{"phone": "998901234567", "text": {"nested": 1}}]),
-            json!([{"phone": 99.5, "text": "a"}]),
-            json!(["998901234567"]),
-            Value::Array(vec![json!({"phone": "998901234567", "text": "a"}); 101]),
-        ] {
-            assert_eq!(items(&junk), Err(GetsmsError::InvalidArray), "{junk}");
-        }
     }
 }

@@ -58,7 +58,7 @@ impl StatusRow {
         };
         StatusRow {
             recipient: message.destination.clone(),
-            text: message.content.clone(),
+            text: message.content.to_string(),
             user_id: user_id.to_string(),
             date_received: date(message.created_at),
             date_sent: date(entered(message, Status::Pending).unwrap_or(message.created_at)),
@@ -115,7 +115,7 @@ pub fn status(
             world
                 .messages
                 .by_key(&LookupKey::RequestId(id))
-                .filter(|m| m.provider == Provider::Getsms && m.account == login)
+                .filter(|m| m.provider == Provider::Getsms && *m.account == *login)
                 .map(|m| StatusRow::of(m, user_id)),
         );
         if rows.len() == before {

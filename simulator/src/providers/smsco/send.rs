@@ -1,5 +1,7 @@
 //! smsco.ge `smsapi2.php`: balance query or send, in the provider's check order.
 
+use std::sync::Arc;
+
 use axum::extract::Request;
 use axum::response::Response;
 
@@ -208,15 +210,17 @@ pub fn send(
     charge(&mut account.balance, tetri)?;
 
     let mes_id = state.take_mes_id();
-    let username = request.username.clone().unwrap_or_default();
+    let username: Arc<str> = Arc::from(request.username.as_deref().unwrap_or_default());
+    let brand: Arc<str> = Arc::from(brand);
+    let content: Arc<str> = Arc::from(message);
     let client_ip = &request.client_ip;
     for number in valid {
         let envelope = Envelope {
             provider: Provider::Smsco,
             account: &username,
             sender: &brand,
-            destination: number,
-            content: message,
+            destination: number.to_owned(),
+            content: &content,
         };
         let mut stored =
             Message::accepted(world.messages.next_id(), envelope, count, now, scheduled_at);

@@ -86,7 +86,7 @@ impl Handler for MessageStatus {
             Some(mes_id) => world
                 .messages
                 .by_key(&LookupKey::MesId(mes_id))
-                .filter(|m| m.provider == Provider::Smsco && m.account == account.username)
+                .filter(|m| m.provider == Provider::Smsco && *m.account == *account.username)
                 .collect(),
         };
         match (messages.is_empty(), quirks.status_unknown_mes_id) {

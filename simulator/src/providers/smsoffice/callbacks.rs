@@ -114,7 +114,7 @@ pub fn job_for(
         return None;
     }
     message.reference.as_ref()?;
-    let account = state.accounts.get(&message.account)?;
+    let account = state.accounts.get(&*message.account)?;
     let base = account.callback_url.as_deref().filter(|u| !u.is_empty())?;
     Some(CallbackJob {
         message_id: message.id,
@@ -132,10 +132,10 @@ mod tests {
     fn message(status: Status, reason: Option<&str>) -> Message {
         let envelope = Envelope {
             provider: Provider::Smsoffice,
-            account: "demo-key",
-            sender: "SMSOFFICE",
-            destination: "995577123456",
-            content: "hi",
+            account: &"demo-key".into(),
+            sender: &"SMSOFFICE".into(),
+            destination: "995577123456".into(),
+            content: &"hi".into(),
         };
         let mut message = Message::accepted(
             1,

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use ::http::Method;
@@ -226,15 +227,17 @@ pub fn send(
     let cost = u64::from(count.segments) * valid.len() as u64;
     charge(&mut account.balance, cost)?;
 
-    let account_key = account.key.clone();
+    let account_key: Arc<str> = Arc::from(account.key.as_str());
+    let sender: Arc<str> = Arc::from(sender);
+    let content: Arc<str> = Arc::from(content);
     let scheduled_at = request.scheduled_at.filter(|at| *at > now);
     for number in &valid {
         let envelope = Envelope {
             provider: Provider::Smsoffice,
             account: &account_key,
-            sender,
-            destination: number,
-            content,
+            sender: &sender,
+            destination: (*number).to_owned(),
+            content: &content,
         };
         let mut message =
             Message::accepted(world.messages.next_id(), envelope, count, now, scheduled_at);

@@ -73,7 +73,7 @@ impl Handler for MessageStatus {
                 .rev()
                 .find(|m| {
                     m.provider == Provider::Smsoffice
-                        && m.account == *key
+                        && *m.account == *key
                         && m.destination == *destination
                 })
         });
