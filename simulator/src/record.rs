@@ -460,11 +460,11 @@ impl State {
                 .map_or(0, |d| d.as_millis() as i64),
         );
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        let (y, mo, d, h, mi, s) = at.civil(0);
-        let case = format!(
-            "recorded-{y:04}{mo:02}{d:02}-{h:02}{mi:02}{s:02}-{seq:03}-{}",
-            exchange.status
+        let stamp = at.format(
+            time::macros::format_description!("[year][month][day]-[hour][minute][second]"),
+            0,
         );
+        let case = format!("recorded-{stamp}-{seq:03}-{}", exchange.status);
         let dir = self.options.out.join(provider.name()).join(operation);
         std::fs::create_dir_all(&dir)?;
         let file = dir.join(format!("{case}.json"));

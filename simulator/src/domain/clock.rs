@@ -4,6 +4,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 /// Milliseconds since the Unix epoch, UTC. Every timestamp in the simulator is one of these.
 /// Serialised as RFC 3339 (`2026-01-02T03:04:05.678Z`), readable in the admin API.
@@ -27,90 +30,60 @@ impl Timestamp {
         Timestamp(self.0 + (seconds * 1000.0).round() as i64)
     }
 
-    /// Civil date and time at a fixed UTC offset, as `(year, month, day, hour, minute, second)`.
-    pub fn civil(self, utc_offset_hours: i64) -> (i64, u32, u32, u32, u32, u32) {
-        let secs = self.unix_seconds() + utc_offset_hours * 3600;
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        (
-            y,
-            m,
-            d,
-            (rem / 3600) as u32,
-            ((rem % 3600) / 60) as u32,
-            (rem % 60) as u32,
-        )
+    /// The date and time at a fixed UTC offset, for formatting. Instants beyond the years
+    /// -9999..=9999 are written as the nearest one within them.
+    fn at_offset(self, utc_offset_hours: i64) -> OffsetDateTime {
+        let offset = i8::try_from(utc_offset_hours)
+            .ok()
+            .and_then(|h| UtcOffset::from_hms(h, 0, 0).ok())
+            .unwrap_or(UtcOffset::UTC);
+        let nanos = i128::from(self.0) * 1_000_000;
+        OffsetDateTime::from_unix_timestamp_nanos(nanos)
+            .unwrap_or(if self.0 < 0 {
+                PrimitiveDateTime::MIN.assume_utc()
+            } else {
+                PrimitiveDateTime::MAX.assume_utc()
+            })
+            .to_offset(offset)
+    }
+
+    /// Formats the instant at a fixed UTC offset with a `time` format description.
+    pub fn format(self, description: &[BorrowedFormatItem<'_>], utc_offset_hours: i64) -> String {
+        self.at_offset(utc_offset_hours)
+            .format(description)
+            .unwrap_or_default()
     }
 
     /// `YYYY-MM-DD HH:MM:SS` at a fixed UTC offset.
     pub fn format_datetime(self, utc_offset_hours: i64) -> String {
-        let (y, mo, d, h, mi, s) = self.civil(utc_offset_hours);
-        format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+        self.format(DATETIME, utc_offset_hours)
     }
 
     /// RFC 3339 in UTC with millisecond precision, for the admin API.
     pub fn rfc3339(self) -> String {
-        let (y, mo, d, h, mi, s) = self.civil(0);
-        format!(
-            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z",
-            self.0.rem_euclid(1000)
-        )
+        self.format(RFC3339_MILLIS, 0)
     }
 
-    /// The instant of a civil date and time at a fixed UTC offset; `None` if a field is out of range.
-    pub fn from_civil(
-        (y, mo, d, h, mi, s): (i64, u32, u32, u32, u32, u32),
-        utc_offset_hours: i64,
-    ) -> Option<Timestamp> {
-        if !(1..=12).contains(&mo)
-            || d == 0
-            || d > days_in_month(y, mo)
-            || h > 23
-            || mi > 59
-            || s > 59
-        {
-            return None;
-        }
-        let days = days_from_civil(y, mo, d);
-        let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s)
-            - utc_offset_hours * 3600;
-        Some(Timestamp(secs * 1000))
+    /// The instant `YYYY-MM-DD HH:MM:SS` names at a fixed UTC offset; `None` if it is not that
+    /// shape or not a real date and time.
+    pub fn parse_datetime(text: &str, utc_offset_hours: i64) -> Option<Timestamp> {
+        let offset = UtcOffset::from_hms(i8::try_from(utc_offset_hours).ok()?, 0, 0).ok()?;
+        let at = PrimitiveDateTime::parse(text, DATETIME)
+            .ok()?
+            .assume_offset(offset);
+        i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
+            .ok()
+            .map(Timestamp)
     }
 }
 
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
+/// `YYYY-MM-DD HH:MM:SS`.
+const DATETIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
 
-// Howard Hinnant's days_from_civil / civil_from_days: exact for the proleptic Gregorian calendar.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+const RFC3339_MILLIS: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
 /// How the clock moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -197,9 +170,9 @@ mod tests {
     #[test]
     fn civil_conversion_round_trips_known_dates() {
         // 2013-05-01 12:02:02 in Georgia (UTC+4), the date of the smsoffice callback example.
-        let t = Timestamp::from_civil((2013, 5, 1, 12, 2, 2), 4).unwrap();
+        let t = Timestamp::parse_datetime("2013-05-01 12:02:02", 4).unwrap();
         assert_eq!(t.unix_seconds(), 1_367_395_322);
-        assert_eq!(t.civil(4), (2013, 5, 1, 12, 2, 2));
+        assert_eq!(t.format_datetime(4), "2013-05-01 12:02:02");
         assert_eq!(Timestamp(0).format_datetime(5), "1970-01-01 05:00:00");
         assert_eq!(
             Timestamp(951_782_400_000).format_datetime(0),
@@ -209,11 +182,28 @@ mod tests {
     }
 
     #[test]
-    fn from_civil_rejects_impossible_dates() {
-        assert!(Timestamp::from_civil((2023, 2, 29, 0, 0, 0), 0).is_none());
-        assert!(Timestamp::from_civil((2024, 2, 29, 0, 0, 0), 0).is_some());
-        assert!(Timestamp::from_civil((2024, 13, 1, 0, 0, 0), 0).is_none());
-        assert!(Timestamp::from_civil((2024, 1, 1, 24, 0, 0), 0).is_none());
+    fn parsing_rejects_impossible_dates() {
+        for bad in [
+            "2023-02-29 00:00:00",
+            "2024-13-01 00:00:00",
+            "2024-01-01 24:00:00",
+            "2024-01-01",
+        ] {
+            assert!(Timestamp::parse_datetime(bad, 0).is_none(), "{bad}");
+        }
+        assert!(Timestamp::parse_datetime("2024-02-29 00:00:00", 0).is_some());
+    }
+
+    #[test]
+    fn instants_beyond_the_calendar_are_written_at_its_ends() {
+        assert_eq!(
+            Timestamp(i64::MAX).format_datetime(0),
+            "9999-12-31 23:59:59"
+        );
+        assert_eq!(
+            Timestamp(i64::MIN).format_datetime(0),
+            "-9999-01-01 00:00:00"
+        );
     }
 
     #[test]

@@ -194,8 +194,9 @@ pub struct MessageStore {
     capacity: usize,
     next_id: u64,
     evicted: u64,
-    /// Ids of the messages held under each key, oldest first.
-    index: HashMap<LookupKey, VecDeque<u64>>,
+    /// Ids of the messages held under each key, oldest first. A fast hasher: every message
+    /// inserted and evicted updates it under the world lock.
+    index: HashMap<LookupKey, VecDeque<u64>, foldhash::fast::RandomState>,
 }
 
 /// Filters of `GET /__admin/messages`; every given field must match.
@@ -234,7 +235,7 @@ impl MessageStore {
             capacity: capacity.max(1),
             next_id: 1,
             evicted: 0,
-            index: HashMap::new(),
+            index: HashMap::default(),
         }
     }
 

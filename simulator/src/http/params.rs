@@ -101,20 +101,14 @@ fn decode_into(raw: &[u8], out: &mut String, scratch: &mut Vec<u8>) {
         return;
     }
     scratch.clear();
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => scratch.push(b' '),
-            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
-                (Some(h), Some(l)) => {
-                    scratch.push(h << 4 | l);
-                    i += 2;
-                }
-                _ => scratch.push(b'%'),
-            },
-            b => scratch.push(b),
+    scratch.reserve(raw.len());
+    // `+` is a space only where written literally (`%2B` is a plus), so it is replaced piece by
+    // piece around the percent-decoding.
+    for (i, piece) in raw.split(|&b| b == b'+').enumerate() {
+        if i > 0 {
+            scratch.push(b' ');
         }
-        i += 1;
+        scratch.extend(percent_encoding::percent_decode(piece));
     }
     out.push_str(&String::from_utf8_lossy(scratch));
 }
@@ -127,22 +121,16 @@ pub fn decode(raw: &[u8]) -> String {
     out
 }
 
+/// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - _ . ~`).
+const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Percent-encodes a query component: everything but RFC 3986 unreserved characters.
 pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
+    percent_encoding::utf8_percent_encode(value, NOT_UNRESERVED).to_string()
 }
 
 /// The merged parameters of one request: the body wins over the query string.

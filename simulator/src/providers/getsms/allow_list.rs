@@ -4,35 +4,18 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 /// One address (`127.0.0.1`) or range (`10.0.0.0/8`, `fd00::/8`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct IpRange {
-    network: IpAddr,
-    prefix: u8,
-}
+pub struct IpRange(IpNet);
 
 impl IpRange {
     /// True when `addr` is inside the range. IPv4-mapped IPv6 addresses count as IPv4.
     pub fn contains(&self, addr: IpAddr) -> bool {
-        let addr = normalize(addr);
-        match (self.network, addr) {
-            (IpAddr::V4(net), IpAddr::V4(a)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(net) & mask == u32::from(a) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(a)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(net) & mask == u128::from(a) & mask
-            }
-            _ => false,
-        }
+        self.0.contains(&normalize(addr))
     }
 }
 
@@ -52,12 +35,12 @@ impl FromStr for IpRange {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),
         };
-        let network: IpAddr = addr
+        let address: IpAddr = addr
             .trim()
             .parse()
             .map_err(|_| format!("{s:?} is not an IP address or CIDR range"))?;
-        let network = normalize(network);
-        let max = if network.is_ipv4() { 32 } else { 128 };
+        let address = normalize(address);
+        let max = if address.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
             Some(p) => p
@@ -67,7 +50,9 @@ impl FromStr for IpRange {
                 .filter(|p| *p <= max)
                 .ok_or_else(|| format!("{s:?}: prefix length must be 0 to {max}"))?,
         };
-        Ok(IpRange { network, prefix })
+        IpNet::new(address, prefix)
+            .map(IpRange)
+            .map_err(|e| format!("{s:?}: {e}"))
     }
 }
 
@@ -87,11 +72,11 @@ impl From<IpRange> for String {
 
 impl fmt::Display for IpRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let max = if self.network.is_ipv4() { 32 } else { 128 };
-        if self.prefix == max {
-            write!(f, "{}", self.network)
+        // A single address is written as it was given, without `/32` or `/128`.
+        if self.0.prefix_len() == self.0.max_prefix_len() {
+            write!(f, "{}", self.0.addr())
         } else {
-            write!(f, "{}/{}", self.network, self.prefix)
+            write!(f, "{}", self.0)
         }
     }
 }

@@ -92,9 +92,10 @@ impl serde_json::ser::Formatter for PhpEscapes {
     }
 }
 
-/// Serialises a reply, with PHP's escapes when `php_escapes`.
-pub fn to_body(value: &impl Serialize, php_escapes: bool) -> String {
-    let mut out = Vec::with_capacity(256);
+/// Serialises a reply, with PHP's escapes when `php_escapes`. `size_hint` is the expected length,
+/// so the buffer is allocated once.
+pub fn to_body(value: &impl Serialize, php_escapes: bool, size_hint: usize) -> String {
+    let mut out = Vec::with_capacity(size_hint);
     let written = if php_escapes {
         value.serialize(&mut serde_json::Serializer::with_formatter(
             &mut out, PhpEscapes,
@@ -114,7 +115,7 @@ mod tests {
     #[test]
     fn error_replies_are_byte_exact() {
         assert_eq!(
-            to_body(&GetsmsError::CredentialsIncorrect.reply(), false),
+            to_body(&GetsmsError::CredentialsIncorrect.reply(), false, 0),
             r#"[{"error":1,"text":"Incorrect Login or Password","error_no":101}]"#
         );
     }
@@ -145,11 +146,11 @@ mod tests {
     fn php_escapes_match_json_encode() {
         let v = json!({"text": "тест a/b 😀 \"q\"\n"});
         assert_eq!(
-            to_body(&v, false),
+            to_body(&v, false, 0),
             "{\"text\":\"тест a/b 😀 \\\"q\\\"\\n\"}"
         );
         assert_eq!(
-            to_body(&v, true),
+            to_body(&v, true, 0),
             r#"{"text":"\u0442\u0435\u0441\u0442 a\/b \ud83d\ude00 \"q\"\n"}"#
         );
     }

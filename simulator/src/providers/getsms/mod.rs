@@ -51,12 +51,16 @@ pub fn check_code(code: i64) -> Result<(), String> {
 /// getsms's own reply for error_no `code` (validated by [`check_code`]).
 pub fn error_response(quirks: &Quirks, code: i64) -> Response {
     let error = GetsmsError::from_code(code).unwrap_or(GetsmsError::CredentialsIncorrect);
-    json_reply(quirks, &error.reply())
+    json_reply(quirks, &error.reply(), 1)
 }
 
-fn json_reply(quirks: &Quirks, value: &impl Serialize) -> Response {
+/// A reply item's usual length in bytes, to size the reply buffer once.
+const ITEM_BYTES: usize = 256;
+
+fn json_reply(quirks: &Quirks, value: &impl Serialize, items: usize) -> Response {
     let php = quirks.json_escape == JsonEscape::PhpDefault;
-    with_content_type(to_body(value, php), &quirks.content_type)
+    let body = to_body(value, php, items.max(1) * ITEM_BYTES);
+    with_content_type(body, &quirks.content_type)
 }
 
 /// Where a request came from: the connection's peer (loopback without a socket) and the first
@@ -135,8 +139,8 @@ pub enum Outcome<T> {
     Answered(T),
 }
 
-impl<T: Serialize> Outcome<T> {
-    fn from_result(result: Result<T, GetsmsError>) -> Outcome<T> {
+impl<T: Serialize> Outcome<Vec<T>> {
+    fn from_result(result: Result<Vec<T>, GetsmsError>) -> Outcome<Vec<T>> {
         match result {
             Ok(reply) => Outcome::Answered(reply),
             Err(e) => Outcome::Refused(e),
@@ -150,9 +154,9 @@ impl<T: Serialize> Outcome<T> {
                 StatusCode::FORBIDDEN,
                 "Connections from unknown hosts are refused.",
             )),
-            Outcome::Refused(e) => Reply::from(json_reply(quirks, &e.reply())),
+            Outcome::Refused(e) => Reply::from(json_reply(quirks, &e.reply(), 1)),
             Outcome::Answered(reply) => Reply {
-                response: json_reply(quirks, &reply),
+                response: json_reply(quirks, &reply, reply.len()),
                 wake_engine: scheduled,
             },
         }

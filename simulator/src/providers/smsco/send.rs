@@ -107,32 +107,19 @@ pub fn authenticate<'a>(
     }
 }
 
-/// Parses `YYYY-MM-DD HH:mm:ss` (exactly that shape) as Georgia time.
+/// Parses `YYYY-MM-DD HH:mm:ss` (exactly that shape: four-digit year, every field two digits)
+/// as Georgia time.
 pub fn parse_schedule(raw: &str) -> Option<Timestamp> {
-    let b = raw.as_bytes();
-    let shape_ok = b.len() == 19
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b' ',
-            13 | 16 => *c == b':',
+    let shape_ok = raw.len() == 19
+        && raw.bytes().enumerate().all(|(i, c)| match i {
+            4 | 7 => c == b'-',
+            10 => c == b' ',
+            13 | 16 => c == b':',
             _ => c.is_ascii_digit(),
         });
-    if !shape_ok {
-        return None;
-    }
-    let n = |range: std::ops::Range<usize>| raw[range].parse::<u32>().ok();
-    let year = i64::from(n(0..4)?);
-    Timestamp::from_civil(
-        (
-            year,
-            n(5..7)?,
-            n(8..10)?,
-            n(11..13)?,
-            n(14..16)?,
-            n(17..19)?,
-        ),
-        UTC_OFFSET_HOURS,
-    )
+    shape_ok
+        .then(|| Timestamp::parse_datetime(raw, UTC_OFFSET_HOURS))
+        .flatten()
 }
 
 /// Runs every check in order; on success charges the account and stores one message per

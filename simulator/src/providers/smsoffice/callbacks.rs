@@ -2,6 +2,8 @@
 //! sent with a `reference`, with `reference, status, reason, destination, timestamp, operator`.
 
 use serde::{Deserialize, Serialize};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
 
 use super::{CallbackStatusCase, Quirks, State, UTC_OFFSET_HOURS, status_word};
 use crate::domain::Provider;
@@ -9,6 +11,10 @@ use crate::domain::clock::Timestamp;
 use crate::domain::messages::{Message, Status};
 use crate::domain::schedule::CallbackJob;
 use crate::http::params::encode;
+
+/// The callback's `timestamp`: `YYYYMMDDHHMMSS`, Georgia time.
+const TIMESTAMP: &[BorrowedFormatItem<'_>] =
+    format_description!("[year][month][day][hour][minute][second]");
 
 /// The documented source address of real smsoffice callbacks.
 pub const SOURCE_ADDRESS: &str = "91.239.206.90";
@@ -81,8 +87,7 @@ pub fn callback_url(
         message.reason.clone().unwrap_or_default()
     };
     let timestamp = if message.status == Status::Delivered {
-        let (y, mo, d, h, mi, s) = at.civil(UTC_OFFSET_HOURS);
-        format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}")
+        at.format(TIMESTAMP, UTC_OFFSET_HOURS)
     } else {
         String::new()
     };
@@ -166,7 +171,7 @@ mod tests {
     #[test]
     fn reproduces_the_documented_example() {
         // The document's example: delivered 2013-05-01 12:02:02 (Georgia), operator 28202.
-        let at = Timestamp::from_civil((2013, 5, 1, 12, 2, 2), 4).unwrap();
+        let at = Timestamp::parse_datetime("2013-05-01 12:02:02", UTC_OFFSET_HOURS).unwrap();
         let quirks = Quirks {
             callback_status_case: CallbackStatusCase::Lowercase,
             ..Quirks::default()
