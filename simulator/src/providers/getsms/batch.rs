@@ -2,6 +2,7 @@
 //! taken. Parsing stops at the first item past the limit: a larger batch is error 201 whatever
 //! follows, so its size costs nothing.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -59,8 +60,8 @@ pub fn items(data: Option<&Data>) -> Result<Vec<Item>, GetsmsError> {
         .map(|(phone, text)| Item {
             valid: numbers::classify(&phone, UZBEKISTAN) == NumberClass::Valid,
             count: segments::count(&text),
-            phone,
-            text: Arc::from(text),
+            phone: phone.into_owned(),
+            text: Arc::from(text.as_ref()),
         })
         .collect())
 }
@@ -68,8 +69,11 @@ pub fn items(data: Option<&Data>) -> Result<Vec<Item>, GetsmsError> {
 /// Reads a JSON array of items, refusing the one past [`MAX_ITEMS`].
 struct Batch;
 
+/// One item's phone and text, borrowed from the JSON text where it has no escapes.
+type RawItem<'de> = (Cow<'de, str>, Cow<'de, str>);
+
 impl<'de> Visitor<'de> for Batch {
-    type Value = Vec<(String, String)>;
+    type Value = Vec<RawItem<'de>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of {phone, text} objects")
@@ -90,7 +94,7 @@ impl<'de> Visitor<'de> for Batch {
 struct ItemSeed;
 
 impl<'de> de::DeserializeSeed<'de> for ItemSeed {
-    type Value = (String, String);
+    type Value = RawItem<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
@@ -98,7 +102,7 @@ impl<'de> de::DeserializeSeed<'de> for ItemSeed {
 }
 
 impl<'de> Visitor<'de> for ItemSeed {
-    type Value = (String, String);
+    type Value = RawItem<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object with phone and text")
@@ -106,10 +110,10 @@ impl<'de> Visitor<'de> for ItemSeed {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut phone, mut text) = (None, None);
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match key.as_ref() {
                 "phone" => phone = Some(map.next_value_seed(PhoneSeed)?),
-                "text" => text = Some(map.next_value::<String>()?),
+                "text" => text = Some(map.next_value_seed(TextSeed)?),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -126,30 +130,61 @@ impl<'de> Visitor<'de> for ItemSeed {
 struct PhoneSeed;
 
 impl<'de> de::DeserializeSeed<'de> for PhoneSeed {
-    type Value = String;
+    type Value = Cow<'de, str>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl Visitor<'_> for PhoneSeed {
-    type Value = String;
+impl<'de> Visitor<'de> for PhoneSeed {
+    type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a phone as a string or an integer")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        Ok(v.to_owned())
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
-        Ok(v.to_string())
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+}
+
+/// A text: a JSON string, borrowed where it has no escapes; anything else is refused.
+struct TextSeed;
+
+impl<'de> de::DeserializeSeed<'de> for TextSeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TextSeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a text string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
     }
 }
 
@@ -200,6 +235,12 @@ mod tests {
             assert_eq!(from_text(text), Err(GetsmsError::NotJson), "{text}");
         }
         assert_eq!(items(None), Err(GetsmsError::NotJson));
+    }
+
+    #[test]
+    fn escaped_text_is_decoded() {
+        let items = from_text(r#"[{"phone": "998901234567", "text": "a\"b\u0442"}]"#).unwrap();
+        assert_eq!(&*items[0].text, "a\"bт");
     }
 
     #[test]

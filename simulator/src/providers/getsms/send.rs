@@ -57,7 +57,7 @@ pub struct AcceptedItem {
     /// The request's id, shared by its items.
     pub request_id: u64,
     /// The caller's address.
-    pub client_ip: IpAddr,
+    pub client_ip: Arc<str>,
 }
 
 /// The reply to one refused item (error 300); keys in the provider's order.
@@ -82,7 +82,7 @@ pub struct RefusedItem {
     /// The request's id.
     pub request_id: u64,
     /// The caller's address.
-    pub client_ip: IpAddr,
+    pub client_ip: Arc<str>,
 }
 
 /// One item's reply.
@@ -147,6 +147,8 @@ pub fn send(
 
     let request_id = state.take_request_id(&mut world.rng);
     let date_received = now.unix_seconds();
+    // Written once, shared by every item's reply.
+    let client_ip_text: Arc<str> = Arc::from(client_ip.to_string());
     let mut reply = Vec::with_capacity(items.len());
     for item in items {
         let message_id = state.take_message_id();
@@ -172,7 +174,7 @@ pub fn send(
                 date_received,
                 message_id,
                 request_id,
-                client_ip,
+                client_ip: Arc::clone(&client_ip_text),
             }));
         } else {
             let error = GetsmsError::NotAPhoneNumber;
@@ -186,7 +188,7 @@ pub fn send(
                 date_received,
                 message_id,
                 request_id,
-                client_ip,
+                client_ip: Arc::clone(&client_ip_text),
             }));
         }
     }
