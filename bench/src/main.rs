@@ -509,12 +509,9 @@ impl Smsim {
     }
 
     async fn admin(&self, method: &str, path: &str, body: &str) -> Result<String> {
-        let request = Request {
-            method: method.into(),
-            target: path.into(),
-            content_type: Some("application/json".into()),
-            body: body.into(),
-        };
+        let request = Request::new(method, path)
+            .header("Content-Type", "application/json")
+            .body(body);
         load::once(self.addr, &request).await
     }
 

@@ -2,12 +2,10 @@
 //! fixed instant, fixed seed), with a local receiver when callbacks are expected.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use smsim::domain::clock::ClockMode;
 use smsim::{Config, Simulator};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use smsim_testkit::Receiver;
 
 use crate::fixture::{Credentials, Fixture};
 use crate::replay::{Mismatch, replay, send};
@@ -33,7 +31,7 @@ pub async fn run_in_process(fixture: &Fixture, config: Config) -> std::io::Resul
     let simulator = Simulator::start(config).await?;
     let authority = simulator.addr().to_string();
     let receiver = match &fixture.expect_callbacks {
-        Some(_) => Some(Receiver::start().await?),
+        Some(_) => Some(Receiver::start(Vec::new()).await?),
         None => None,
     };
     if let Some(receiver) = &receiver {
@@ -60,7 +58,9 @@ pub async fn run_in_process(fixture: &Fixture, config: Config) -> std::io::Resul
             body.as_bytes(),
         )
         .await?;
-        compare_callbacks(&expected.callbacks, &receiver.received(), &mut mismatches);
+        let received: Vec<BTreeMap<String, String>> =
+            receiver.hits().into_iter().map(|hit| hit.params).collect();
+        compare_callbacks(&expected.callbacks, &received, &mut mismatches);
     }
     Ok(mismatches)
 }
@@ -95,64 +95,5 @@ fn compare_callbacks(
                 got: have[name].clone(),
             });
         }
-    }
-}
-
-/// A callback receiver that answers `OK` and keeps each request's query parameters.
-struct Receiver {
-    url: String,
-    received: Arc<Mutex<Vec<BTreeMap<String, String>>>>,
-}
-
-impl Receiver {
-    async fn start() -> std::io::Result<Receiver> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let url = format!("http://{}/callback", listener.local_addr()?);
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let sink = received.clone();
-        tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let sink = sink.clone();
-                tokio::spawn(async move {
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 4096];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match stream.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let line = String::from_utf8_lossy(&head)
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
-                    let target = line.split(' ').nth(1).unwrap_or_default();
-                    let query = target.split_once('?').map_or("", |(_, q)| q);
-                    let params = smsim::http::params::ParamList::from_urlencoded(query.as_bytes())
-                        .pairs()
-                        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-                        .collect();
-                    sink.lock().unwrap_or_else(|e| e.into_inner()).push(params);
-                    let _ = stream
-                        .write_all(
-                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK",
-                        )
-                        .await;
-                });
-            }
-        });
-        Ok(Receiver { url, received })
-    }
-
-    fn url(&self) -> &str {
-        &self.url
-    }
-
-    fn received(&self) -> Vec<BTreeMap<String, String>> {
-        self.received
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
     }
 }

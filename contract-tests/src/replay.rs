@@ -2,8 +2,7 @@
 
 use std::fmt;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use smsim_testkit::RequestBytes;
 
 use crate::fixture::{Credentials, Fixture, FixtureRequest};
 
@@ -29,15 +28,7 @@ impl fmt::Display for Mismatch {
 }
 
 /// A response as read off the wire.
-#[derive(Debug)]
-pub struct Exchange {
-    /// HTTP status.
-    pub status: u16,
-    /// Headers, names lowercase.
-    pub headers: Vec<(String, String)>,
-    /// Body bytes.
-    pub body: Vec<u8>,
-}
+pub type Exchange = smsim_testkit::Reply;
 
 /// Sends one request on a fresh connection to `authority` (`host:port`) and reads the whole reply.
 pub async fn send(
@@ -47,38 +38,11 @@ pub async fn send(
     headers: &[(String, String)],
     body: &[u8],
 ) -> std::io::Result<Exchange> {
-    let mut request =
-        format!("{method} {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    let mut request = RequestBytes::new(method, target).body(body);
     for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
+        request = request.header(name, value);
     }
-    if !body.is_empty() || method == "POST" {
-        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    request.push_str("\r\n");
-    let mut stream = TcpStream::connect(authority).await?;
-    stream.write_all(request.as_bytes()).await?;
-    stream.write_all(body).await?;
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes).await?;
-    parse(&bytes)
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "malformed HTTP reply"))
-}
-
-fn parse(bytes: &[u8]) -> Option<Exchange> {
-    let split = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&bytes[..split]).ok()?;
-    let mut lines = head.split("\r\n");
-    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Some(Exchange {
-        status,
-        headers,
-        body: bytes[split + 4..].to_vec(),
-    })
+    request.send(authority).await
 }
 
 /// Sends a fixture request (placeholders filled) to `authority`.

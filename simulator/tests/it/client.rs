@@ -3,39 +3,13 @@
 use std::net::SocketAddr;
 
 use smsim::Simulator;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-/// A response as it came off the wire.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
+pub use smsim_testkit::Reply;
+use smsim_testkit::http1::{send_raw, send_raw_from};
 
-impl Reply {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).expect("body is UTF-8")
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-}
-
-/// Sends `head` (request line and headers, without the blank line) and `body` on a fresh
-/// connection with `Connection: close`, and reads the whole reply.
-pub async fn raw(addr: SocketAddr, head: &[u8], body: &[u8]) -> Reply {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
+/// The request bytes: `head` (request line and headers, without the blank line), then `Host`,
+/// `Connection: close`, a `Content-Length` for a body, and the body.
+fn request_bytes(addr: SocketAddr, head: &[u8], body: &[u8]) -> Vec<u8> {
     let mut request = head.to_vec();
     request.extend_from_slice(format!("\r\nHost: {addr}\r\nConnection: close\r\n").as_bytes());
     if !body.is_empty() {
@@ -43,59 +17,15 @@ pub async fn raw(addr: SocketAddr, head: &[u8], body: &[u8]) -> Reply {
     }
     request.extend_from_slice(b"\r\n");
     request.extend_from_slice(body);
-    stream.write_all(&request).await.expect("write");
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes).await.expect("read");
-    parse(&bytes)
+    request
 }
 
-fn parse(bytes: &[u8]) -> Reply {
-    let split = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("reply has a head");
-    let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().expect("status line");
-    let status = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let mut body = bytes[split + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
-    {
-        body = dechunk(&body);
-    }
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = data
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("chunk size line");
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
-                .unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&data[line_end + 2..line_end + 2 + size]);
-        data = &data[line_end + 2 + size + 2..];
-    }
+/// Sends `head` and `body` on a fresh connection with `Connection: close`, and reads the whole
+/// reply.
+pub async fn raw(addr: SocketAddr, head: &[u8], body: &[u8]) -> Reply {
+    send_raw(addr, &request_bytes(addr, head, body))
+        .await
+        .expect("a whole HTTP reply")
 }
 
 /// `GET target`.
@@ -172,22 +102,13 @@ pub async fn raw_from(
     head: &[u8],
     body: &[u8],
 ) -> Reply {
-    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket
-        .bind(SocketAddr::new(source, 0))
-        .expect("bind source address");
-    let mut stream = socket.connect(addr).await.expect("connect");
-    let mut request = head.to_vec();
-    request.extend_from_slice(
-        format!(
-            "\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        )
-        .as_bytes(),
-    );
-    request.extend_from_slice(body);
-    stream.write_all(&request).await.expect("write");
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes).await.expect("read");
-    parse(&bytes)
+    let mut bytes = request_bytes(addr, head, body);
+    if body.is_empty() {
+        // A POST without a body still says so.
+        let at = bytes.len() - 2;
+        bytes.splice(at..at, b"Content-Length: 0\r\n".iter().copied());
+    }
+    send_raw_from(source, addr, &bytes)
+        .await
+        .expect("a whole HTTP reply")
 }

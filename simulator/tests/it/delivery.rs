@@ -10,8 +10,8 @@ use smsim::Simulator;
 use smsim::domain::clock::ClockMode;
 
 use crate::client::{admin, admin_patch, admin_post, enc, get, post_form, raw};
-use crate::receiver::{Answer, Receiver};
 use crate::smsoffice_send::start_with;
+use smsim_testkit::receiver::{Answer, Receiver};
 
 const T0: i64 = 1_700_000_000;
 
@@ -72,7 +72,7 @@ fn georgia(seconds_after_t0: i64) -> String {
 #[tokio::test]
 async fn a_delivered_callback_arrives_only_when_the_clock_reaches_it() {
     let sim = manual().await;
-    let receiver = Receiver::start(vec![]).await;
+    let receiver = Receiver::start(vec![]).await.unwrap();
     set_callback(&sim, &receiver.url()).await;
     smsoffice_send(&sim, "995555123456", "order-7").await;
     advance(&sim, 1.999).await;
@@ -127,7 +127,7 @@ async fn a_delivered_callback_arrives_only_when_the_clock_reaches_it() {
 #[tokio::test]
 async fn magic_numbers_on_smsoffice_with_callbacks() {
     let sim = manual().await;
-    let receiver = Receiver::start(vec![]).await;
+    let receiver = Receiver::start(vec![]).await.unwrap();
     set_callback(&sim, &receiver.url()).await;
     for n in [
         "995555000001",
@@ -151,7 +151,7 @@ async fn magic_numbers_on_smsoffice_with_callbacks() {
     }
     assert_eq!(statuses, ["Undelivered", "Expired", "Pending", "Pending"]);
     let by_destination =
-        |hits: &[crate::receiver::Hit]| -> BTreeMap<String, (String, String, String)> {
+        |hits: &[smsim_testkit::receiver::Hit]| -> BTreeMap<String, (String, String, String)> {
             hits.iter()
                 .map(|h| {
                     (
@@ -319,7 +319,8 @@ async fn an_unacknowledged_callback_is_retried_at_the_backoff_times() {
         Answer::Reply(500, "error"),
         Answer::Reply(200, "NOT OK"),
     ])
-    .await;
+    .await
+    .unwrap();
     set_callback(&sim, &receiver.url()).await;
     smsoffice_send(&sim, "995555123456", "retry").await;
     advance(&sim, 1000.0).await;
@@ -366,7 +367,9 @@ async fn an_unacknowledged_callback_is_retried_at_the_backoff_times() {
 #[tokio::test]
 async fn a_receiver_that_never_acknowledges_is_given_up_after_the_configured_attempts() {
     let sim = manual().await;
-    let receiver = Receiver::start_with(vec![], Answer::Reply(200, "nope")).await;
+    let receiver = Receiver::start_with(vec![], Answer::Reply(200, "nope"))
+        .await
+        .unwrap();
     set_callback(&sim, &receiver.url()).await;
     smsoffice_send(&sim, "995555123456", "never").await;
     advance(&sim, 10_000.0).await;
@@ -421,7 +424,7 @@ async fn a_hanging_receiver_never_blocks_the_api() {
         c.callbacks.timeout_ms = 60_000;
     })
     .await;
-    let receiver = Receiver::start_with(vec![], Answer::Hang).await;
+    let receiver = Receiver::start_with(vec![], Answer::Hang).await.unwrap();
     set_callback(&sim, &receiver.url()).await;
     for i in 0..3 {
         smsoffice_send(&sim, &format!("99555512345{i}"), "hang").await;
@@ -502,7 +505,7 @@ async fn the_same_seed_gives_the_same_outcomes_and_another_seed_differs() {
 #[tokio::test]
 async fn two_thousand_callbacks_are_each_acknowledged_exactly_once() {
     let sim = manual().await;
-    let receiver = Receiver::start(vec![]).await;
+    let receiver = Receiver::start(vec![]).await.unwrap();
     set_callback(&sim, &receiver.url()).await;
     admin_patch(
         &sim,
@@ -558,7 +561,7 @@ async fn two_thousand_callbacks_are_each_acknowledged_exactly_once() {
 #[tokio::test]
 async fn scheduled_messages_wait_until_due() {
     let sim = manual().await;
-    let receiver = Receiver::start(vec![]).await;
+    let receiver = Receiver::start(vec![]).await.unwrap();
     set_callback(&sim, &receiver.url()).await;
     let reply = get(&sim, &format!("/api/v2/send/?key=demo-key&destination=995555123456&sender=SMSOFFICE&content=hi&reference=later&scheduledAt={}", T0 + 3600)).await;
     assert_eq!(reply.json()["ErrorCode"], 0);
@@ -596,7 +599,7 @@ async fn callbacks_can_leave_from_a_chosen_address_with_forwarded_headers() {
         c.callbacks.forwarded_headers = true;
     })
     .await;
-    let receiver = Receiver::start(vec![]).await;
+    let receiver = Receiver::start(vec![]).await.unwrap();
     set_callback(&sim, &receiver.url()).await;
     smsoffice_send(&sim, "995577123456", "src").await;
     advance(&sim, 2.0).await;
@@ -613,7 +616,7 @@ async fn callbacks_can_leave_from_a_chosen_address_with_forwarded_headers() {
 #[tokio::test]
 async fn messages_without_reference_or_url_get_no_callback() {
     let sim = manual().await;
-    let receiver = Receiver::start(vec![]).await;
+    let receiver = Receiver::start(vec![]).await.unwrap();
     let reply = get(
         &sim,
         "/api/v2/send/?key=demo-key&destination=995555123456&sender=SMSOFFICE&content=hi",

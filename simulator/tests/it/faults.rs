@@ -10,8 +10,8 @@ use smsim::domain::clock::ClockMode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::client::{admin, admin_patch, admin_post, get, raw};
-use crate::receiver::Receiver;
 use crate::smsoffice_send::{OK, assert_envelope, start_with};
+use smsim_testkit::receiver::Receiver;
 
 const BALANCE: &str = "/api/getBalance?key=demo-key";
 const SEND: &str =
@@ -278,7 +278,7 @@ async fn callback_faults_drop_duplicate_delay_and_fake_statuses() {
             c.faults = vec![spec];
         })
         .await;
-        let receiver = Receiver::start(vec![]).await;
+        let receiver = Receiver::start(vec![]).await.unwrap();
         admin_patch(
             &sim,
             "/accounts/smsoffice/demo-key",

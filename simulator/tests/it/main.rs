@@ -8,7 +8,6 @@ mod delivery;
 mod encoding;
 mod faults;
 mod getsms;
-mod receiver;
 mod smsco;
 mod smsoffice_send;
 mod smsoffice_status;

@@ -1,5 +1,5 @@
-//! A scripted callback receiver on loopback: answers from a script, records every hit, and
-//! wakes waiters on each one (tests await hits; they never sleep).
+//! A scripted callback receiver on loopback: answers from a script, records every hit, and wakes
+//! waiters on each one (tests await hits; they never sleep).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -15,15 +15,20 @@ use tokio::sync::Notify;
 /// One answer: a status and body, or a hang (never answers).
 #[derive(Debug, Clone)]
 pub enum Answer {
+    /// This status and body.
     Reply(u16, &'static str),
+    /// No answer at all.
     Hang,
 }
 
 /// One callback as received.
 #[derive(Debug, Clone)]
 pub struct Hit {
+    /// The query parameters, decoded as a form (`+` is a space).
     pub params: BTreeMap<String, String>,
+    /// Who called.
     pub peer: SocketAddr,
+    /// The request headers.
     pub headers: HeaderMap,
 }
 
@@ -35,54 +40,56 @@ struct Shared {
     hit: Notify,
 }
 
+/// A running receiver; it stops with the runtime that started it.
 pub struct Receiver {
     addr: SocketAddr,
     shared: Arc<Shared>,
 }
 
 impl Receiver {
-    /// Answers `script` in order, then `OK` forever.
-    pub async fn start(script: Vec<Answer>) -> Receiver {
+    /// Answers `script` in order, then `200 OK` forever.
+    pub async fn start(script: Vec<Answer>) -> std::io::Result<Receiver> {
         Receiver::start_with(script, Answer::Reply(200, "OK")).await
     }
 
     /// Answers `script` in order, then `after` forever.
-    pub async fn start_with(script: Vec<Answer>, after: Answer) -> Receiver {
+    pub async fn start_with(script: Vec<Answer>, after: Answer) -> std::io::Result<Receiver> {
         let shared = Arc::new(Shared {
             script: Mutex::new(script.into()),
             after_script: Mutex::new(Some(after)),
             ..Default::default()
         });
         let app = Router::new()
-            .route("/cb", get(handle))
+            .fallback(get(handle))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
         tokio::spawn(async move {
-            axum::serve(
+            let _ = axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<SocketAddr>(),
             )
-            .await
-            .unwrap();
+            .await;
         });
-        Receiver { addr, shared }
+        Ok(Receiver { addr, shared })
     }
 
+    /// `http://ADDR/cb`, to set as a callback URL (any path is answered).
     pub fn url(&self) -> String {
         format!("http://{}/cb", self.addr)
     }
 
+    /// Every hit so far, oldest first.
     pub fn hits(&self) -> Vec<Hit> {
-        self.shared.hits.lock().unwrap().clone()
+        lock(&self.shared.hits).clone()
     }
 
-    /// Waits (bounded) until at least `n` hits arrived.
+    /// Waits (at most 30 s) until at least `n` hits arrived; panics if they do not.
     pub async fn wait_for(&self, n: usize) {
         let wait = async {
             loop {
                 let notified = self.shared.hit.notified();
-                if self.shared.hits.lock().unwrap().len() >= n {
+                if lock(&self.shared.hits).len() >= n {
                     return;
                 }
                 notified.await;
@@ -92,6 +99,18 @@ impl Receiver {
             .await
             .expect("callbacks arrive");
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Decodes one form component: `+` is a space, `%XX` a byte, invalid UTF-8 replaced.
+fn decode(component: &str) -> String {
+    let spaced = component.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 async fn handle(
@@ -104,22 +123,22 @@ async fn handle(
         .unwrap_or_default()
         .split('&')
         .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_owned(), smsim::http::params::decode(v.as_bytes())))
+        .map(|(k, v)| (decode(k), decode(v)))
         .collect();
-    shared.hits.lock().unwrap().push(Hit {
+    lock(&shared.hits).push(Hit {
         params,
         peer,
         headers,
     });
     shared.hit.notify_waiters();
-    let answer = shared
-        .script
-        .lock()
-        .unwrap()
+    let answer = lock(&shared.script)
         .pop_front()
-        .or_else(|| shared.after_script.lock().unwrap().clone());
+        .or_else(|| lock(&shared.after_script).clone());
     match answer {
-        Some(Answer::Reply(status, body)) => (StatusCode::from_u16(status).unwrap(), body),
+        Some(Answer::Reply(status, body)) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            body,
+        ),
         Some(Answer::Hang) | None => std::future::pending().await,
     }
 }
