@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use load::{Load, LoadResult, Request};
+use smsim_testkit::encode;
 
 #[derive(Debug, Parser)]
 #[command(name = "smsim-bench", about)]
@@ -430,17 +431,6 @@ async fn send_batches(smsim: &Smsim, count: u64, with_reference: bool) -> Result
         sent += n;
     }
     Ok(())
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn free_addr() -> Result<SocketAddr> {

@@ -217,53 +217,13 @@ impl Credentials {
             .iter()
             .fold(text.to_owned(), |text, (placeholder, value)| {
                 let value = if encode {
-                    smsim::http::params::encode(value)
+                    smsim_testkit::encode(value)
                 } else {
                     (*value).to_owned()
                 };
                 text.replace(placeholder, &value)
             })
     }
-
-    /// Puts `provider`'s placeholders back where its credentials stand as whole parameter or
-    /// JSON string values (raw or percent-encoded), so a recorded exchange never holds them.
-    pub fn scrub(&self, provider: &str, text: &str) -> String {
-        let prefix = format!("{{{{{provider}.");
-        self.pairs()
-            .iter()
-            .filter(|(placeholder, _)| placeholder.starts_with(&prefix))
-            .fold(text.to_owned(), |text, (placeholder, value)| {
-                if value.is_empty() {
-                    return text;
-                }
-                let encoded = smsim::http::params::encode(value);
-                replace_param_values(
-                    &replace_param_values(&text, &encoded, placeholder),
-                    value,
-                    placeholder,
-                )
-            })
-    }
-}
-
-/// Replaces `value` where it stands as a whole parameter or JSON string value (after `=` or
-/// inside quotes), so short credentials such as `demo` do not eat other words.
-fn replace_param_values(text: &str, value: &str, placeholder: &str) -> String {
-    let mut out = text.to_owned();
-    for (before, after) in [("=", "&"), ("=", "\0"), ("\"", "\"")] {
-        let needle = format!("{before}{value}{after}");
-        let replacement = format!("{before}{placeholder}{after}");
-        out = out.replace(&needle, &replacement);
-        if after == "\0" {
-            let tail = format!("{before}{value}");
-            if out.ends_with(&tail) {
-                out.truncate(out.len() - tail.len());
-                out.push_str(before);
-                out.push_str(placeholder);
-            }
-        }
-    }
-    out
 }
 
 impl FixtureRequest {
@@ -484,7 +444,7 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_fill_and_scrub() {
+    fn placeholders_fill() {
         let c = Credentials {
             smsoffice_key: "s3cr/t".into(),
             ..Credentials::demo()
@@ -496,26 +456,6 @@ mod tests {
         assert_eq!(
             c.fill(r#"{"login":"{{getsms.login}}"}"#, false),
             r#"{"login":"demo"}"#
-        );
-        assert_eq!(
-            c.scrub("smsoffice", "/api/getBalance?key=s3cr%2Ft&x=1"),
-            "/api/getBalance?key={{smsoffice.key}}&x=1"
-        );
-        let c = Credentials {
-            smsco_password: "pw".into(),
-            ..Credentials::demo()
-        };
-        assert_eq!(
-            c.scrub("smsco", "username=demo&password=pw&message=demo"),
-            "username={{smsco.username}}&password={{smsco.password}}&message={{smsco.username}}"
-        );
-        assert_eq!(
-            c.scrub("smsco", "message=a demo text&username=demo"),
-            "message=a demo text&username={{smsco.username}}"
-        );
-        assert_eq!(
-            c.scrub("getsms", r#"{"login":"demo","text":"a demo"}"#),
-            r#"{"login":"{{getsms.login}}","text":"a demo"}"#
         );
     }
 

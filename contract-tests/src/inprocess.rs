@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use smsim::domain::clock::ClockMode;
+use smsim::ClockMode;
 use smsim::{Config, Simulator};
 use smsim_testkit::Receiver;
 

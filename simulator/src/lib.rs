@@ -17,19 +17,42 @@
 //! - [`engine`], [`admin`], [`server`], [`cli`]: time, the `/__admin` API, the listener, flags.
 //! - `record` (feature `record`): `smsim record`, the proxy that writes recorded fixtures.
 
-pub mod admin;
+mod admin;
 pub mod cli;
 pub mod config;
-pub mod domain;
-pub mod engine;
-pub mod gateway;
-pub mod http;
-pub mod providers;
+mod domain;
+mod engine;
+mod gateway;
+mod http;
+mod providers;
 #[cfg(feature = "record")]
 pub mod record;
-pub mod server;
-pub mod sim;
+mod server;
+mod sim;
 
 pub use config::{Config, ConfigError};
+pub use domain::clock::{ClockMode, Timestamp};
+pub use domain::segments;
+pub use domain::{Endpoint, Provider};
 pub use server::{Simulator, app};
 pub use sim::Sim;
+
+/// smsoffice.ge's part of the configuration: quirks, accounts, callbacks.
+pub mod smsoffice {
+    pub use crate::providers::smsoffice::accounts::{Section, SmsofficeAccount, SmsofficeSender};
+    pub use crate::providers::smsoffice::callbacks::{CallbackConfig, OperatorPrefix};
+    pub use crate::providers::smsoffice::quirks::*;
+}
+
+/// smsco.ge's part of the configuration: quirks and accounts.
+pub mod smsco {
+    pub use crate::providers::smsco::accounts::{Section, SmscoAccount};
+    pub use crate::providers::smsco::quirks::*;
+}
+
+/// getsms.uz's part of the configuration: quirks, accounts and the allow-list.
+pub mod getsms {
+    pub use crate::providers::getsms::accounts::{GetsmsAccount, Section};
+    pub use crate::providers::getsms::allow_list::IpRange;
+    pub use crate::providers::getsms::quirks::*;
+}

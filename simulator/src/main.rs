@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use smsim::Provider;
 use smsim::Sim;
 use smsim::Simulator;
 use smsim::cli::{Cli, Command};
 use smsim::config::{Config, DEFAULT_CONFIG_JSON, LogFormat};
-use smsim::domain::Provider;
 use smsim::record::{KnownCredentials, RecordOptions, Recorder};
 
 /// Exit code for a configuration the simulator refuses, like clap's for a bad flag.

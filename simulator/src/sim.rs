@@ -14,7 +14,7 @@ use crate::providers::{getsms, smsco, smsoffice};
 
 /// Everything that changes while the simulator runs, behind the one world lock.
 #[derive(Debug)]
-pub struct State {
+pub(crate) struct State {
     /// Messages, schedule, rules, faults, callbacks, the random generator.
     pub world: World,
     /// smsoffice accounts.
@@ -27,7 +27,7 @@ pub struct State {
 
 impl State {
     /// The state the configuration starts with, its generator seeded with `seed`.
-    pub fn new(config: &Config, seed: u64) -> State {
+    pub(crate) fn new(config: &Config, seed: u64) -> State {
         let bounds = Bounds {
             messages: config.limits.messages,
             callback_entries: config.limits.callback_entries,
@@ -41,17 +41,17 @@ impl State {
     }
 
     /// The world and smsoffice's part of it.
-    pub fn smsoffice(&mut self) -> (&mut World, &mut smsoffice::State) {
+    pub(crate) fn smsoffice(&mut self) -> (&mut World, &mut smsoffice::State) {
         (&mut self.world, &mut self.smsoffice)
     }
 
     /// The world and smsco's part of it.
-    pub fn smsco(&mut self) -> (&mut World, &mut smsco::State) {
+    pub(crate) fn smsco(&mut self) -> (&mut World, &mut smsco::State) {
         (&mut self.world, &mut self.smsco)
     }
 
     /// The world and getsms's part of it.
-    pub fn getsms(&mut self) -> (&mut World, &mut getsms::State) {
+    pub(crate) fn getsms(&mut self) -> (&mut World, &mut getsms::State) {
         (&mut self.world, &mut self.getsms)
     }
 }
@@ -107,7 +107,7 @@ impl Sim {
     }
 
     /// The clock.
-    pub fn clock(&self) -> &Clock {
+    pub(crate) fn clock(&self) -> &Clock {
         &self.inner.clock
     }
 
@@ -117,33 +117,33 @@ impl Sim {
     }
 
     /// Locks the world for a short synchronous section. Never hold it across `.await`.
-    pub fn state(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere must not take the whole simulator down with a poisoned lock.
         self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Locks the request journal.
-    pub fn journal(&self) -> MutexGuard<'_, Journal> {
+    pub(crate) fn journal(&self) -> MutexGuard<'_, Journal> {
         self.inner.journal.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// False when no fault can apply (none was ever added since start or the last clear).
-    pub fn faults_may_apply(&self) -> bool {
+    pub(crate) fn faults_may_apply(&self) -> bool {
         self.inner.faults_active.load(Ordering::Acquire)
     }
 
     /// Records whether any fault is active; call after changing the world's faults.
-    pub fn set_faults_active(&self, active: bool) {
+    pub(crate) fn set_faults_active(&self, active: bool) {
         self.inner.faults_active.store(active, Ordering::Release);
     }
 
     /// Tells the delivery engine the schedule changed (new messages, a moved clock).
-    pub fn wake_engine(&self) {
+    pub(crate) fn wake_engine(&self) {
         self.inner.schedule_changed.notify_one();
     }
 
     /// Resolves when [`Sim::wake_engine`] is called.
-    pub async fn schedule_changed(&self) {
+    pub(crate) async fn schedule_changed(&self) {
         self.inner.schedule_changed.notified().await;
     }
 

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use contract_tests::fixture::{Fixture, discover};
 use contract_tests::inprocess::{replay_config, run_in_process};
-use smsim::providers::smsoffice::{BalanceBadKey, SenderCase};
+use smsim::smsoffice::{BalanceBadKey, SenderCase};
 use smsim::{Config, Simulator};
 
 const BIN: &str = env!("CARGO_BIN_EXE_smsim-contract");

@@ -8,7 +8,7 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use serde_json::Value;
-use smsim::domain::clock::ClockMode;
+use smsim::ClockMode;
 use smsim::{Config, Sim};
 use tower::ServiceExt;
 
@@ -172,7 +172,7 @@ proptest! {
         let numbers = ["995555123456", "995555000001", "+995555123456", "998901234567", "995555000004", "555123456"];
         let uz = ["998901234567", "998905550001", "+998901234567", "12345", "998900000004", "99890123456"];
         for (provider, text, picks) in &sends {
-            let text = smsim::http::params::encode(text);
+            let text = smsim_testkit::encode(text);
             let target = match provider {
                 0 => format!("/api/v2/send/?key=demo-key&sender=SMSOFFICE&content={text}&destination={}",
                     picks.iter().map(|i| numbers[*i]).collect::<Vec<_>>().join(",")),
@@ -180,7 +180,7 @@ proptest! {
                     picks.iter().map(|i| numbers[*i]).collect::<Vec<_>>().join(",")),
                 _ => {
                     let items: Vec<Value> = picks.iter().map(|i| serde_json::json!({"phone": uz[*i], "text": text})).collect();
-                    let body = format!("login=demo&password=demo&nickname=GETSMS&data={}", smsim::http::params::encode(&Value::Array(items).to_string()));
+                    let body = format!("login=demo&password=demo&nickname=GETSMS&data={}", smsim_testkit::encode(&Value::Array(items).to_string()));
                     call(&sim, request("POST", "/smsgateway/", Some("application/x-www-form-urlencoded"), body.into_bytes()));
                     continue;
                 }
@@ -241,7 +241,7 @@ proptest! {
                 if units <= 70 { 1 } else { units.div_ceil(67) }
             }
         };
-        prop_assert_eq!(smsim::domain::segments::count(&text).segments as usize, expected);
+        prop_assert_eq!(smsim::segments::count(&text).segments as usize, expected);
     }
 
     /// Contract: one parameter set sent as a GET query, an urlencoded body, a multipart body or
@@ -249,7 +249,7 @@ proptest! {
     #[test]
     fn every_encoding_stores_the_same_message(content in "\\PC{1,120}") {
         let sim = sim();
-        let form = format!("key=demo-key&destination=995555123456&sender=SMSOFFICE&content={}", smsim::http::params::encode(&content));
+        let form = format!("key=demo-key&destination=995555123456&sender=SMSOFFICE&content={}", smsim_testkit::encode(&content));
         call(&sim, request("GET", &format!("/api/v2/send/?{form}"), None, Vec::new()));
         call(&sim, request("POST", "/api/v2/send/", Some("application/x-www-form-urlencoded"), form.into_bytes()));
         let mut multipart = String::new();
@@ -259,7 +259,7 @@ proptest! {
         multipart.push_str("--b0und--\r\n");
         call(&sim, request("POST", "/api/v2/send/", Some("multipart/form-data; boundary=b0und"), multipart.into_bytes()));
         let data = serde_json::json!([{"phone": "998901234567", "text": content}]).to_string();
-        let getsms_form = format!("login=demo&password=demo&nickname=GETSMS&data={}", smsim::http::params::encode(&data));
+        let getsms_form = format!("login=demo&password=demo&nickname=GETSMS&data={}", smsim_testkit::encode(&data));
         call(&sim, request("POST", "/smsgateway/", Some("application/x-www-form-urlencoded"), getsms_form.into_bytes()));
         let json = serde_json::json!({"login": "demo", "password": "demo", "nickname": "GETSMS", "data": [{"phone": "998901234567", "text": content}]}).to_string();
         call(&sim, request("POST", "/smsgateway/", Some("application/json"), json.into_bytes()));

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use contract_tests::fixture::{Fixture, discover};
 use contract_tests::inprocess::{replay_config, run_in_process};
 use contract_tests::replay::send;
-use smsim::domain::Provider;
+use smsim::Provider;
 use smsim::record::{KnownCredentials, RecordOptions, Recorder};
 use smsim::{Config, Simulator};
 

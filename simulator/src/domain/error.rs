@@ -6,9 +6,6 @@ pub enum Error {
     /// No account has these credentials.
     #[error("unknown account")]
     UnknownAccount,
-    /// The account may not use the API.
-    #[error("API access disabled")]
-    ApiDisabled,
     /// The account is blocked.
     #[error("account blocked")]
     AccountBlocked,

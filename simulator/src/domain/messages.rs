@@ -156,12 +156,6 @@ impl Message {
             client_ip: None,
         }
     }
-
-    /// Moves to `status` at `at`, recording the step.
-    pub fn transition(&mut self, status: Status, at: Timestamp) {
-        self.status = status;
-        self.history.push(StatusChange { status, at });
-    }
 }
 
 /// What a provider's status call looks messages up by. Each is set by one provider only, so the
@@ -289,22 +283,12 @@ impl MessageStore {
         self.messages.len()
     }
 
-    /// True when no message is held.
-    pub fn is_empty(&self) -> bool {
-        self.messages.is_empty()
-    }
-
     /// Messages matching `filter`, oldest first.
     pub fn filtered<'a>(
         &'a self,
         filter: &'a MessageFilter,
     ) -> impl Iterator<Item = &'a Message> + 'a {
         self.messages.iter().filter(move |m| filter.accepts(m))
-    }
-
-    /// Every message held, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &Message> {
-        self.messages.iter()
     }
 
     /// The message with simulator id `id`, if still held.

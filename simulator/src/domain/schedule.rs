@@ -92,11 +92,6 @@ impl Schedule {
     pub fn len(&self) -> usize {
         self.len
     }
-
-    /// True when nothing waits.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
 }
 
 /// What the rules decided for one message.
@@ -190,7 +185,7 @@ mod tests {
             s.pop_due(Timestamp(100)),
             Some((Timestamp(20), vec![ev(3)]))
         );
-        assert!(s.is_empty());
+        assert_eq!(s.len(), 0);
     }
 
     #[test]

@@ -28,7 +28,8 @@ macro_rules! error_table {
                 }
             }
 
-            /// The provider's text for it.
+            /// The provider's text for it (smsco answers bare codes and never writes it).
+            #[allow(dead_code)]
             pub fn text(self) -> &'static str {
                 match self {
                     $($name::$variant => $text),*

@@ -1,7 +1,7 @@
 //! The admin API: health, messages, journal, accounts, clock, reset, bounds.
 
+use smsim::ClockMode;
 use smsim::Simulator;
-use smsim::domain::clock::ClockMode;
 
 use crate::client::{admin, admin_patch, admin_post, get, raw};
 use crate::smsoffice_send::{GOOD_SEND, OK, assert_envelope, balance, send, start_with};

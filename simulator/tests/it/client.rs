@@ -68,7 +68,7 @@ pub fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
 
 /// Percent-encodes a form component.
 pub fn enc(s: &str) -> String {
-    smsim::http::params::encode(s)
+    smsim_testkit::encode(s)
 }
 
 /// `GET /__admin/...` as JSON.

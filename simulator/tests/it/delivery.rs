@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use serde_json::Value;
+use smsim::ClockMode;
 use smsim::Simulator;
-use smsim::domain::clock::ClockMode;
 
 use crate::client::{admin, admin_patch, admin_post, enc, get, post_form, raw};
 use crate::smsoffice_send::start_with;
@@ -64,7 +64,7 @@ async fn smsoffice_status(sim: &Simulator, destination: &str, reference: &str) -
 }
 
 fn georgia(seconds_after_t0: i64) -> String {
-    smsim::domain::clock::Timestamp((T0 + seconds_after_t0) * 1000)
+    smsim::Timestamp((T0 + seconds_after_t0) * 1000)
         .format_datetime(4)
         .replace(['-', ' ', ':'], "")
 }

@@ -5,8 +5,8 @@ use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use smsim::ClockMode;
 use smsim::Simulator;
-use smsim::domain::clock::ClockMode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::client::{admin, admin_patch, admin_post, get, raw};

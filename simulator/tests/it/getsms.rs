@@ -3,8 +3,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Deserialize;
+use smsim::ClockMode;
 use smsim::Simulator;
-use smsim::domain::clock::ClockMode;
 
 use crate::client::{Reply, admin, enc, get, post, post_form, raw, raw_from};
 use crate::smsoffice_send::start_with;

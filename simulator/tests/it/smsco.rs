@@ -1,8 +1,8 @@
 //! smsco.ge: every code byte-exact, the check order, tetri, transliteration, status digits.
 
+use smsim::ClockMode;
 use smsim::Simulator;
-use smsim::domain::clock::ClockMode;
-use smsim::providers::smsco::{BalanceFlag, UnknownMesId};
+use smsim::smsco::{BalanceFlag, UnknownMesId};
 
 use crate::client::{Reply, admin, admin_patch, enc, get, multipart, post, post_form};
 use crate::smsoffice_send::start_with;

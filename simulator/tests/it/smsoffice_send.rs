@@ -1,8 +1,8 @@
 //! smsoffice.ge send: every ErrorCode byte-exact, the check order, charging, batches, options.
 
 use smsim::config::Config;
-use smsim::providers::smsoffice::{CheckOrder, NameMatching, SlashlessPost};
-use smsim::{Simulator, domain::clock::ClockMode};
+use smsim::smsoffice::{CheckOrder, NameMatching, SlashlessPost};
+use smsim::{ClockMode, Simulator};
 
 use crate::client::{self, Reply, admin, enc, get, multipart, post, post_form};
 
@@ -473,10 +473,8 @@ async fn sender_title_matches_ignoring_case_as_in_the_documented_example() {
         .await,
         OK,
     );
-    let exact = start_with(|c| {
-        c.quirks.smsoffice.sender_case = smsim::providers::smsoffice::SenderCase::Exact
-    })
-    .await;
+    let exact =
+        start_with(|c| c.quirks.smsoffice.sender_case = smsim::smsoffice::SenderCase::Exact).await;
     let reply = send(
         &exact,
         "key=demo-key&destination=995555123456&sender=smsoffice&content=TestMessage",

@@ -1,7 +1,7 @@
 //! smsoffice.ge getBalance and getMessageStatus.
 
 use smsim::Simulator;
-use smsim::providers::smsoffice::BalanceBadKey;
+use smsim::smsoffice::BalanceBadKey;
 
 use crate::client::get;
 use crate::smsoffice_send::{assert_envelope, err, send, start_with};
@@ -79,7 +79,7 @@ async fn message_status_errors_are_byte_exact() {
 
 #[tokio::test]
 async fn message_status_reads_the_stored_message() {
-    let sim = start_with(|c| c.clock = smsim::domain::clock::ClockMode::Manual).await;
+    let sim = start_with(|c| c.clock = smsim::ClockMode::Manual).await;
     let reply = send(&sim, "key=demo-key&destination=995555123456,995555123457&sender=SMSOFFICE&content=hi&reference=order-1").await;
     assert_eq!(reply.json()["ErrorCode"], 0);
     for path in ["/api/v2/getMessageStatus/", "/api/v2/getMessageStatus"] {

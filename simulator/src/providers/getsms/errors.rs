@@ -57,7 +57,7 @@ impl From<DomainError> for GetsmsError {
     fn from(e: DomainError) -> GetsmsError {
         match e {
             DomainError::UnknownAccount => GetsmsError::CredentialsIncorrect,
-            DomainError::ApiDisabled | DomainError::AccountBlocked => GetsmsError::AccountBlocked,
+            DomainError::AccountBlocked => GetsmsError::AccountBlocked,
             DomainError::InsufficientBalance { .. } => GetsmsError::LimitIsOver,
         }
     }
@@ -124,7 +124,6 @@ mod tests {
     fn domain_errors_map_to_codes() {
         let table = [
             (DomainError::UnknownAccount, 101),
-            (DomainError::ApiDisabled, 102),
             (DomainError::AccountBlocked, 102),
             (
                 DomainError::InsufficientBalance {

@@ -42,9 +42,9 @@ impl SmscoError {
 impl From<DomainError> for SmscoError {
     fn from(e: DomainError) -> SmscoError {
         match e {
-            DomainError::UnknownAccount
-            | DomainError::ApiDisabled
-            | DomainError::AccountBlocked => SmscoError::InvalidCredentials,
+            DomainError::UnknownAccount | DomainError::AccountBlocked => {
+                SmscoError::InvalidCredentials
+            }
             DomainError::InsufficientBalance { .. } => SmscoError::CreditExhausted,
         }
     }
@@ -58,7 +58,6 @@ mod tests {
     fn domain_errors_map_to_codes() {
         let table = [
             (DomainError::UnknownAccount, 2905),
-            (DomainError::ApiDisabled, 2905),
             (DomainError::AccountBlocked, 2905),
             (
                 DomainError::InsufficientBalance {

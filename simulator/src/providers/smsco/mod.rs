@@ -21,7 +21,7 @@ pub use accounts::{Section, SmscoAccount, SmscoAccountPatch, State};
 use errors::SmscoError;
 pub use quirks::*;
 pub use send::Send;
-pub use status::{MessageStatus, aggregate_digit, status_digit};
+pub use status::MessageStatus;
 
 /// Every smsco path and the endpoint it serves.
 pub const PATHS: &[(&str, Endpoint)] = &[

@@ -53,7 +53,7 @@ impl From<DomainError> for SmsofficeError {
     fn from(e: DomainError) -> SmsofficeError {
         match e {
             DomainError::UnknownAccount => SmsofficeError::KeyIncorrect,
-            DomainError::ApiDisabled | DomainError::AccountBlocked => SmsofficeError::ApiDisabled,
+            DomainError::AccountBlocked => SmsofficeError::ApiDisabled,
             DomainError::InsufficientBalance { .. } => SmsofficeError::InsufficientBalance,
         }
     }
@@ -134,7 +134,6 @@ mod tests {
     fn domain_errors_map_to_codes() {
         let table = [
             (DomainError::UnknownAccount, 80),
-            (DomainError::ApiDisabled, 120),
             (DomainError::AccountBlocked, 120),
             (
                 DomainError::InsufficientBalance {

@@ -21,7 +21,7 @@ use crate::domain::Endpoint;
 use crate::domain::messages::Status;
 use crate::http::params::Params;
 use crate::http::{BodyKind, RawRequest, pages, target_len, with_content_type};
-pub use accounts::{Section, SmsofficeAccount, SmsofficeAccountPatch, SmsofficeSender, State};
+pub use accounts::{Section, SmsofficeAccountPatch, State};
 pub use balance::Balance;
 pub use callbacks::{CallbackConfig, OperatorPrefix};
 use errors::{Envelope, SmsofficeError};
