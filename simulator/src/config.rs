@@ -130,9 +130,9 @@ impl<'de> Deserialize<'de> for Quirks {
 /// Whether `provider` has error code `code`; the refusal lists the valid codes.
 pub fn check_error_code(provider: Provider, code: i64) -> Result<(), String> {
     match provider {
-        Provider::Smsoffice => smsoffice::check_code(code),
-        Provider::Smsco => smsco::check_code(code),
-        Provider::Getsms => getsms::check_code(code),
+        Provider::Smsoffice => smsoffice::SmsofficeError::check(code),
+        Provider::Smsco => smsco::SmscoError::check(code),
+        Provider::Getsms => getsms::GetsmsError::check(code),
     }
 }
 

@@ -8,14 +8,8 @@ pub mod receiver;
 pub use http1::{Reply, RequestBytes};
 pub use receiver::{Answer, Hit, Receiver};
 
-/// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - _ . ~`).
-const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Percent-encodes a query or form component: everything but RFC 3986 unreserved characters.
+/// Encodes a query or form component as `application/x-www-form-urlencoded` does (a space is
+/// `+`, every byte outside `A-Z a-z 0-9 * - . _` is `%XX`).
 pub fn encode(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, NOT_UNRESERVED).to_string()
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }

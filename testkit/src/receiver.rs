@@ -105,25 +105,14 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Decodes one form component: `+` is a space, `%XX` a byte, invalid UTF-8 replaced.
-fn decode(component: &str) -> String {
-    let spaced = component.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
 async fn handle(
     State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> (StatusCode, &'static str) {
-    let params = query
-        .unwrap_or_default()
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (decode(k), decode(v)))
+    let params = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
         .collect();
     lock(&shared.hits).push(Hit {
         params,

@@ -79,6 +79,26 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
         .map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
 }
 
+/// A query string read by axum's `Query` (serde_urlencoded), or 400 saying why not.
+fn read_query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, AdminError> {
+    query.map(|Query(q)| q).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("invalid query string: {e}"),
+        )
+    })
+}
+
+/// The provider `name` names, or `status` saying which exist.
+fn provider(name: &str, status: StatusCode) -> Result<Provider, AdminError> {
+    Provider::parse(name).ok_or_else(|| {
+        error(
+            status,
+            format!("unknown provider {name:?}: smsoffice, smsco or getsms"),
+        )
+    })
+}
+
 #[derive(Debug, Deserialize)]
 struct RawMessageFilter {
     provider: Option<String>,
@@ -91,14 +111,7 @@ impl RawMessageFilter {
     fn parse(self) -> Result<MessageFilter, AdminError> {
         let provider = self
             .provider
-            .map(|p| {
-                Provider::parse(&p).ok_or_else(|| {
-                    error(
-                        StatusCode::BAD_REQUEST,
-                        format!("unknown provider {p:?}: smsoffice, smsco or getsms"),
-                    )
-                })
-            })
+            .map(|p| provider(&p, StatusCode::BAD_REQUEST))
             .transpose()?;
         let status = self
             .status
@@ -124,13 +137,7 @@ async fn list_messages(
     State(sim): State<Sim>,
     query: Result<Query<RawMessageFilter>, QueryRejection>,
 ) -> AdminResult {
-    let Query(raw) = query.map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            format!("invalid query string: {e}"),
-        )
-    })?;
-    let filter = raw.parse()?;
+    let filter = read_query(query)?.parse()?;
     let state = sim.state();
     let world = &state.world;
     let messages: Vec<&_> = world.messages.filtered(&filter).collect();
@@ -158,13 +165,10 @@ async fn list_requests(
     State(sim): State<Sim>,
     query: Result<Query<RequestFilter>, QueryRejection>,
 ) -> AdminResult {
-    let provider = match query.ok().and_then(|Query(q)| q.provider) {
-        None => None,
-        Some(p) => Some(
-            Provider::parse(&p)
-                .ok_or_else(|| error(StatusCode::BAD_REQUEST, format!("unknown provider {p:?}")))?,
-        ),
-    };
+    let provider = read_query(query)?
+        .provider
+        .map(|p| provider(&p, StatusCode::BAD_REQUEST))
+        .transpose()?;
     let journal = sim.journal();
     let requests: Vec<&_> = journal
         .iter()
@@ -191,12 +195,7 @@ async fn patch_account(
     Path((provider, id)): Path<(String, String)>,
     body: Bytes,
 ) -> AdminResult {
-    let provider = Provider::parse(&provider).ok_or_else(|| {
-        error(
-            StatusCode::NOT_FOUND,
-            format!("unknown provider {provider:?}: smsoffice, smsco or getsms"),
-        )
-    })?;
+    let provider = self::provider(&provider, StatusCode::NOT_FOUND)?;
     let not_found = || {
         error(
             StatusCode::NOT_FOUND,
@@ -340,12 +339,7 @@ async fn list_callbacks(
     State(sim): State<Sim>,
     query: Result<Query<CallbackFilter>, QueryRejection>,
 ) -> AdminResult {
-    let Query(filter) = query.map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            format!("invalid query string: {e}"),
-        )
-    })?;
+    let filter = read_query(query)?;
     let state = sim.state();
     let world = &state.world;
     let attempts: Vec<&_> = world

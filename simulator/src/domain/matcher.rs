@@ -42,14 +42,6 @@ impl From<DestinationMatcher> for MatcherSpec {
 }
 
 impl DestinationMatcher {
-    /// A matcher for numbers ending in `suffix`.
-    pub fn suffix(suffix: &str) -> DestinationMatcher {
-        DestinationMatcher {
-            spec: MatcherSpec::Suffix(suffix.to_owned()),
-            regex: None,
-        }
-    }
-
     /// True when `destination` matches.
     pub fn matches(&self, destination: &str) -> bool {
         match (&self.spec, &self.regex) {

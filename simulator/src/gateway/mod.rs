@@ -11,7 +11,7 @@ use axum::response::Response;
 use http::Method;
 
 use crate::domain::{Endpoint, Provider, World};
-use crate::http::{Answer, Connection, Handler, Inbound, pages};
+use crate::http::{Answer, Connection, Handler, Inbound, Run, pages};
 use crate::providers::{getsms, smsco, smsoffice};
 use crate::sim::{Sim, State};
 pub use journal::Exchange;
@@ -107,19 +107,28 @@ async fn run<H: Handler>(
 ) -> Answer {
     let mut lints = Vec::new();
     let inbound = Inbound {
+        request,
         quirks,
         client,
         max_body_bytes: sim.config().limits.max_body_bytes,
+        lints: &mut lints,
     };
-    let handler = match H::decode(request, inbound, &mut lints).await {
+    let handler = match H::decode(inbound).await {
         Ok(handler) => handler,
         Err(refusal) => return Answer::new(refusal, lints),
     };
     let now = sim.now();
     let output = {
         let mut state = sim.state();
-        let (world, provider_state) = part(&mut state);
-        handler.execute(world, provider_state, quirks, now, &mut lints)
+        let (world, state) = part(&mut state);
+        let lints = &mut lints;
+        handler.execute(Run {
+            world,
+            state,
+            quirks,
+            now,
+            lints,
+        })
     };
     let reply = H::respond(output, quirks);
     if reply.wake_engine {

@@ -7,18 +7,64 @@ use std::net::SocketAddr;
 use axum::extract::Request;
 use axum::response::Response;
 
+use super::RawRequest;
 use crate::domain::World;
 use crate::domain::clock::Timestamp;
 
-/// What an endpoint knows of a request before reading it.
+/// A request as it arrives at an endpoint, not yet read.
 #[derive(Debug)]
 pub struct Inbound<'a, Q> {
+    /// The request; its body may still be arriving.
+    pub request: Request,
     /// The provider's quirks.
     pub quirks: &'a Q,
     /// The connection's peer, when there is a socket.
     pub client: Option<SocketAddr>,
     /// The largest body to read (`limits.max_body_bytes`).
     pub max_body_bytes: usize,
+    /// Where lints go: things accepted but risky against the real service.
+    pub lints: &'a mut Vec<String>,
+}
+
+/// A request read whole, with what came with it.
+#[derive(Debug)]
+pub struct Read<'a, Q> {
+    /// The request and its body.
+    pub raw: RawRequest,
+    /// The provider's quirks.
+    pub quirks: &'a Q,
+    /// Where lints go.
+    pub lints: &'a mut Vec<String>,
+}
+
+impl<'a, Q> Inbound<'a, Q> {
+    /// Reads the request's body (up to `max_body_bytes`); a body over the limit or broken off is
+    /// refused with 413 or 400.
+    pub async fn read(self) -> Result<Read<'a, Q>, Response> {
+        let raw = RawRequest::read(self.request, self.client, self.max_body_bytes)
+            .await
+            .map_err(|e| e.into_response())?;
+        Ok(Read {
+            raw,
+            quirks: self.quirks,
+            lints: self.lints,
+        })
+    }
+}
+
+/// What an endpoint runs with under the world lock.
+#[derive(Debug)]
+pub struct Run<'a, S, Q> {
+    /// The provider-neutral world.
+    pub world: &'a mut World,
+    /// The provider's own state.
+    pub state: &'a mut S,
+    /// The provider's quirks.
+    pub quirks: &'a Q,
+    /// The simulator's time for this request.
+    pub now: Timestamp,
+    /// Where lints go.
+    pub lints: &'a mut Vec<String>,
 }
 
 /// An endpoint's reply.
@@ -51,20 +97,11 @@ pub trait Handler: Sized + Send {
     /// Reads and decodes the request without touching the world. An HTTP-level refusal (a body
     /// over the limit, a target too long, a redirect) is the error.
     fn decode(
-        request: Request,
         inbound: Inbound<'_, Self::Quirks>,
-        lints: &mut Vec<String>,
     ) -> impl Future<Output = Result<Self, Response>> + Send;
 
     /// Runs the endpoint's checks and effects under the world lock.
-    fn execute(
-        self,
-        world: &mut World,
-        state: &mut Self::State,
-        quirks: &Self::Quirks,
-        now: Timestamp,
-        lints: &mut Vec<String>,
-    ) -> Self::Output;
+    fn execute(self, run: Run<'_, Self::State, Self::Quirks>) -> Self::Output;
 
     /// The exact reply for `output`.
     fn respond(output: Self::Output, quirks: &Self::Quirks) -> Reply;

@@ -7,7 +7,7 @@ pub mod pages;
 pub mod params;
 
 pub use connection::{ConnControl, Connection, Kill};
-pub use handler::{Handler, Inbound, Reply};
+pub use handler::{Handler, Inbound, Read, Reply, Run};
 
 use std::borrow::Cow;
 use std::net::SocketAddr;

@@ -65,11 +65,45 @@ macro_rules! error_table {
     };
 }
 
+/// Declares an account's patch (`PATCH /__admin/accounts/...`): every listed field optional, an
+/// absent one left as it is; and the account's `apply`, written once for all fields.
+macro_rules! account_patch {
+    (
+        $(#[$meta:meta])*
+        pub struct $patch:ident for $account:ident {
+            $( $(#[$field_meta:meta])* $field:ident: $ty:ty, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $patch {
+            $( $(#[$field_meta])* pub $field: Option<$ty>, )*
+        }
+
+        impl $account {
+            /// Applies a patch: each field it gives replaces the account's.
+            pub fn apply(&mut self, patch: $patch) {
+                $( if let Some(value) = patch.$field { self.$field = value; } )*
+            }
+        }
+    };
+}
+
 pub mod getsms;
 pub mod smsco;
 pub mod smsoffice;
 
+use indexmap::IndexMap;
 use serde::Deserialize;
+
+/// Accounts by their id (`id` reads it), in the configuration's order.
+fn accounts_by<A: Clone>(accounts: &[A], id: impl Fn(&A) -> &str) -> IndexMap<String, A> {
+    accounts
+        .iter()
+        .map(|a| (id(a).to_owned(), a.clone()))
+        .collect()
+}
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`), for account
 /// patches.

@@ -3,6 +3,8 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::providers::accounts_by;
+
 use super::allow_list::IpRange;
 
 /// A getsms.uz account, identified by its login.
@@ -26,40 +28,19 @@ pub struct GetsmsAccount {
     pub blocked: bool,
 }
 
-/// A change to a getsms account.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GetsmsAccountPatch {
-    /// New password.
-    pub password: Option<String>,
-    /// Replace the nickname list.
-    pub nicknames: Option<Vec<String>>,
-    /// New balance.
-    pub balance: Option<u64>,
-    /// New user id.
-    pub user_id: Option<u64>,
-    /// Block or unblock.
-    pub blocked: Option<bool>,
-}
-
-impl GetsmsAccount {
-    /// Applies a patch.
-    pub fn apply(&mut self, patch: GetsmsAccountPatch) {
-        if let Some(v) = patch.password {
-            self.password = v;
-        }
-        if let Some(v) = patch.nicknames {
-            self.nicknames = v;
-        }
-        if let Some(v) = patch.balance {
-            self.balance = v;
-        }
-        if let Some(v) = patch.user_id {
-            self.user_id = v;
-        }
-        if let Some(v) = patch.blocked {
-            self.blocked = v;
-        }
+account_patch! {
+    /// A change to a getsms account.
+    pub struct GetsmsAccountPatch for GetsmsAccount {
+        /// New password.
+        password: String,
+        /// Replace the nickname list.
+        nicknames: Vec<String>,
+        /// New balance.
+        balance: u64,
+        /// New user id.
+        user_id: u64,
+        /// Block or unblock.
+        blocked: bool,
     }
 }
 
@@ -101,11 +82,7 @@ impl State {
     /// The state the configuration starts with.
     pub fn new(section: &Section) -> State {
         State {
-            accounts: section
-                .accounts
-                .iter()
-                .map(|a| (a.login.clone(), a.clone()))
-                .collect(),
+            accounts: accounts_by(&section.accounts, |a| &a.login),
             allow_list: section.allow_list.clone(),
             trust_forwarded_for: section.trust_forwarded_for,
             next_message_id: 10_000_001,

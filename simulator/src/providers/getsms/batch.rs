@@ -112,8 +112,8 @@ impl<'de> Visitor<'de> for ItemSeed {
         let (mut phone, mut text) = (None, None);
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             match key.as_ref() {
-                "phone" => phone = Some(map.next_value_seed(PhoneSeed)?),
-                "text" => text = Some(map.next_value_seed(TextSeed)?),
+                "phone" => phone = Some(map.next_value_seed(PHONE)?),
+                "text" => text = Some(map.next_value_seed(TEXT)?),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -126,22 +126,39 @@ impl<'de> Visitor<'de> for ItemSeed {
     }
 }
 
-/// A phone: a string as written, or an integer's digits; anything else is refused.
-struct PhoneSeed;
+/// A JSON string, borrowed where it has no escapes; with `integers`, an integer's digits too
+/// (a phone may be written either way). Anything else is refused.
+#[derive(Clone, Copy)]
+struct StrSeed {
+    integers: bool,
+}
 
-impl<'de> de::DeserializeSeed<'de> for PhoneSeed {
+/// A phone: a string as written, or an integer's digits.
+const PHONE: StrSeed = StrSeed { integers: true };
+/// A text: a string only.
+const TEXT: StrSeed = StrSeed { integers: false };
+
+impl<'de> de::DeserializeSeed<'de> for StrSeed {
     type Value = Cow<'de, str>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
+        if self.integers {
+            deserializer.deserialize_any(self)
+        } else {
+            deserializer.deserialize_str(self)
+        }
     }
 }
 
-impl<'de> Visitor<'de> for PhoneSeed {
+impl<'de> Visitor<'de> for StrSeed {
     type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a phone as a string or an integer")
+        f.write_str(if self.integers {
+            "a string or an integer"
+        } else {
+            "a string"
+        })
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
@@ -153,38 +170,21 @@ impl<'de> Visitor<'de> for PhoneSeed {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_string()))
+        self.integer(v)
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_string()))
+        self.integer(v)
     }
 }
 
-/// A text: a JSON string, borrowed where it has no escapes; anything else is refused.
-struct TextSeed;
-
-impl<'de> de::DeserializeSeed<'de> for TextSeed {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TextSeed {
-    type Value = Cow<'de, str>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a text string")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_owned()))
+impl StrSeed {
+    fn integer<E: de::Error>(self, v: impl fmt::Display) -> Result<Cow<'static, str>, E> {
+        if self.integers {
+            Ok(Cow::Owned(v.to_string()))
+        } else {
+            Err(E::custom("a number where a string belongs"))
+        }
     }
 }
 

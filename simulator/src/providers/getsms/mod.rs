@@ -14,16 +14,16 @@ pub mod status;
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use axum::extract::Request;
 use axum::response::Response;
 use http::StatusCode;
 use serde::Serialize;
 
 use crate::domain::Endpoint;
-use crate::http::{Inbound, RawRequest, Reply, pages, with_content_type};
+use crate::http::{Inbound, RawRequest, Read, Reply, pages, with_content_type};
 pub use accounts::{GetsmsAccount, GetsmsAccountPatch, Section, State};
 use allow_list::normalize;
-use errors::{GetsmsError, to_body};
+pub use errors::GetsmsError;
+use errors::to_body;
 use input::GetsmsInput;
 pub use quirks::*;
 pub use send::Send;
@@ -43,12 +43,7 @@ pub const ALLOW: &str = "POST";
 /// Tashkent is UTC+5 all year: status dates are written in Tashkent time.
 pub const UTC_OFFSET_HOURS: i64 = 5;
 
-/// Whether getsms has error_no `code`; the refusal lists the valid ones.
-pub fn check_code(code: i64) -> Result<(), String> {
-    GetsmsError::check(code)
-}
-
-/// getsms's own reply for error_no `code` (validated by [`check_code`]).
+/// getsms's own reply for error_no `code` (a code its error table has).
 pub fn error_response(quirks: &Quirks, code: i64) -> Response {
     let error = GetsmsError::from_code(code).unwrap_or(GetsmsError::CredentialsIncorrect);
     json_reply(quirks, &error.reply(), 1)
@@ -110,18 +105,12 @@ struct Decoded {
 
 /// Reads the body (413, 400) and decodes the parameters; the allow-list is checked under the
 /// world lock, where it can change.
-async fn decode(
-    request: Request,
-    inbound: Inbound<'_, Quirks>,
-    lints: &mut Vec<String>,
-) -> Result<Decoded, Response> {
-    let raw = RawRequest::read(request, inbound.client, inbound.max_body_bytes)
-        .await
-        .map_err(|e| e.into_response())?;
+async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Decoded, Response> {
+    let Read { raw, quirks, lints } = inbound.read().await?;
     if raw.method == http::Method::GET {
         lints.push("GET on a getsms endpoint: the service expects POST".into());
     }
-    let input = GetsmsInput::read(&raw, inbound.quirks.get_params, lints).await;
+    let input = GetsmsInput::read(&raw, quirks.get_params, lints).await;
     Ok(Decoded {
         caller: Caller::of(&raw),
         input,

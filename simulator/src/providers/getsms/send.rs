@@ -3,7 +3,6 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use axum::extract::Request;
 use axum::response::Response;
 use serde::Serialize;
 
@@ -11,11 +10,10 @@ use super::batch::{self, Item};
 use super::errors::GetsmsError;
 use super::input::GetsmsInput;
 use super::{Decoded, GetsmsAccount, Outcome, Quirks, State, decode};
-use crate::domain::clock::Timestamp;
+use crate::domain::Provider;
 use crate::domain::error::{Error as DomainError, charge};
 use crate::domain::messages::{Envelope, Message};
-use crate::domain::{Provider, World};
-use crate::http::{Handler, Inbound, Reply};
+use crate::http::{Handler, Inbound, Reply, Run};
 
 /// Batches above this size work but are worth a lint (the provider advises smaller ones).
 pub const LINT_ITEMS: usize = 50;
@@ -41,58 +39,44 @@ pub fn authenticate<'a>(
     Ok(account)
 }
 
-/// The reply to one accepted item; keys in the provider's order.
+/// A reply item's `recipient`: a valid phone as a JSON number (12 digits always fit), an
+/// invalid one echoed as the string it was given.
 #[derive(Debug, Serialize)]
-pub struct AcceptedItem {
-    /// The phone as a JSON number (a valid phone is 12 digits, so it always fits).
-    pub recipient: u64,
-    /// The text.
-    pub text: Arc<str>,
-    /// The account's `user_id`.
-    pub user_id: u64,
-    /// Unix seconds of acceptance.
-    pub date_received: i64,
-    /// This item's id.
-    pub message_id: u64,
-    /// The request's id, shared by its items.
-    pub request_id: u64,
-    /// The caller's address.
-    pub client_ip: Arc<str>,
+#[serde(untagged)]
+pub enum Recipient {
+    /// An accepted item's phone.
+    Number(u64),
+    /// A refused item's phone, as given.
+    Text(String),
 }
 
-/// The reply to one refused item (error 300); keys in the provider's order.
+/// The reply to one item, keys in the provider's order; a refused item (error 300) leads with
+/// the error fields.
 #[derive(Debug, Serialize)]
-pub struct RefusedItem {
-    /// Always 1.
-    pub error: u8,
-    /// The error's text.
-    pub error_text: &'static str,
-    /// The error's code.
-    pub error_no: u16,
-    /// The phone echoed as the string it was given.
-    pub recipient: String,
+pub struct ItemReply {
+    /// 1 for a refused item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<u8>,
+    /// The refusal's text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_text: Option<&'static str>,
+    /// The refusal's code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_no: Option<u16>,
+    /// The phone.
+    pub recipient: Recipient,
     /// The text.
     pub text: Arc<str>,
     /// The account's `user_id`.
     pub user_id: u64,
     /// Unix seconds of the request.
     pub date_received: i64,
-    /// The id this item would have had.
+    /// This item's id (a refused item uses one up too).
     pub message_id: u64,
-    /// The request's id.
+    /// The request's id, shared by its items.
     pub request_id: u64,
     /// The caller's address.
     pub client_ip: Arc<str>,
-}
-
-/// One item's reply.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum ItemReply {
-    /// Sent.
-    Accepted(AcceptedItem),
-    /// Not a phone number.
-    Refused(RefusedItem),
 }
 
 /// A send as decoded: the parameters, and the items parsed from `data` (or why they are
@@ -108,14 +92,17 @@ pub struct SendInput {
 /// Runs the checks in order and, on success, charges the account, stores one message per valid
 /// item and returns one reply per item.
 pub fn send(
-    world: &mut World,
-    state: &mut State,
-    quirks: &Quirks,
+    run: Run<'_, State, Quirks>,
     SendInput { input, items }: SendInput,
-    now: Timestamp,
     client_ip: IpAddr,
-    lints: &mut Vec<String>,
 ) -> Result<Vec<ItemReply>, GetsmsError> {
+    let Run {
+        world,
+        state,
+        quirks,
+        now,
+        lints,
+    } = run;
     let account = authenticate(state, &input)?;
     let items = items?;
     if items.len() > LINT_ITEMS {
@@ -152,8 +139,8 @@ pub fn send(
     let mut reply = Vec::with_capacity(items.len());
     for item in items {
         let message_id = state.take_message_id();
-        if item.valid {
-            let recipient = item.phone.parse().unwrap_or_default();
+        let (recipient, refusal) = if item.valid {
+            let recipient = Recipient::Number(item.phone.parse().unwrap_or_default());
             let envelope = Envelope {
                 provider: Provider::Getsms,
                 account: &login,
@@ -167,30 +154,25 @@ pub fn send(
             message.message_id = Some(message_id);
             message.client_ip = Some(client_ip);
             world.accept(message);
-            reply.push(ItemReply::Accepted(AcceptedItem {
-                recipient,
-                text: item.text,
-                user_id,
-                date_received,
-                message_id,
-                request_id,
-                client_ip: Arc::clone(&client_ip_text),
-            }));
+            (recipient, None)
         } else {
-            let error = GetsmsError::NotAPhoneNumber;
-            reply.push(ItemReply::Refused(RefusedItem {
-                error: 1,
-                error_text: error.text(),
-                error_no: error.code(),
-                recipient: item.phone,
-                text: item.text,
-                user_id,
-                date_received,
-                message_id,
-                request_id,
-                client_ip: Arc::clone(&client_ip_text),
-            }));
-        }
+            (
+                Recipient::Text(item.phone),
+                Some(GetsmsError::NotAPhoneNumber),
+            )
+        };
+        reply.push(ItemReply {
+            error: refusal.map(|_| 1),
+            error_text: refusal.map(GetsmsError::text),
+            error_no: refusal.map(GetsmsError::code),
+            recipient,
+            text: item.text,
+            user_id,
+            date_received,
+            message_id,
+            request_id,
+            client_ip: Arc::clone(&client_ip_text),
+        });
     }
     Ok(reply)
 }
@@ -207,35 +189,24 @@ impl Handler for Send {
     type State = State;
     type Output = Outcome<Vec<ItemReply>>;
 
-    async fn decode(
-        request: Request,
-        inbound: Inbound<'_, Quirks>,
-        lints: &mut Vec<String>,
-    ) -> Result<Send, Response> {
-        let decoded = decode(request, inbound, lints).await?;
+    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {
+        let decoded = decode(inbound).await?;
         let items = batch::items(decoded.input.data.as_ref());
         Ok(Send { decoded, items })
     }
 
-    fn execute(
-        self,
-        world: &mut World,
-        state: &mut State,
-        quirks: &Quirks,
-        now: Timestamp,
-        lints: &mut Vec<String>,
-    ) -> Self::Output {
+    fn execute(self, run: Run<'_, State, Quirks>) -> Self::Output {
         let Send {
             decoded: Decoded { input, caller },
             items,
         } = self;
-        let Some(ip) = caller.admitted(state) else {
+        let Some(ip) = caller.admitted(run.state) else {
             // getsms turns the caller away before reading anything: nothing to lint.
-            lints.clear();
+            run.lints.clear();
             return Outcome::Forbidden;
         };
         let input = SendInput { input, items };
-        Outcome::from_result(send(world, state, quirks, input, now, ip, lints))
+        Outcome::from_result(send(run, input, ip))
     }
 
     fn respond(output: Self::Output, quirks: &Quirks) -> Reply {

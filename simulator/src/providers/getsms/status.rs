@@ -1,6 +1,5 @@
 //! getsms.uz `/smsgateway/status/`: every message of a request, every value a string.
 
-use axum::extract::Request;
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
@@ -12,7 +11,7 @@ use super::{Decoded, Outcome, Quirks, State, UTC_OFFSET_HOURS, decode};
 use crate::domain::clock::Timestamp;
 use crate::domain::messages::{LookupKey, Message, Status};
 use crate::domain::{Provider, World};
-use crate::http::{Handler, Inbound, Reply};
+use crate::http::{Handler, Inbound, Reply, Run};
 
 /// The status word getsms uses for a neutral status.
 pub fn status_word(status: Status) -> &'static str {
@@ -134,28 +133,17 @@ impl Handler for MessageStatus {
     type State = State;
     type Output = Outcome<Vec<StatusRow>>;
 
-    async fn decode(
-        request: Request,
-        inbound: Inbound<'_, Quirks>,
-        lints: &mut Vec<String>,
-    ) -> Result<MessageStatus, Response> {
-        decode(request, inbound, lints).await.map(MessageStatus)
+    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
+        decode(inbound).await.map(MessageStatus)
     }
 
-    fn execute(
-        self,
-        world: &mut World,
-        state: &mut State,
-        _quirks: &Quirks,
-        _now: Timestamp,
-        lints: &mut Vec<String>,
-    ) -> Self::Output {
+    fn execute(self, run: Run<'_, State, Quirks>) -> Self::Output {
         let MessageStatus(Decoded { input, caller }) = self;
-        if caller.admitted(state).is_none() {
-            lints.clear();
+        if caller.admitted(run.state).is_none() {
+            run.lints.clear();
             return Outcome::Forbidden;
         }
-        Outcome::from_result(status(world, state, &input))
+        Outcome::from_result(status(run.world, run.state, &input))
     }
 
     fn respond(output: Self::Output, quirks: &Quirks) -> Reply {

@@ -3,6 +3,8 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::providers::accounts_by;
+
 use crate::providers::double_option;
 
 /// An smsco.ge account, identified by its username.
@@ -23,36 +25,18 @@ pub struct SmscoAccount {
     pub price_per_segment: u64,
 }
 
-/// A change to an smsco account.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmscoAccountPatch {
-    /// New password.
-    pub password: Option<String>,
-    /// Set (string) or clear (null) the brand.
-    #[serde(default, deserialize_with = "double_option")]
-    pub brand: Option<Option<String>>,
-    /// New balance in tetri.
-    pub balance: Option<u64>,
-    /// New price per segment.
-    pub price_per_segment: Option<u64>,
-}
-
-impl SmscoAccount {
-    /// Applies a patch.
-    pub fn apply(&mut self, patch: SmscoAccountPatch) {
-        if let Some(v) = patch.password {
-            self.password = v;
-        }
-        if let Some(v) = patch.brand {
-            self.brand = v;
-        }
-        if let Some(v) = patch.balance {
-            self.balance = v;
-        }
-        if let Some(v) = patch.price_per_segment {
-            self.price_per_segment = v;
-        }
+account_patch! {
+    /// A change to an smsco account.
+    pub struct SmscoAccountPatch for SmscoAccount {
+        /// New password.
+        password: String,
+        /// Set (string) or clear (null) the brand.
+        #[serde(default, deserialize_with = "double_option")]
+        brand: Option<String>,
+        /// New balance in tetri.
+        balance: u64,
+        /// New price per segment.
+        price_per_segment: u64,
     }
 }
 
@@ -86,11 +70,7 @@ impl State {
     /// The state the configuration starts with.
     pub fn new(section: &Section) -> State {
         State {
-            accounts: section
-                .accounts
-                .iter()
-                .map(|a| (a.username.clone(), a.clone()))
-                .collect(),
+            accounts: accounts_by(&section.accounts, |a| &a.username),
             next_mes_id: FIRST_MES_ID,
         }
     }

@@ -9,16 +9,15 @@ pub mod quirks;
 pub mod send;
 mod status;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::Request;
 use axum::response::Response;
 
 use crate::domain::Endpoint;
 use crate::http::params::{DuplicateParams, NameMatching, Params};
-use crate::http::{BodyKind, RawRequest, with_content_type};
+use crate::http::{BodyKind, Inbound, Read, with_content_type};
 pub use accounts::{Section, SmscoAccount, SmscoAccountPatch, State};
-use errors::SmscoError;
+pub use errors::SmscoError;
 pub use quirks::*;
 pub use send::Send;
 pub use status::MessageStatus;
@@ -43,12 +42,7 @@ pub const ALLOW: &str = "GET, POST";
 /// Georgia is UTC+4 all year: `schedule` is read in Georgia time.
 pub const UTC_OFFSET_HOURS: i64 = 4;
 
-/// Whether smsco has code `code`; the refusal lists the valid ones.
-pub fn check_code(code: i64) -> Result<(), String> {
-    SmscoError::check(code)
-}
-
-/// smsco's own reply for code `code` (validated by [`check_code`]).
+/// smsco's own reply for code `code` (a code its error table has).
 pub fn error_response(quirks: &Quirks, code: i64) -> Response {
     let error = SmscoError::from_code(code).unwrap_or(SmscoError::GatewayUnavailable);
     text(quirks, error.body())
@@ -61,15 +55,10 @@ fn text(quirks: &Quirks, body: String) -> Response {
 /// Reads `$_REQUEST`: query and form body, body winning, PHP's decoding. Unrecognised names
 /// are noted.
 async fn read(
-    request: Request,
-    client: Option<SocketAddr>,
-    max_body_bytes: usize,
+    inbound: Inbound<'_, Quirks>,
     known: &[&str],
-    lints: &mut Vec<String>,
 ) -> Result<(Params, Option<IpAddr>), Response> {
-    let raw = RawRequest::read(request, client, max_body_bytes)
-        .await
-        .map_err(|e| e.into_response())?;
+    let Read { raw, lints, .. } = inbound.read().await?;
     let client_ip = raw.client.map(|c| c.ip());
     if matches!(raw.body_kind(), BodyKind::Json | BodyKind::Other) {
         lints.push(format!(

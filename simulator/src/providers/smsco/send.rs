@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::extract::Request;
 use axum::response::Response;
 
 use super::errors::SmscoError;
@@ -13,7 +12,7 @@ use crate::domain::messages::{Envelope, Message};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::{Provider, World, segments, transliterate};
 use crate::http::params::Params;
-use crate::http::{Handler, Inbound, Reply as HttpReply};
+use crate::http::{Handler, Inbound, Reply as HttpReply, Run};
 
 /// Parameter names smsapi2.php reads.
 pub const KNOWN: &[&str] = &[
@@ -230,19 +229,8 @@ impl Handler for Send {
     type State = State;
     type Output = Result<Reply, SmscoError>;
 
-    async fn decode(
-        request: Request,
-        inbound: Inbound<'_, Quirks>,
-        lints: &mut Vec<String>,
-    ) -> Result<Send, Response> {
-        let (params, client_ip) = read(
-            request,
-            inbound.client,
-            inbound.max_body_bytes,
-            KNOWN,
-            lints,
-        )
-        .await?;
+    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {
+        let (params, client_ip) = read(inbound, KNOWN).await?;
         Ok(Send {
             request: SmscoRequest {
                 client_ip,
@@ -251,15 +239,15 @@ impl Handler for Send {
         })
     }
 
-    fn execute(
-        self,
-        world: &mut World,
-        state: &mut State,
-        quirks: &Quirks,
-        now: Timestamp,
-        lints: &mut Vec<String>,
-    ) -> Self::Output {
-        send(world, state, quirks, &self.request, now, lints)
+    fn execute(self, run: Run<'_, State, Quirks>) -> Self::Output {
+        send(
+            run.world,
+            run.state,
+            run.quirks,
+            &self.request,
+            run.now,
+            run.lints,
+        )
     }
 
     fn respond(output: Self::Output, quirks: &Quirks) -> HttpReply {

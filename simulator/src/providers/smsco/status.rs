@@ -1,16 +1,14 @@
 //! smsco.ge `getstatus.php`: one status digit for a `mes_id`.
 
-use axum::extract::Request;
 use axum::response::Response;
 
 use super::errors::SmscoError;
 use super::send::authenticate;
 use super::{Quirks, State, UnknownMesId, read, text};
-use crate::domain::clock::Timestamp;
+use crate::domain::Provider;
 use crate::domain::messages::{LookupKey, Message, Status};
-use crate::domain::{Provider, World};
 use crate::http::params::Params;
-use crate::http::{Handler, Inbound, Reply};
+use crate::http::{Handler, Inbound, Reply, Run};
 
 /// The status digit of one message.
 pub fn status_digit(status: Status) -> u8 {
@@ -48,31 +46,18 @@ impl Handler for MessageStatus {
     type State = State;
     type Output = String;
 
-    async fn decode(
-        request: Request,
-        inbound: Inbound<'_, Quirks>,
-        lints: &mut Vec<String>,
-    ) -> Result<MessageStatus, Response> {
-        let known = ["username", "password", "mes_id"];
-        let (params, _) = read(
-            request,
-            inbound.client,
-            inbound.max_body_bytes,
-            &known,
-            lints,
-        )
-        .await?;
+    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
+        let (params, _) = read(inbound, &["username", "password", "mes_id"]).await?;
         Ok(MessageStatus { params })
     }
 
-    fn execute(
-        self,
-        world: &mut World,
-        state: &mut State,
-        quirks: &Quirks,
-        _now: Timestamp,
-        _lints: &mut Vec<String>,
-    ) -> String {
+    fn execute(self, run: Run<'_, State, Quirks>) -> String {
+        let Run {
+            world,
+            state,
+            quirks,
+            ..
+        } = run;
         let params = &self.params;
         let account = match authenticate(state, &params.get("username"), &params.get("password")) {
             Err(e) => return e.body(),

@@ -3,6 +3,8 @@
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+use crate::providers::accounts_by;
+
 use crate::domain::matcher::DestinationMatcher;
 use crate::providers::double_option;
 
@@ -39,43 +41,25 @@ pub struct SmsofficeAccount {
     pub callback_url: Option<String>,
 }
 
-/// A change to an account through `PATCH /__admin/accounts/...`; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmsofficeAccountPatch {
-    /// New balance.
-    pub balance: Option<u64>,
-    /// Enable or disable API access.
-    pub api_enabled: Option<bool>,
-    /// Replace the sender list.
-    pub senders: Option<Vec<SmsofficeSender>>,
-    /// Replace the stop list.
-    pub stop_list: Option<Vec<DestinationMatcher>>,
-    /// Set (string) or clear (null) the callback URL.
-    #[serde(default, deserialize_with = "double_option")]
-    pub callback_url: Option<Option<String>>,
+account_patch! {
+    /// A change to an account through `PATCH /__admin/accounts/...`; absent fields stay as they
+    /// are.
+    pub struct SmsofficeAccountPatch for SmsofficeAccount {
+        /// New balance.
+        balance: u64,
+        /// Enable or disable API access.
+        api_enabled: bool,
+        /// Replace the sender list.
+        senders: Vec<SmsofficeSender>,
+        /// Replace the stop list.
+        stop_list: Vec<DestinationMatcher>,
+        /// Set (string) or clear (null) the callback URL.
+        #[serde(default, deserialize_with = "double_option")]
+        callback_url: Option<String>,
+    }
 }
 
 impl SmsofficeAccount {
-    /// Applies a patch.
-    pub fn apply(&mut self, patch: SmsofficeAccountPatch) {
-        if let Some(v) = patch.balance {
-            self.balance = v;
-        }
-        if let Some(v) = patch.api_enabled {
-            self.api_enabled = v;
-        }
-        if let Some(v) = patch.senders {
-            self.senders = v;
-        }
-        if let Some(v) = patch.stop_list {
-            self.stop_list = v;
-        }
-        if let Some(v) = patch.callback_url {
-            self.callback_url = v;
-        }
-    }
-
     /// The registered sender called `name`; sender titles are matched ignoring case, as the
     /// provider's own example sends `sender=smsoffice` for the title `SMSOFFICE`.
     pub fn sender(&self, name: &str, ignore_case: bool) -> Option<&SmsofficeSender> {
@@ -118,11 +102,7 @@ impl State {
     /// The state the configuration starts with.
     pub fn new(section: &Section) -> State {
         State {
-            accounts: section
-                .accounts
-                .iter()
-                .map(|a| (a.key.clone(), a.clone()))
-                .collect(),
+            accounts: accounts_by(&section.accounts, |a| &a.key),
         }
     }
 }

@@ -1,14 +1,11 @@
 //! smsoffice.ge `getBalance`: the balance as a bare number.
 
-use axum::extract::Request;
 use axum::response::Response;
 
 use super::errors::{Envelope, SmsofficeError};
-use super::{BalanceBadKey, Quirks, State, envelope, json_response, note_params, read};
-use crate::domain::World;
-use crate::domain::clock::Timestamp;
+use super::{BalanceBadKey, Quirks, State, envelope, json_response, read};
 use crate::http::params::Params;
-use crate::http::{Handler, Inbound, Reply};
+use crate::http::{Handler, Inbound, Reply, Run};
 
 /// A decoded getBalance request.
 #[derive(Debug)]
@@ -32,34 +29,16 @@ impl Handler for Balance {
     type State = State;
     type Output = BalanceOutput;
 
-    async fn decode(
-        request: Request,
-        inbound: Inbound<'_, Quirks>,
-        lints: &mut Vec<String>,
-    ) -> Result<Balance, Response> {
-        let (_, params) = read(
-            request,
-            inbound.client,
-            inbound.max_body_bytes,
-            inbound.quirks,
-            lints,
-        )
-        .await?;
-        note_params(&params, &["key"], inbound.quirks, lints);
+    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Balance, Response> {
+        let (_, params) = read(inbound, &["key"]).await?;
         Ok(Balance { params })
     }
 
-    fn execute(
-        self,
-        _world: &mut World,
-        state: &mut State,
-        _quirks: &Quirks,
-        _now: Timestamp,
-        _lints: &mut Vec<String>,
-    ) -> BalanceOutput {
+    fn execute(self, run: Run<'_, State, Quirks>) -> BalanceOutput {
         match self.params.value("key") {
             None => BalanceOutput::KeyMissing,
-            Some(key) => state
+            Some(key) => run
+                .state
                 .accounts
                 .get(key.as_ref())
                 .map_or(BalanceOutput::KeyUnknown, |a| {

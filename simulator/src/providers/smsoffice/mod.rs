@@ -12,19 +12,17 @@ pub mod quirks;
 pub mod send;
 mod status;
 
-use std::net::SocketAddr;
-
-use axum::extract::Request;
 use axum::response::Response;
 
 use crate::domain::Endpoint;
 use crate::domain::messages::Status;
 use crate::http::params::Params;
-use crate::http::{BodyKind, RawRequest, pages, target_len, with_content_type};
+use crate::http::{BodyKind, Inbound, RawRequest, Read, pages, target_len, with_content_type};
 pub use accounts::{Section, SmsofficeAccountPatch, State};
 pub use balance::Balance;
 pub use callbacks::{CallbackConfig, OperatorPrefix};
-use errors::{Envelope, SmsofficeError};
+use errors::Envelope;
+pub use errors::SmsofficeError;
 pub use quirks::*;
 pub use send::Send;
 pub use status::MessageStatus;
@@ -45,12 +43,7 @@ pub const ALLOW: &str = "GET, POST";
 /// Georgia is UTC+4 all year.
 pub const UTC_OFFSET_HOURS: i64 = 4;
 
-/// Whether smsoffice has ErrorCode `code`; the refusal lists the valid ones.
-pub fn check_code(code: i64) -> Result<(), String> {
-    SmsofficeError::check(code)
-}
-
-/// smsoffice's own reply for ErrorCode `code` (validated by [`check_code`]).
+/// smsoffice's own reply for ErrorCode `code` (a code its error table has).
 pub fn error_response(quirks: &Quirks, code: i64) -> Response {
     let error = SmsofficeError::from_code(code).unwrap_or(SmsofficeError::TemporaryDelay);
     envelope(quirks, Envelope::error(error))
@@ -64,21 +57,17 @@ fn envelope(quirks: &Quirks, envelope: Envelope) -> Response {
     json_response(quirks, envelope.to_json())
 }
 
-/// Reads the request and its parameters, or the HTTP-level refusal: 414 for a target over
-/// `smsoffice.max_request_target`, 413 or 400 for a body that cannot be read.
+/// Reads the request and its parameters, noting repeated and unrecognised ones among `known`,
+/// or the HTTP-level refusal: 414 for a target over `smsoffice.max_request_target`, 413 or 400
+/// for a body that cannot be read.
 async fn read(
-    request: Request,
-    client: Option<SocketAddr>,
-    max_body_bytes: usize,
-    quirks: &Quirks,
-    lints: &mut Vec<String>,
+    inbound: Inbound<'_, Quirks>,
+    known: &[&str],
 ) -> Result<(RawRequest, Params), Response> {
-    if target_len(request.uri()) > quirks.max_request_target {
+    if target_len(inbound.request.uri()) > inbound.quirks.max_request_target {
         return Err(pages::uri_too_long());
     }
-    let raw = RawRequest::read(request, client, max_body_bytes)
-        .await
-        .map_err(|e| e.into_response())?;
+    let Read { raw, quirks, lints } = inbound.read().await?;
     match raw.body_kind() {
         BodyKind::Empty | BodyKind::UrlEncoded | BodyKind::Multipart => {}
         BodyKind::Json | BodyKind::Other => lints.push(format!(
@@ -95,6 +84,7 @@ async fn read(
         quirks.duplicate_params,
         false,
     );
+    note_params(&params, known, quirks, lints);
     Ok((raw, params))
 }
 

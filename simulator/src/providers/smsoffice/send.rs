@@ -6,12 +6,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ::http::Method;
-use axum::extract::Request;
 use axum::response::Response;
 
 use super::errors::{Envelope as Reply, Output, SmsofficeError};
 use super::{CheckOrder, Quirks, SenderCase, ShowServiceTime, SlashlessPost, State};
-use super::{authenticate, envelope, note_params, read};
+use super::{authenticate, envelope, read};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::charge;
 use crate::domain::messages::{Envelope, Message};
@@ -19,7 +18,7 @@ use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::segments;
 use crate::domain::{Provider, World};
 use crate::http::params::Params;
-use crate::http::{self, Handler, Inbound, pages};
+use crate::http::{self, Handler, Inbound, Run, pages};
 
 /// Parameter names send knows; anything else is ignored and noted.
 pub const KNOWN: &[&str] = &[
@@ -268,15 +267,12 @@ impl Handler for Send {
     type State = State;
     type Output = (Result<Accepted, SmsofficeError>, Option<Instant>);
 
-    async fn decode(
-        request: Request,
-        inbound: Inbound<'_, Quirks>,
-        lints: &mut Vec<String>,
-    ) -> Result<Send, Response> {
+    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {
         let started = Instant::now();
         let quirks = inbound.quirks;
+        let request = &inbound.request;
         if request.method() == Method::POST && !request.uri().path().ends_with('/') {
-            lints.push(
+            inbound.lints.push(
                 "POST to /api/v2/send without the trailing slash: the documented path is /api/v2/send/"
                     .into(),
             );
@@ -288,15 +284,7 @@ impl Handler for Send {
                 return Err(pages::moved_permanently(&location));
             }
         }
-        let (raw, params) = read(
-            request,
-            inbound.client,
-            inbound.max_body_bytes,
-            quirks,
-            lints,
-        )
-        .await?;
-        note_params(&params, KNOWN, quirks, lints);
+        let (raw, params) = read(inbound, KNOWN).await?;
         let show_service_time = quirks.show_service_time == ShowServiceTime::Output
             && params
                 .value("showServiceTime")
@@ -308,17 +296,12 @@ impl Handler for Send {
         })
     }
 
-    fn execute(
-        self,
-        world: &mut World,
-        state: &mut State,
-        quirks: &Quirks,
-        now: Timestamp,
-        lints: &mut Vec<String>,
-    ) -> Self::Output {
-        let mut request = SendRequest::from_params(&self.params, lints);
+    fn execute(self, run: Run<'_, State, Quirks>) -> Self::Output {
+        let mut request = SendRequest::from_params(&self.params, run.lints);
         request.client_ip = self.client_ip;
-        let result = send(world, state, quirks, &request, now, lints);
+        let result = send(
+            run.world, run.state, run.quirks, &request, run.now, run.lints,
+        );
         (result, self.service_time_from)
     }
 

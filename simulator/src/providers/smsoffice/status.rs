@@ -1,16 +1,14 @@
 //! smsoffice.ge `getMessageStatus`: a message's state by destination and reference.
 
-use axum::extract::Request;
 use axum::response::Response;
 
 use super::errors::{Envelope, Output, SmsofficeError};
-use super::{CheckOrder, Quirks, State, StatusNeverSent, authenticate, envelope, note_params};
-use super::{read, status_word};
-use crate::domain::clock::Timestamp;
+use super::status_word;
+use super::{CheckOrder, Quirks, State, StatusNeverSent, authenticate, envelope, read};
+use crate::domain::Provider;
 use crate::domain::messages::LookupKey;
-use crate::domain::{Provider, World};
 use crate::http::params::Params;
-use crate::http::{Handler, Inbound, Reply};
+use crate::http::{Handler, Inbound, Reply, Run};
 
 /// A decoded getMessageStatus request.
 #[derive(Debug)]
@@ -23,36 +21,18 @@ impl Handler for MessageStatus {
     type State = State;
     type Output = Result<&'static str, SmsofficeError>;
 
-    async fn decode(
-        request: Request,
-        inbound: Inbound<'_, Quirks>,
-        lints: &mut Vec<String>,
-    ) -> Result<MessageStatus, Response> {
-        let (_, params) = read(
-            request,
-            inbound.client,
-            inbound.max_body_bytes,
-            inbound.quirks,
-            lints,
-        )
-        .await?;
-        note_params(
-            &params,
-            &["key", "destination", "reference"],
-            inbound.quirks,
-            lints,
-        );
+    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
+        let (_, params) = read(inbound, &["key", "destination", "reference"]).await?;
         Ok(MessageStatus { params })
     }
 
-    fn execute(
-        self,
-        world: &mut World,
-        state: &mut State,
-        quirks: &Quirks,
-        _now: Timestamp,
-        _lints: &mut Vec<String>,
-    ) -> Self::Output {
+    fn execute(self, run: Run<'_, State, Quirks>) -> Self::Output {
+        let Run {
+            world,
+            state,
+            quirks,
+            ..
+        } = run;
         let params = &self.params;
         let key = params.value("key").ok_or(SmsofficeError::KeyMissing)?;
         if quirks.check_order == CheckOrder::AuthFirst {
