@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRef, Request, State};
+use axum::extract::{Request, State};
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
+use crate::admin::AppState;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::gateway::{exchange, is_admin_path};
@@ -25,27 +26,6 @@ use crate::sim::Sim;
 
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// What every route can extract: the simulation and its delivery engine.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The simulated world.
-    pub sim: Sim,
-    /// The engine that moves it through time.
-    pub engine: Engine,
-}
-
-impl FromRef<AppState> for Sim {
-    fn from_ref(state: &AppState) -> Sim {
-        state.sim.clone()
-    }
-}
-
-impl FromRef<AppState> for Engine {
-    fn from_ref(state: &AppState) -> Engine {
-        state.engine.clone()
-    }
-}
 
 /// The whole application as one router: every provider, the admin API, the journal. Tests can
 /// drive it without a socket (requests then carry no client address, and the engine only moves

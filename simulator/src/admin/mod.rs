@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRef, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use http::StatusCode;
@@ -18,8 +18,28 @@ use crate::domain::rules::Rule;
 use crate::engine::Engine;
 use crate::providers::getsms::allow_list::IpRange;
 use crate::providers::{getsms, smsco, smsoffice};
-use crate::server::AppState;
 use crate::sim::Sim;
+
+/// What every route can extract: the simulation and its delivery engine.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The simulated world.
+    pub sim: Sim,
+    /// The engine that moves it through time.
+    pub engine: Engine,
+}
+
+impl FromRef<AppState> for Sim {
+    fn from_ref(state: &AppState) -> Sim {
+        state.sim.clone()
+    }
+}
+
+impl FromRef<AppState> for Engine {
+    fn from_ref(state: &AppState) -> Engine {
+        state.engine.clone()
+    }
+}
 
 /// The admin routes, to be nested under `/__admin`.
 pub fn routes() -> Router<AppState> {

@@ -2,12 +2,14 @@
 
 mod admin;
 mod bad_input;
+mod callbacks;
 mod cli;
 mod client;
 mod delivery;
 mod encoding;
 mod faults;
 mod getsms;
+mod getsms_allow_list;
 mod smsco;
 mod smsoffice_send;
 mod smsoffice_status;
