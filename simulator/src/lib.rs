@@ -32,6 +32,7 @@ mod sim;
 
 pub use config::{Config, ConfigError};
 pub use domain::clock::{ClockMode, Timestamp};
+pub use domain::messages::{Message, Status};
 pub use domain::segments;
 pub use domain::{Endpoint, Provider};
 pub use server::{Simulator, app};

@@ -9,7 +9,8 @@ use tokio::sync::Notify;
 use crate::config::Config;
 use crate::domain::clock::{Clock, Timestamp};
 use crate::domain::journal::Journal;
-use crate::domain::{Bounds, World};
+use crate::domain::messages::{Message, MessageFilter};
+use crate::domain::{Bounds, Provider, World};
 use crate::providers::{getsms, smsco, smsoffice};
 
 /// Everything that changes while the simulator runs, behind the one world lock.
@@ -145,6 +146,27 @@ impl Sim {
     /// Resolves when [`Sim::wake_engine`] is called.
     pub(crate) async fn schedule_changed(&self) {
         self.inner.schedule_changed.notified().await;
+    }
+
+    /// The balance of `provider`'s account `account` (smsoffice key, smsco username, getsms
+    /// login), if it exists.
+    pub fn balance(&self, provider: Provider, account: &str) -> Option<u64> {
+        let state = self.state();
+        match provider {
+            Provider::Smsoffice => state.smsoffice.accounts.get(account).map(|a| a.balance),
+            Provider::Smsco => state.smsco.accounts.get(account).map(|a| a.balance),
+            Provider::Getsms => state.getsms.accounts.get(account).map(|a| a.balance),
+        }
+    }
+
+    /// A copy of every message held, oldest first.
+    pub fn messages(&self) -> Vec<Message> {
+        self.state()
+            .world
+            .messages
+            .filtered(&MessageFilter::default())
+            .cloned()
+            .collect()
     }
 
     /// Back to the state at start: accounts, messages, journal, schedule, callbacks, rules,

@@ -255,3 +255,26 @@ async fn unknown_admin_paths_answer_json() {
     assert_eq!(reply.status, 405);
     assert!(reply.json()["error"].is_string());
 }
+
+#[tokio::test]
+async fn rust_tests_read_balances_and_messages_without_http() {
+    let sim = Simulator::start_default().await.unwrap();
+    send(
+        &sim,
+        "key=demo-key&destination=995577123456&sender=SMSOFFICE&content=hi",
+    )
+    .await;
+    assert_eq!(
+        sim.sim().balance(smsim::Provider::Smsoffice, "demo-key"),
+        Some(999)
+    );
+    assert_eq!(
+        sim.sim().balance(smsim::Provider::Smsco, "demo"),
+        Some(10000)
+    );
+    assert_eq!(sim.sim().balance(smsim::Provider::Getsms, "nobody"), None);
+    let messages = sim.sim().messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].destination, "995577123456");
+    assert_eq!(&*messages[0].content, "hi");
+}
