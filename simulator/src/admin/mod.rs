@@ -147,7 +147,7 @@ impl RawMessageFilter {
         Ok(MessageFilter {
             provider,
             destination: self.destination,
-            reference: self.reference,
+            id: self.reference.map(|r| (smsoffice::REFERENCE, r)),
             status,
         })
     }

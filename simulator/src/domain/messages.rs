@@ -85,14 +85,10 @@ pub struct Message {
     pub reason: Option<String>,
     /// Every state entered, oldest first.
     pub history: SmallVec<[StatusChange; 3]>,
-    /// smsoffice `reference`.
-    pub reference: Option<String>,
-    /// smsco `mes_id`.
-    pub mes_id: Option<u64>,
-    /// getsms `request_id`.
-    pub request_id: Option<u64>,
-    /// getsms `message_id`.
-    pub message_id: Option<u64>,
+    /// The ids its provider gave it (or the client's own reference), each under the provider's
+    /// name for it; written into the message's JSON as `"name": value`.
+    #[serde(flatten, serialize_with = "ids_as_fields")]
+    pub ids: SmallVec<[ProviderId; 2]>,
     /// When it was accepted.
     pub created_at: Timestamp,
     /// When it is due to be sent, if scheduled.
@@ -147,10 +143,7 @@ impl Message {
             reason: None,
             // Room for the usual life (accepted, pending, final) without a heap allocation.
             history: smallvec![StatusChange { status, at: now }],
-            reference: None,
-            mes_id: None,
-            request_id: None,
-            message_id: None,
+            ids: SmallVec::new(),
             created_at: now,
             scheduled_at,
             client_ip: None,
@@ -158,25 +151,87 @@ impl Message {
     }
 }
 
-/// What a provider's status call looks messages up by. Each is set by one provider only, so the
-/// key needs no provider.
+/// The value of a provider's id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum IdValue {
+    /// A number the provider hands out.
+    Number(u64),
+    /// Text the client chose.
+    Text(String),
+}
+
+/// One id of a message under its provider's name for it (`reference`, `mes_id`, ...). An indexed
+/// id is what the provider's status call finds messages by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderId {
+    /// The provider's name for it; each name is used by one provider only.
+    pub name: &'static str,
+    /// Its value.
+    pub value: IdValue,
+    /// Whether status look-ups find messages by it.
+    pub indexed: bool,
+}
+
+fn ids_as_fields<S: serde::Serializer>(
+    ids: &SmallVec<[ProviderId; 2]>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(ids.len()))?;
+    for id in ids {
+        map.serialize_entry(id.name, &id.value)?;
+    }
+    map.end()
+}
+
+impl Message {
+    /// The value of the id called `name`, if the message has one.
+    pub fn id_value(&self, name: &str) -> Option<&IdValue> {
+        self.ids
+            .iter()
+            .find(|id| id.name == name)
+            .map(|id| &id.value)
+    }
+
+    /// The number of the id called `name`, if the message has one.
+    pub fn id_number(&self, name: &str) -> Option<u64> {
+        match self.id_value(name)? {
+            IdValue::Number(n) => Some(*n),
+            IdValue::Text(_) => None,
+        }
+    }
+
+    /// The text of the id called `name`, if the message has one.
+    pub fn id_text(&self, name: &str) -> Option<&str> {
+        match self.id_value(name)? {
+            IdValue::Text(text) => Some(text),
+            IdValue::Number(_) => None,
+        }
+    }
+}
+
+/// What a provider's status call looks messages up by: an indexed id's name and value. Each
+/// name is used by one provider only, so the key needs no provider.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum LookupKey {
-    /// smsoffice `reference`.
-    Reference(String),
-    /// smsco `mes_id`.
-    MesId(u64),
-    /// getsms `request_id`.
-    RequestId(u64),
+pub struct LookupKey {
+    /// The id's name.
+    pub name: &'static str,
+    /// Its value.
+    pub value: IdValue,
 }
 
 impl LookupKey {
     /// The keys `message` can be found by.
-    fn of(message: &Message) -> impl Iterator<Item = LookupKey> {
-        let reference = message.reference.clone().map(LookupKey::Reference);
-        let mes_id = message.mes_id.map(LookupKey::MesId);
-        let request_id = message.request_id.map(LookupKey::RequestId);
-        reference.into_iter().chain(mes_id).chain(request_id)
+    fn of(message: &Message) -> impl Iterator<Item = LookupKey> + '_ {
+        message
+            .ids
+            .iter()
+            .filter(|id| id.indexed)
+            .map(|id| LookupKey {
+                name: id.name,
+                value: id.value.clone(),
+            })
     }
 }
 
@@ -194,14 +249,14 @@ pub struct MessageStore {
 }
 
 /// Filters of `GET /__admin/messages`; every given field must match.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone)]
 pub struct MessageFilter {
     /// Only this provider.
     pub provider: Option<Provider>,
     /// Only this destination.
     pub destination: Option<String>,
-    /// Only this smsoffice reference.
-    pub reference: Option<String>,
+    /// Only messages with this id (name and value as text).
+    pub id: Option<(&'static str, String)>,
     /// Only this status.
     pub status: Option<Status>,
 }
@@ -213,10 +268,12 @@ impl MessageFilter {
                 .destination
                 .as_ref()
                 .is_none_or(|d| *d == m.destination)
-            && self
-                .reference
-                .as_ref()
-                .is_none_or(|r| Some(r) == m.reference.as_ref())
+            && self.id.as_ref().is_none_or(|(name, value)| {
+                m.id_value(name).is_some_and(|v| match v {
+                    IdValue::Text(text) => text == value,
+                    IdValue::Number(n) => n.to_string() == *value,
+                })
+            })
             && self.status.is_none_or(|s| s == m.status)
     }
 }
@@ -317,6 +374,18 @@ impl MessageStore {
 mod tests {
     use super::*;
 
+    fn id(name: &'static str, value: IdValue) -> ProviderId {
+        ProviderId {
+            name,
+            value,
+            indexed: true,
+        }
+    }
+
+    fn key(name: &'static str, value: IdValue) -> LookupKey {
+        LookupKey { name, value }
+    }
+
     fn message(store: &mut MessageStore, destination: &str) -> Message {
         let envelope = Envelope {
             provider: Provider::Smsoffice,
@@ -363,8 +432,12 @@ mod tests {
             ("4", Some("r"), None),
         ] {
             let mut m = message(&mut store, destination);
-            m.reference = reference.map(str::to_owned);
-            m.mes_id = mes_id;
+            if let Some(reference) = reference {
+                m.ids.push(id("reference", IdValue::Text(reference.into())));
+            }
+            if let Some(mes_id) = mes_id {
+                m.ids.push(id("mes_id", IdValue::Number(mes_id)));
+            }
             store.insert(m);
         }
         let destinations = |store: &MessageStore, key: LookupKey| -> Vec<String> {
@@ -372,13 +445,16 @@ mod tests {
         };
         // "1" was evicted: gone from its key, the others in insertion order.
         assert_eq!(
-            destinations(&store, LookupKey::Reference("r".into())),
+            destinations(&store, key("reference", IdValue::Text("r".into()))),
             ["3", "4"]
         );
-        assert_eq!(destinations(&store, LookupKey::MesId(7)), ["2", "3"]);
-        assert!(destinations(&store, LookupKey::RequestId(7)).is_empty());
+        assert_eq!(
+            destinations(&store, key("mes_id", IdValue::Number(7))),
+            ["2", "3"]
+        );
+        assert!(destinations(&store, key("request_id", IdValue::Number(7))).is_empty());
         let newest = store
-            .by_key(&LookupKey::Reference("r".into()))
+            .by_key(&key("reference", IdValue::Text("r".into())))
             .next_back()
             .unwrap();
         assert_eq!(newest.destination, "4");
@@ -389,19 +465,19 @@ mod tests {
         }
         assert!(store.index.is_empty());
         store.clear();
-        assert_eq!(store.by_key(&LookupKey::MesId(7)).count(), 0);
+        assert_eq!(store.by_key(&key("mes_id", IdValue::Number(7))).count(), 0);
     }
 
     #[test]
     fn filter_matches_every_given_field() {
         let mut store = MessageStore::new(10);
         let mut a = message(&mut store, "995555000001");
-        a.reference = Some("r1".into());
+        a.ids.push(id("reference", IdValue::Text("r1".into())));
         store.insert(a);
         let b = message(&mut store, "995555000002");
         store.insert(b);
         let f = MessageFilter {
-            reference: Some("r1".into()),
+            id: Some(("reference", "r1".into())),
             ..Default::default()
         };
         assert_eq!(store.filtered(&f).count(), 1);

@@ -51,6 +51,13 @@ async fn messages_carry_the_documented_fields_and_filter() {
     assert_eq!(first["status"], "accepted");
     assert_eq!(first["history"][0]["status"], "accepted");
     assert_eq!(first["history"][0]["at"], first["created_at"]);
+    assert_eq!(first["reference"], "ref-1");
+    // A provider's ids appear where they apply: no smsco or getsms id on an smsoffice message,
+    // no reference on one sent without it.
+    for absent in ["mes_id", "request_id", "message_id"] {
+        assert!(first.get(absent).is_none(), "{absent}: {first}");
+    }
+    assert!(all["messages"][1].get("reference").is_none());
 
     assert_eq!(admin(&sim, "/messages?reference=ref-1").await["count"], 1);
     assert_eq!(

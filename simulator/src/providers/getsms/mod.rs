@@ -40,6 +40,11 @@ pub const PATHS: &[(&str, Endpoint)] = &[
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "POST";
 
+/// The id of a send, shared by its items' messages; the status call finds them by it.
+pub const REQUEST_ID: &str = "request_id";
+/// The id of one item's message.
+pub const MESSAGE_ID: &str = "message_id";
+
 /// Tashkent is UTC+5 all year: status dates are written in Tashkent time.
 pub const UTC_OFFSET_HOURS: i64 = 5;
 

@@ -9,10 +9,10 @@ use serde::Serialize;
 use super::batch::{self, Item};
 use super::errors::GetsmsError;
 use super::input::GetsmsInput;
-use super::{Decoded, GetsmsAccount, Outcome, Quirks, State, decode};
+use super::{Decoded, GetsmsAccount, MESSAGE_ID, Outcome, Quirks, REQUEST_ID, State, decode};
 use crate::domain::Provider;
 use crate::domain::error::{Error as DomainError, charge};
-use crate::domain::messages::{Envelope, Message};
+use crate::domain::messages::{Envelope, IdValue, Message, ProviderId};
 use crate::http::{Handler, Inbound, Reply, Run};
 
 /// Batches above this size work but are worth a lint (the provider advises smaller ones).
@@ -150,8 +150,16 @@ pub fn send(
             };
             let mut message =
                 Message::accepted(world.messages.next_id(), envelope, item.count, now, None);
-            message.request_id = Some(request_id);
-            message.message_id = Some(message_id);
+            message.ids.push(ProviderId {
+                name: REQUEST_ID,
+                value: IdValue::Number(request_id),
+                indexed: true,
+            });
+            message.ids.push(ProviderId {
+                name: MESSAGE_ID,
+                value: IdValue::Number(message_id),
+                indexed: false,
+            });
             message.client_ip = Some(client_ip);
             world.accept(message);
             (recipient, None)

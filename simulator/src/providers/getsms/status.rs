@@ -7,9 +7,9 @@ use serde_json::Value;
 use super::errors::GetsmsError;
 use super::input::GetsmsInput;
 use super::send::authenticate;
-use super::{Decoded, Outcome, Quirks, State, UTC_OFFSET_HOURS, decode};
+use super::{Decoded, MESSAGE_ID, Outcome, Quirks, REQUEST_ID, State, UTC_OFFSET_HOURS, decode};
 use crate::domain::clock::Timestamp;
-use crate::domain::messages::{LookupKey, Message, Status};
+use crate::domain::messages::{IdValue, LookupKey, Message, Status};
 use crate::domain::{Provider, World};
 use crate::http::{Handler, Inbound, Reply, Run};
 
@@ -62,8 +62,14 @@ impl StatusRow {
             date_received: date(message.created_at),
             date_sent: date(entered(message, Status::Pending).unwrap_or(message.created_at)),
             date_delivered: entered(message, Status::Delivered).map(date),
-            message_id: message.message_id.unwrap_or_default().to_string(),
-            request_id: message.request_id.unwrap_or_default().to_string(),
+            message_id: message
+                .id_number(MESSAGE_ID)
+                .unwrap_or_default()
+                .to_string(),
+            request_id: message
+                .id_number(REQUEST_ID)
+                .unwrap_or_default()
+                .to_string(),
             status: status_word(message.status),
             count_messages: message.segments.to_string(),
             client_ip: message
@@ -113,7 +119,10 @@ pub fn status(
         rows.extend(
             world
                 .messages
-                .by_key(&LookupKey::RequestId(id))
+                .by_key(&LookupKey {
+                    name: REQUEST_ID,
+                    value: IdValue::Number(id),
+                })
                 .filter(|m| m.provider == Provider::Getsms && *m.account == *login)
                 .map(|m| StatusRow::of(m, user_id)),
         );

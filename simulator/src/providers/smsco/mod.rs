@@ -39,6 +39,9 @@ pub const PATHS: &[(&str, Endpoint)] = &[
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "GET, POST";
 
+/// The id of a send, shared by its recipients' messages; getstatus.php finds them by it.
+pub const MES_ID: &str = "mes_id";
+
 /// Georgia is UTC+4 all year: `schedule` is read in Georgia time.
 pub const UTC_OFFSET_HOURS: i64 = 4;
 

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use axum::response::Response;
 
 use super::errors::SmscoError;
-use super::{BalanceFlag, NonLatin, Quirks, SmscoAccount, State, UTC_OFFSET_HOURS, read, text};
+use super::{BalanceFlag, MES_ID, NonLatin, Quirks, SmscoAccount, State, UTC_OFFSET_HOURS};
+use super::{read, text};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::{Error as DomainError, charge};
-use crate::domain::messages::{Envelope, Message};
+use crate::domain::messages::{Envelope, IdValue, Message, ProviderId};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::{Provider, World, segments, transliterate};
 use crate::http::params::Params;
@@ -211,7 +212,11 @@ pub fn send(
         let mut stored =
             Message::accepted(world.messages.next_id(), envelope, count, now, scheduled_at);
         stored.delivered_content = (delivered != message).then(|| delivered.clone());
-        stored.mes_id = Some(mes_id);
+        stored.ids.push(ProviderId {
+            name: MES_ID,
+            value: IdValue::Number(mes_id),
+            indexed: true,
+        });
         stored.client_ip = *client_ip;
         world.accept(stored);
     }

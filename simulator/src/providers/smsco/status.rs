@@ -4,9 +4,9 @@ use axum::response::Response;
 
 use super::errors::SmscoError;
 use super::send::authenticate;
-use super::{Quirks, State, UnknownMesId, read, text};
+use super::{MES_ID, Quirks, State, UnknownMesId, read, text};
 use crate::domain::Provider;
-use crate::domain::messages::{LookupKey, Message, Status};
+use crate::domain::messages::{IdValue, LookupKey, Message, Status};
 use crate::http::params::Params;
 use crate::http::{Handler, Inbound, Reply, Run};
 
@@ -70,7 +70,10 @@ impl Handler for MessageStatus {
             None => Vec::new(),
             Some(mes_id) => world
                 .messages
-                .by_key(&LookupKey::MesId(mes_id))
+                .by_key(&LookupKey {
+                    name: MES_ID,
+                    value: IdValue::Number(mes_id),
+                })
                 .filter(|m| m.provider == Provider::Smsco && *m.account == *account.username)
                 .collect(),
         };

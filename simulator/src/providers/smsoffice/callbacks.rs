@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
-use super::{CallbackStatusCase, Quirks, State, UTC_OFFSET_HOURS, status_word};
+use super::{CallbackStatusCase, Quirks, REFERENCE, State, UTC_OFFSET_HOURS, status_word};
 use crate::domain::Provider;
 use crate::domain::clock::Timestamp;
 use crate::domain::messages::{Message, Status};
@@ -94,7 +94,7 @@ pub fn callback_url(
     let separator = if base.contains('?') { '&' } else { '?' };
     format!(
         "{base}{separator}reference={}&status={}&reason={}&destination={}&timestamp={}&operator={}",
-        encode(message.reference.as_deref().unwrap_or_default()),
+        encode(message.id_text(REFERENCE).unwrap_or_default()),
         encode(&status),
         encode(&reason),
         encode(&message.destination),
@@ -118,7 +118,7 @@ pub fn job_for(
     {
         return None;
     }
-    message.reference.as_ref()?;
+    message.id_text(REFERENCE)?;
     let account = state.accounts.get(&*message.account)?;
     let base = account.callback_url.as_deref().filter(|u| !u.is_empty())?;
     Some(CallbackJob {
@@ -151,7 +151,11 @@ mod tests {
         );
         message.status = status;
         message.reason = reason.map(str::to_owned);
-        message.reference = Some("12345678".into());
+        message.ids.push(crate::domain::messages::ProviderId {
+            name: REFERENCE,
+            value: crate::domain::messages::IdValue::Text("12345678".into()),
+            indexed: true,
+        });
         message
     }
 

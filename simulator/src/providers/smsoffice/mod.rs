@@ -40,6 +40,9 @@ pub const PATHS: &[(&str, Endpoint)] = &[
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "GET, POST";
 
+/// The id smsoffice finds messages by: the client's `reference`.
+pub const REFERENCE: &str = "reference";
+
 /// Georgia is UTC+4 all year.
 pub const UTC_OFFSET_HOURS: i64 = 4;
 

@@ -10,10 +10,10 @@ use axum::response::Response;
 
 use super::errors::{Envelope as Reply, Output, SmsofficeError};
 use super::{CheckOrder, Quirks, SenderCase, ShowServiceTime, SlashlessPost, State};
-use super::{authenticate, envelope, read};
+use super::{REFERENCE, authenticate, envelope, read};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::charge;
-use crate::domain::messages::{Envelope, Message};
+use crate::domain::messages::{Envelope, IdValue, Message, ProviderId};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::segments;
 use crate::domain::{Provider, World};
@@ -242,7 +242,13 @@ pub fn send(
             Message::accepted(world.messages.next_id(), envelope, count, now, scheduled_at);
         message.flash = request.flash;
         message.urgent = request.urgent;
-        message.reference = request.reference.as_deref().map(str::to_owned);
+        if let Some(reference) = &request.reference {
+            message.ids.push(ProviderId {
+                name: REFERENCE,
+                value: IdValue::Text(reference.to_string()),
+                indexed: true,
+            });
+        }
         message.client_ip = request.client_ip;
         world.accept(message);
     }

@@ -3,10 +3,10 @@
 use axum::response::Response;
 
 use super::errors::{Envelope, Output, SmsofficeError};
-use super::status_word;
 use super::{CheckOrder, Quirks, State, StatusNeverSent, authenticate, envelope, read};
+use super::{REFERENCE, status_word};
 use crate::domain::Provider;
-use crate::domain::messages::LookupKey;
+use crate::domain::messages::{IdValue, LookupKey};
 use crate::http::params::Params;
 use crate::http::{Handler, Inbound, Reply, Run};
 
@@ -49,7 +49,10 @@ impl Handler for MessageStatus {
         let found = reference.and_then(|reference| {
             world
                 .messages
-                .by_key(&LookupKey::Reference(reference))
+                .by_key(&LookupKey {
+                    name: REFERENCE,
+                    value: IdValue::Text(reference),
+                })
                 .rev()
                 .find(|m| {
                     m.provider == Provider::Smsoffice
