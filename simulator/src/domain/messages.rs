@@ -490,12 +490,3 @@ mod tests {
         assert_eq!(Status::parse("Pending"), None);
     }
 }
-#[cfg(test)]
-mod size_probe {
-    #[test]
-    fn print_sizes() {
-        eprintln!("Message {}", std::mem::size_of::<super::Message>());
-        eprintln!("ProviderId {}", std::mem::size_of::<super::ProviderId>());
-        eprintln!("history {}", std::mem::size_of::<smallvec::SmallVec<[super::StatusChange; 3]>>());
-    }
-}

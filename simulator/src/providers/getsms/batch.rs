@@ -52,19 +52,24 @@ pub fn items(data: Option<&Data>) -> Result<Vec<Item>, GetsmsError> {
         }
         Data::Value(value) => value.deserialize_seq(Batch).ok(),
     };
-    let raw = parsed
+    parsed
         .filter(|items| !items.is_empty())
-        .ok_or(GetsmsError::InvalidArray)?;
-    Ok(raw
-        .into_iter()
-        .map(|(phone, text)| Item {
+        .ok_or(GetsmsError::InvalidArray)
+}
+
+impl Item {
+    fn new(phone: Cow<'_, str>, text: Cow<'_, str>) -> Item {
+        Item {
             valid: numbers::classify(&phone, UZBEKISTAN) == NumberClass::Valid,
             count: segments::count(&text),
             phone: phone.into_owned(),
             text: Arc::from(text.as_ref()),
-        })
-        .collect())
+        }
+    }
 }
+
+/// Room for a usual batch without growing the vector.
+const USUAL_ITEMS: usize = 16;
 
 /// Reads a JSON array of items, refusing the one past [`MAX_ITEMS`].
 struct Batch;
@@ -73,19 +78,19 @@ struct Batch;
 type RawItem<'de> = (Cow<'de, str>, Cow<'de, str>);
 
 impl<'de> Visitor<'de> for Batch {
-    type Value = Vec<RawItem<'de>>;
+    type Value = Vec<Item>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of {phone, text} objects")
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(ItemSeed)? {
+        let mut items = Vec::with_capacity(USUAL_ITEMS);
+        while let Some((phone, text)) = seq.next_element_seed(ItemSeed)? {
             if items.len() == MAX_ITEMS {
                 return Err(de::Error::custom("more than 100 items"));
             }
-            items.push(item);
+            items.push(Item::new(phone, text));
         }
         Ok(items)
     }

@@ -112,15 +112,15 @@ pub fn send(
         ));
     }
     let nickname = match input.nickname.as_deref().filter(|n| !n.is_empty()) {
-        Some(nickname) => nickname.to_owned(),
+        Some(nickname) => nickname,
         None if quirks.nickname_required => return Err(GetsmsError::NicknameMissing),
         None => account
             .nicknames
             .first()
-            .cloned()
+            .map(String::as_str)
             .ok_or(GetsmsError::NicknameIncorrect)?,
     };
-    if !account.nicknames.contains(&nickname) {
+    if !account.nicknames.iter().any(|n| n == nickname) {
         return Err(GetsmsError::NicknameIncorrect);
     }
     let cost: u64 = items
