@@ -246,9 +246,21 @@ fn compare_json_with_volatile(
         });
         return;
     };
+    // A volatile value may differ, but it keeps its place and its JSON type: a number stays a
+    // number, a string a string.
     for pointer in volatile {
+        let kind = want.pointer(pointer).map(json_type);
         match have.pointer_mut(pointer) {
-            Some(value) => *value = serde_json::Value::Null,
+            Some(value) => {
+                if kind.is_some_and(|kind| kind != json_type(value)) {
+                    mismatches.push(Mismatch {
+                        field: format!("body {pointer}"),
+                        expected: format!("a {} (volatile)", kind.unwrap_or_default()),
+                        got: format!("a {}: {value}", json_type(value)),
+                    });
+                }
+                *value = serde_json::Value::Null;
+            }
             None => mismatches.push(Mismatch {
                 field: format!("body {pointer}"),
                 expected: "present (volatile)".into(),
@@ -266,6 +278,18 @@ fn compare_json_with_volatile(
             expected: expected.into(),
             got: got.into(),
         });
+    }
+}
+
+/// The JSON type of a value, as a word for reports.
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
     }
 }
 
@@ -337,5 +361,20 @@ mod tests {
             &mut found,
         );
         assert_eq!(found.len(), 1, "reordered keys are a difference");
+    }
+
+    #[test]
+    fn a_volatile_value_keeps_its_json_type() {
+        let f = fixture(r#"{"n":1,"s":"2"}"#, r#"["/n", "/s"]"#);
+        let mut found = Vec::new();
+        compare(
+            &f,
+            &exchange(200, "text/plain", r#"{"n":"1","s":2}"#),
+            &Credentials::demo(),
+            &mut found,
+        );
+        let fields: Vec<&str> = found.iter().map(|m| m.field.as_str()).collect();
+        assert_eq!(fields, ["body /n", "body /s"], "{found:?}");
+        assert!(found[0].expected.contains("number") && found[0].got.contains("string"));
     }
 }

@@ -76,6 +76,38 @@ pub struct Quirks {
     pub getsms: getsms::Quirks,
 }
 
+impl Quirks {
+    /// Every quirk's full name (`smsoffice.check_order`, ...), provider by provider.
+    pub fn names() -> Vec<String> {
+        let named = |provider: Provider, names: &[&str]| {
+            names
+                .iter()
+                .map(|name| format!("{}.{name}", provider.name()))
+                .collect::<Vec<_>>()
+        };
+        [
+            named(Provider::Smsoffice, smsoffice::Quirks::NAMES),
+            named(Provider::Smsco, smsco::Quirks::NAMES),
+            named(Provider::Getsms, getsms::Quirks::NAMES),
+        ]
+        .concat()
+    }
+
+    /// These quirks with the one called `name` set to its other choice; `None` for an unknown
+    /// name. A contract harness replays fixtures with each quirk flipped to show what depends
+    /// on it.
+    pub fn flipped(&self, name: &str) -> Option<Quirks> {
+        let (provider, quirk) = name.split_once('.')?;
+        let mut quirks = self.clone();
+        let known = match Provider::parse(provider)? {
+            Provider::Smsoffice => quirks.smsoffice.flip(quirk),
+            Provider::Smsco => quirks.smsco.flip(quirk),
+            Provider::Getsms => quirks.getsms.flip(quirk),
+        };
+        known.then_some(quirks)
+    }
+}
+
 impl Serialize for Quirks {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeMap};
@@ -361,6 +393,32 @@ mod tests {
         assert_eq!(getsms, ["demo", "blocked", "empty"]);
         assert_eq!(c.listen, default_listen());
         assert_eq!(c.rules.len(), 7);
+    }
+
+    #[test]
+    fn every_quirk_has_a_name_and_a_flipped_value() {
+        let defaults = Quirks::default();
+        let written = serde_json::to_value(&defaults).unwrap();
+        let keys: Vec<&String> = written.as_object().unwrap().keys().collect();
+        let names = Quirks::names();
+        assert_eq!(keys, names.iter().collect::<Vec<_>>());
+        for name in &names {
+            let flipped = serde_json::to_value(defaults.flipped(name).unwrap()).unwrap();
+            assert_ne!(
+                flipped[name], written[name],
+                "{name} flips to a different value"
+            );
+            for other in names.iter().filter(|n| *n != name) {
+                assert_eq!(
+                    flipped[other], written[other],
+                    "flipping {name} moves only it"
+                );
+            }
+            let back = defaults.flipped(name).unwrap().flipped(name).unwrap();
+            assert_eq!(back, defaults, "{name} flips back");
+        }
+        assert!(defaults.flipped("smsoffice.nonsense").is_none());
+        assert!(defaults.flipped("nonsense").is_none());
     }
 
     #[test]

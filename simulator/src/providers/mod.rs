@@ -97,6 +97,16 @@ pub mod smsoffice;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
+/// The flipped value of a text quirk: `alternative` in place of the default, the default in
+/// place of anything else.
+fn flip_text(value: &str, default: &str, alternative: &str) -> String {
+    if value == default {
+        alternative.to_owned()
+    } else {
+        default.to_owned()
+    }
+}
+
 /// Accounts by their id (`id` reads it), in the configuration's order.
 fn accounts_by<A: Clone>(accounts: &[A], id: impl Fn(&A) -> &str) -> IndexMap<String, A> {
     accounts

@@ -5,6 +5,7 @@ use std::io;
 
 use serde::Serialize;
 
+use super::ErrorKey;
 use crate::domain::error::Error as DomainError;
 
 error_table! {
@@ -33,23 +34,33 @@ error_table! {
     }
 }
 
-/// One top-level error object.
-#[derive(Debug, Serialize)]
+/// One top-level error object: `{"error":1,"<key>":"...","error_no":N}`.
+#[derive(Debug)]
 pub struct ErrorObject {
-    error: u8,
-    text: &'static str,
-    error_no: u16,
+    key: ErrorKey,
+    error: GetsmsError,
+}
+
+impl Serialize for ErrorObject {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let key = match self.key {
+            ErrorKey::Text => "text",
+            ErrorKey::ErrorText => "error_text",
+        };
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("error", &1)?;
+        map.serialize_entry(key, self.error.text())?;
+        map.serialize_entry("error_no", &self.error.code())?;
+        map.end()
+    }
 }
 
 impl GetsmsError {
-    /// The top-level reply: an array of one error object, key `text` (as the live service
-    /// answers; the document's list writes `error_text`).
-    pub fn reply(self) -> [ErrorObject; 1] {
-        [ErrorObject {
-            error: 1,
-            text: self.text(),
-            error_no: self.code(),
-        }]
+    /// The top-level reply: an array of one error object, its text under `key` (the
+    /// `getsms.error_key` quirk).
+    pub fn reply(self, key: ErrorKey) -> [ErrorObject; 1] {
+        [ErrorObject { key, error: self }]
     }
 }
 
@@ -115,8 +126,20 @@ mod tests {
     #[test]
     fn error_replies_are_byte_exact() {
         assert_eq!(
-            to_body(&GetsmsError::CredentialsIncorrect.reply(), false, 0),
+            to_body(
+                &GetsmsError::CredentialsIncorrect.reply(ErrorKey::Text),
+                false,
+                0
+            ),
             r#"[{"error":1,"text":"Incorrect Login or Password","error_no":101}]"#
+        );
+        assert_eq!(
+            to_body(
+                &GetsmsError::LimitIsOver.reply(ErrorKey::ErrorText),
+                false,
+                0
+            ),
+            r#"[{"error":1,"error_text":"Limit is over","error_no":103}]"#
         );
     }
 

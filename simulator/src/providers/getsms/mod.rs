@@ -51,7 +51,7 @@ pub const UTC_OFFSET_HOURS: i64 = 5;
 /// getsms's own reply for error_no `code` (a code its error table has).
 pub fn error_response(quirks: &Quirks, code: i64) -> Response {
     let error = GetsmsError::from_code(code).unwrap_or(GetsmsError::CredentialsIncorrect);
-    json_reply(quirks, &error.reply(), 1)
+    json_reply(quirks, &error.reply(quirks.error_key), 1)
 }
 
 /// A reply item's usual length in bytes, to size the reply buffer once.
@@ -148,7 +148,7 @@ impl<T: Serialize> Outcome<Vec<T>> {
                 StatusCode::FORBIDDEN,
                 "Connections from unknown hosts are refused.",
             )),
-            Outcome::Refused(e) => Reply::from(json_reply(quirks, &e.reply(), 1)),
+            Outcome::Refused(e) => Reply::from(json_reply(quirks, &e.reply(quirks.error_key), 1)),
             Outcome::Answered(reply) => Reply {
                 response: json_reply(quirks, &reply, reply.len()),
                 wake_engine: scheduled,

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::providers::flip_text;
+
 /// getsms's quirks. Each field is documented by its type and in the README's quirks table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -14,6 +16,64 @@ pub struct Quirks {
     pub json_escape: JsonEscape,
     /// Whether query-string parameters are read.
     pub get_params: GetParams,
+    /// The key of a top-level error's text.
+    pub error_key: ErrorKey,
+}
+
+/// The key under which a top-level error object carries its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKey {
+    /// `text`, as the document's one example error reply (101) writes it.
+    Text,
+    /// `error_text`, as the document's list of errors writes it.
+    ErrorText,
+}
+
+impl Quirks {
+    /// Every quirk's name, as written after `getsms.` in the configuration.
+    pub const NAMES: &'static [&'static str] = &[
+        "nickname_required",
+        "content_type",
+        "json_escape",
+        "get_params",
+        "error_key",
+    ];
+
+    /// Sets quirk `name` to its other choice, so a contract harness can show which answers depend
+    /// on it. False for an unknown name.
+    pub fn flip(&mut self, name: &str) -> bool {
+        match name {
+            "nickname_required" => self.nickname_required = !self.nickname_required,
+            "content_type" => {
+                self.content_type = flip_text(
+                    &self.content_type,
+                    &Quirks::default().content_type,
+                    "application/json",
+                )
+            }
+            "json_escape" => {
+                self.json_escape = match self.json_escape {
+                    JsonEscape::Unescaped => JsonEscape::PhpDefault,
+                    JsonEscape::PhpDefault => JsonEscape::Unescaped,
+                }
+            }
+            "get_params" => {
+                self.get_params = match self.get_params {
+                    GetParams::Ignored => GetParams::Read,
+                    GetParams::Read => GetParams::Ignored,
+                }
+            }
+            "error_key" => {
+                self.error_key = match self.error_key {
+                    ErrorKey::Text => ErrorKey::ErrorText,
+                    ErrorKey::ErrorText => ErrorKey::Text,
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
 }
 
 impl Default for Quirks {
@@ -23,6 +83,7 @@ impl Default for Quirks {
             content_type: "text/html; charset=UTF-8".into(),
             json_escape: JsonEscape::Unescaped,
             get_params: GetParams::Ignored,
+            error_key: ErrorKey::Text,
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::providers::flip_text;
+
 /// smsco's quirks. Each field is documented by its type and in the README's quirks table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -14,6 +16,50 @@ pub struct Quirks {
     pub non_latin: NonLatin,
     /// What getstatus.php answers for an unknown `mes_id`.
     pub status_unknown_mes_id: UnknownMesId,
+}
+
+impl Quirks {
+    /// Every quirk's name, as written after `smsco.` in the configuration.
+    pub const NAMES: &'static [&'static str] = &[
+        "balance_flag",
+        "content_type",
+        "non_latin",
+        "status_unknown_mes_id",
+    ];
+
+    /// Sets quirk `name` to its other choice, so a contract harness can show which answers depend
+    /// on it. False for an unknown name.
+    pub fn flip(&mut self, name: &str) -> bool {
+        match name {
+            "balance_flag" => {
+                self.balance_flag = match self.balance_flag {
+                    BalanceFlag::TrueOnly => BalanceFlag::AnyNonempty,
+                    BalanceFlag::AnyNonempty => BalanceFlag::TrueOnly,
+                }
+            }
+            "content_type" => {
+                self.content_type = flip_text(
+                    &self.content_type,
+                    &Quirks::default().content_type,
+                    "text/plain; charset=UTF-8",
+                )
+            }
+            "non_latin" => {
+                self.non_latin = match self.non_latin {
+                    NonLatin::Transliterate => NonLatin::QuestionMarks,
+                    NonLatin::QuestionMarks => NonLatin::Transliterate,
+                }
+            }
+            "status_unknown_mes_id" => {
+                self.status_unknown_mes_id = match self.status_unknown_mes_id {
+                    UnknownMesId::Empty => UnknownMesId::Error2904,
+                    UnknownMesId::Error2904 => UnknownMesId::Empty,
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
 }
 
 impl Default for Quirks {

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::providers::flip_text;
+
 pub use crate::http::params::{DuplicateParams, NameMatching};
 
 /// smsoffice's quirks. Each field is documented by its type and in the README's quirks table.
@@ -35,6 +37,116 @@ pub struct Quirks {
     pub callback_status_case: CallbackStatusCase,
     /// Which receiver bodies acknowledge a callback.
     pub callback_ack: CallbackAck,
+}
+
+impl Quirks {
+    /// Every quirk's name, as written after `smsoffice.` in the configuration.
+    pub const NAMES: &'static [&'static str] = &[
+        "slashless_post",
+        "balance_bad_key",
+        "param_names",
+        "duplicate_params",
+        "check_order",
+        "max_content_chars",
+        "max_request_target",
+        "show_service_time",
+        "content_type",
+        "sender_case",
+        "status_never_sent",
+        "callback_status_case",
+        "callback_ack",
+    ];
+
+    /// Sets quirk `name` to its other choice (for numbers and texts, a stated alternative), so a
+    /// contract harness can show which answers depend on it. False for an unknown name.
+    pub fn flip(&mut self, name: &str) -> bool {
+        match name {
+            "slashless_post" => {
+                self.slashless_post = match self.slashless_post {
+                    SlashlessPost::Redirect => SlashlessPost::Accept,
+                    SlashlessPost::Accept => SlashlessPost::Redirect,
+                }
+            }
+            "balance_bad_key" => {
+                self.balance_bad_key = match self.balance_bad_key {
+                    BalanceBadKey::Zero => BalanceBadKey::Envelope,
+                    BalanceBadKey::Envelope => BalanceBadKey::Zero,
+                }
+            }
+            "param_names" => {
+                self.param_names = match self.param_names {
+                    NameMatching::CaseInsensitive => NameMatching::Exact,
+                    NameMatching::Exact => NameMatching::CaseInsensitive,
+                }
+            }
+            "duplicate_params" => {
+                self.duplicate_params = match self.duplicate_params {
+                    DuplicateParams::First => DuplicateParams::Last,
+                    DuplicateParams::Last | DuplicateParams::Join => DuplicateParams::First,
+                }
+            }
+            "check_order" => {
+                self.check_order = match self.check_order {
+                    CheckOrder::PresenceFirst => CheckOrder::AuthFirst,
+                    CheckOrder::AuthFirst => CheckOrder::PresenceFirst,
+                }
+            }
+            // The Georgian document's error 40 speaks of 160 characters.
+            "max_content_chars" => {
+                self.max_content_chars = if self.max_content_chars == 160 {
+                    1000
+                } else {
+                    160
+                }
+            }
+            "max_request_target" => {
+                self.max_request_target = if self.max_request_target == 2048 {
+                    4096
+                } else {
+                    2048
+                }
+            }
+            "show_service_time" => {
+                self.show_service_time = match self.show_service_time {
+                    ShowServiceTime::Output => ShowServiceTime::Ignore,
+                    ShowServiceTime::Ignore => ShowServiceTime::Output,
+                }
+            }
+            "content_type" => {
+                self.content_type = flip_text(
+                    &self.content_type,
+                    &Quirks::default().content_type,
+                    "text/html; charset=utf-8",
+                )
+            }
+            "sender_case" => {
+                self.sender_case = match self.sender_case {
+                    SenderCase::Ignore => SenderCase::Exact,
+                    SenderCase::Exact => SenderCase::Ignore,
+                }
+            }
+            "status_never_sent" => {
+                self.status_never_sent = match self.status_never_sent {
+                    StatusNeverSent::Unknown => StatusNeverSent::Pending,
+                    StatusNeverSent::Pending => StatusNeverSent::Unknown,
+                }
+            }
+            "callback_status_case" => {
+                self.callback_status_case = match self.callback_status_case {
+                    CallbackStatusCase::Capitalized => CallbackStatusCase::Lowercase,
+                    CallbackStatusCase::Lowercase => CallbackStatusCase::Capitalized,
+                }
+            }
+            "callback_ack" => {
+                self.callback_ack = match self.callback_ack {
+                    CallbackAck::Trimmed => CallbackAck::Exact,
+                    CallbackAck::Exact => CallbackAck::Trimmed,
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
 }
 
 impl Default for Quirks {
