@@ -30,7 +30,7 @@ pub mod record;
 mod server;
 mod sim;
 
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, Quirks};
 pub use domain::clock::{ClockMode, Timestamp};
 pub use domain::messages::{Message, Status};
 pub use domain::segments;
