@@ -453,7 +453,8 @@ impl State {
     fn write(&self, exchange: &RecordedExchange) -> std::io::Result<PathBuf> {
         let provider = self.options.provider;
         let path = exchange.target.split('?').next().unwrap_or("/");
-        let operation = crate::gateway::route(path).map_or("other", |endpoint| endpoint.name());
+        let operation =
+            crate::gateway::route(path).map_or("other", |routed| routed.endpoint.name());
         let at = Timestamp(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -12,17 +12,15 @@ use http::Method;
 
 use crate::domain::{Endpoint, Provider, World};
 use crate::http::{Answer, Connection, Handler, Inbound, Run, pages};
-use crate::providers::{getsms, smsco, smsoffice};
+use crate::providers::{Routed, getsms, smsco, smsoffice};
 use crate::sim::{Sim, State};
 pub use journal::Exchange;
 
-/// The endpoint a path belongs to, from the providers' path tables.
-pub fn route(path: &str) -> Option<Endpoint> {
-    [smsoffice::PATHS, smsco::PATHS, getsms::PATHS]
-        .into_iter()
-        .flatten()
-        .find(|(p, _)| *p == path)
-        .map(|(_, endpoint)| *endpoint)
+/// The endpoint a path belongs to, as each provider's web server reads its paths.
+pub fn route(path: &str) -> Option<Routed> {
+    smsoffice::route(path)
+        .or_else(|| smsco::route(path))
+        .or_else(|| getsms::route(path))
 }
 
 /// Whether a path belongs to the admin API (neither faulted nor journaled).
@@ -37,11 +35,18 @@ pub fn is_admin_path(path: &str) -> bool {
 /// withhold the reply.
 pub async fn exchange(sim: &Sim, request: Request, connection: Option<&Connection>) -> Response {
     let exchange = Exchange::of(sim, &request, connection.map(|c| c.peer));
-    let endpoint = route(request.uri().path());
-    let (answer, fault) = match endpoint {
+    let path = request.uri().path();
+    let (endpoint, route_lint) = match route(path) {
+        Some(Routed { endpoint, lint }) => (Some(endpoint), lint),
+        None => (None, smsoffice::unknown_path_hint(path)),
+    };
+    let (mut answer, fault) = match endpoint {
         Some(endpoint) => faults::inject(sim, endpoint, request, connection).await,
         None => (Answer::from(pages::not_found()), None),
     };
+    if let Some(lint) = route_lint {
+        answer.lints.insert(0, lint);
+    }
     let status = answer.response.status().as_u16();
     exchange.record(sim, endpoint, Some(status), answer.lints, fault);
     answer.response

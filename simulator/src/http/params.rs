@@ -122,6 +122,14 @@ pub fn decode(raw: &[u8]) -> String {
     out
 }
 
+/// True when decoded text still holds a percent-escape (`%2B`, `%20`...): the client most likely
+/// encoded it twice, and the real service shows the escape as typed.
+pub fn looks_encoded_twice(text: &str) -> bool {
+    text.as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
+}
+
 /// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - _ . ~`).
 const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')

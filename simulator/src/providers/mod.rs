@@ -97,6 +97,57 @@ pub mod smsoffice;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
+use crate::domain::Endpoint;
+
+/// A path matched to its endpoint, with a lint when it matched only the way the provider's web
+/// server reads paths (letter case, repeated slashes, a missing trailing slash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// Why the path is risky against the real service, if it is.
+    pub lint: Option<String>,
+}
+
+/// The endpoint `path` names in `table`, exactly.
+fn exact(table: &[(&str, Endpoint)], path: &str) -> Option<Endpoint> {
+    table.iter().find(|(p, _)| *p == path).map(|(_, e)| *e)
+}
+
+/// `path` with every run of slashes merged into one, as Apache and nginx read it; `None` when it
+/// has no repeated slash.
+fn merge_slashes(path: &str) -> Option<String> {
+    if !path.contains("//") {
+        return None;
+    }
+    let mut merged = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && merged.ends_with('/')) {
+            merged.push(c);
+        }
+    }
+    Some(merged)
+}
+
+/// The endpoint `path` names in `table` as Apache or nginx read it: exactly, or with repeated
+/// slashes merged (with a lint).
+fn route_merging_slashes(table: &[(&str, Endpoint)], path: &str) -> Option<Routed> {
+    if let Some(endpoint) = exact(table, path) {
+        return Some(Routed {
+            endpoint,
+            lint: None,
+        });
+    }
+    let merged = merge_slashes(path)?;
+    let endpoint = exact(table, &merged)?;
+    Some(Routed {
+        endpoint,
+        lint: Some(format!(
+            "repeated slashes in {path}: the real web server merges them and serves {merged}"
+        )),
+    })
+}
+
 /// The flipped value of a text quirk: `alternative` in place of the default, the default in
 /// place of anything else.
 fn flip_text(value: &str, default: &str, alternative: &str) -> String {

@@ -10,6 +10,7 @@ mod encoding;
 mod faults;
 mod getsms;
 mod getsms_allow_list;
+mod paths;
 mod smsco;
 mod smsoffice_send;
 mod smsoffice_status;

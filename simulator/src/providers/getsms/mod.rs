@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::domain::Endpoint;
 use crate::http::{Inbound, RawRequest, Read, Reply, pages, with_content_type};
+use crate::providers::{Routed, route_merging_slashes};
 pub use accounts::{GetsmsAccount, GetsmsAccountPatch, Section, State};
 use allow_list::normalize;
 pub use errors::GetsmsError;
@@ -36,6 +37,18 @@ pub const PATHS: &[(&str, Endpoint)] = &[
     ("/smsgateway/status/", Endpoint::GetsmsStatus),
     ("/smsgateway/status", Endpoint::GetsmsStatus),
 ];
+
+/// The endpoint `path` names as the getsms web server reads it: exactly, or with repeated slashes
+/// merged; a path without its documented trailing slash is served with a lint.
+pub fn route(path: &str) -> Option<Routed> {
+    let mut routed = route_merging_slashes(PATHS, path)?;
+    if routed.lint.is_none() && !path.ends_with('/') {
+        routed.lint = Some(format!(
+            "{path} without the trailing slash: the documented path is {path}/"
+        ));
+    }
+    Some(routed)
+}
 
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "POST";

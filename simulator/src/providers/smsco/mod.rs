@@ -16,6 +16,7 @@ use axum::response::Response;
 use crate::domain::Endpoint;
 use crate::http::params::{DuplicateParams, NameMatching, Params};
 use crate::http::{BodyKind, Inbound, Read, with_content_type};
+use crate::providers::{Routed, route_merging_slashes};
 pub use accounts::{Section, SmscoAccount, SmscoAccountPatch, State};
 pub use errors::SmscoError;
 pub use quirks::*;
@@ -35,6 +36,12 @@ pub const PATHS: &[(&str, Endpoint)] = &[
     ),
     ("/api/getstatus.php", Endpoint::SmscoStatus),
 ];
+
+/// The endpoint `path` names as Apache reads it: exactly, or with repeated slashes merged (with a
+/// lint).
+pub fn route(path: &str) -> Option<Routed> {
+    route_merging_slashes(PATHS, path)
+}
 
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "GET, POST";
@@ -78,7 +85,11 @@ async fn read(
         true,
     );
     let strays = params.strays(known);
-    if !strays.is_empty() {
+    if !strays.is_empty() && known.contains(&"message") && params.get("message").is_some() {
+        lints.push(format!(
+            "unrecognised parameters {strays:?}: if they belong to the message, an unencoded '&' cut it short"
+        ));
+    } else if !strays.is_empty() {
         lints.push(format!(
             "unrecognised parameters {strays:?} ignored (names are case-sensitive)"
         ));

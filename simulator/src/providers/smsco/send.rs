@@ -12,7 +12,7 @@ use crate::domain::error::{Error as DomainError, charge};
 use crate::domain::messages::{Envelope, IdValue, Message, ProviderId};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::{Provider, World, segments, transliterate};
-use crate::http::params::Params;
+use crate::http::params::{Params, looks_encoded_twice};
 use crate::http::{Handler, Inbound, Reply as HttpReply, Run};
 
 /// Parameter names smsapi2.php reads.
@@ -186,6 +186,11 @@ pub fn send(
     }
 
     let message = request.message.as_deref().unwrap_or_default();
+    if looks_encoded_twice(message) {
+        lints.push(format!(
+            "message {message:?} still holds percent-escapes after decoding: it looks encoded twice, and the real service shows them as typed"
+        ));
+    }
     let delivered = transliterate::to_gsm7(message, quirks.non_latin == NonLatin::Transliterate);
     if delivered != message {
         lints.push(format!(

@@ -18,6 +18,7 @@ use crate::domain::Endpoint;
 use crate::domain::messages::Status;
 use crate::http::params::Params;
 use crate::http::{BodyKind, Inbound, RawRequest, Read, pages, target_len, with_content_type};
+use crate::providers::{Routed, exact};
 pub use accounts::{Section, SmsofficeAccountPatch, State};
 pub use balance::Balance;
 pub use callbacks::{CallbackConfig, OperatorPrefix};
@@ -36,6 +37,30 @@ pub const PATHS: &[(&str, Endpoint)] = &[
     ("/api/v2/getMessageStatus", Endpoint::SmsofficeStatus),
     ("/api/v2/getMessageStatus/", Endpoint::SmsofficeStatus),
 ];
+
+/// The endpoint `path` names as IIS reads it: exactly, or ignoring letter case (with a lint).
+pub fn route(path: &str) -> Option<Routed> {
+    if let Some(endpoint) = exact(PATHS, path) {
+        return Some(Routed {
+            endpoint,
+            lint: None,
+        });
+    }
+    let (documented, endpoint) = PATHS.iter().find(|(p, _)| p.eq_ignore_ascii_case(path))?;
+    Some(Routed {
+        endpoint: *endpoint,
+        lint: Some(format!(
+            "path {path} differs in letter case from {documented}: IIS ignores case, so the real service serves it"
+        )),
+    })
+}
+
+/// What to say of a path no smsoffice endpoint serves, when a client is known to call it.
+pub fn unknown_path_hint(path: &str) -> Option<String> {
+    path.eq_ignore_ascii_case("/api/send.aspx").then(|| {
+        "/api/send.aspx is smsoffice's retired send endpoint and answers 404; the current one is /api/v2/send/".to_owned()
+    })
+}
 
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "GET, POST";
@@ -103,7 +128,7 @@ fn note_params(params: &Params, known: &[&str], quirks: &Quirks, lints: &mut Vec
     if strays.is_empty() {
         return;
     }
-    if params.get("content").is_some() {
+    if known.contains(&"content") && params.get("content").is_some() {
         lints.push(format!(
             "unrecognised parameters {strays:?}: if they belong to the content, an unencoded '&' cut it short"
         ));

@@ -17,7 +17,7 @@ use crate::domain::messages::{Envelope, IdValue, Message, ProviderId};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::segments;
 use crate::domain::{Provider, World};
-use crate::http::params::Params;
+use crate::http::params::{Params, looks_encoded_twice};
 use crate::http::{self, Handler, Inbound, Run, pages};
 
 /// Parameter names send knows; anything else is ignored and noted.
@@ -87,6 +87,14 @@ impl<'a> SendRequest<'a> {
                         None
                     }
                 });
+        let content = params.value("content");
+        if let Some(content) = &content
+            && looks_encoded_twice(content)
+        {
+            lints.push(format!(
+                "content {content:?} still holds percent-escapes after decoding: it looks encoded twice, and the real service shows them as typed"
+            ));
+        }
         let reference = params.value("reference").filter(|r| !r.is_empty());
         if let Some(r) = &reference
             && r.chars().count() > 20
@@ -99,7 +107,7 @@ impl<'a> SendRequest<'a> {
             key: params.value("key"),
             destination: params.value("destination"),
             sender: params.value("sender"),
-            content: params.value("content"),
+            content,
             urgent: flag("urgent"),
             reference,
             flash,
