@@ -152,6 +152,10 @@ pub struct Fixture {
     /// Callbacks expected (smsoffice).
     #[serde(default)]
     pub expect_callbacks: Option<ExpectedCallbacks>,
+    /// Why a person must look at it before it counts (the recorder withheld part of it); a
+    /// fixture marked so fails until the mark is removed.
+    #[serde(default)]
+    pub review: Option<String>,
 }
 
 /// Credentials put in place of `{{smsoffice.key}}`, `{{smsco.username}}`, `{{smsco.password}}`,

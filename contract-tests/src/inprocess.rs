@@ -28,6 +28,13 @@ pub fn replay_config() -> Config {
 
 /// Replays `fixture` against a fresh simulator started from `config`; returns every mismatch.
 pub async fn run_in_process(fixture: &Fixture, config: Config) -> std::io::Result<Vec<Mismatch>> {
+    if let Some(why) = &fixture.review {
+        return Ok(vec![Mismatch {
+            field: "review".into(),
+            expected: "no review mark (a person checked the fixture)".into(),
+            got: why.clone(),
+        }]);
+    }
     let simulator = Simulator::start(config).await?;
     let authority = simulator.addr().to_string();
     let receiver = match &fixture.expect_callbacks {

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::domain::Provider;
 use crate::domain::clock::Timestamp;
+use crate::http::params::{ParamList, encode};
 
 /// Parameters that carry credentials, per provider, and their placeholders.
 fn credential_params(provider: Provider) -> &'static [(&'static str, &'static str)] {
@@ -35,6 +36,9 @@ fn credential_params(provider: Provider) -> &'static [(&'static str, &'static st
         ],
     }
 }
+
+/// The largest request body the recorder reads (and forwards).
+const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Keys whose values differ from one exchange to the next.
 const VOLATILE_KEYS: &[&str] = &[
@@ -92,74 +96,170 @@ impl KnownCredentials {
     }
 }
 
-/// Replaces credential values in `name=value&...` text (query or urlencoded body).
+/// The placeholder of `name` when it names one of `provider`'s credential parameters, read the
+/// way PHP and ASP.NET read names: surrounding spaces ignored, any letter case, and PHP's array
+/// suffix (`password[]`, `password[0]`) dropped.
+fn credential_placeholder(provider: Provider, name: &str) -> Option<&'static str> {
+    let name = name.trim();
+    let name = name.split('[').next().unwrap_or(name).trim();
+    credential_params(provider)
+        .iter()
+        .find(|(p, _)| name.eq_ignore_ascii_case(p))
+        .map(|(_, placeholder)| *placeholder)
+}
+
+/// Rewrites `name=value&...` text (a query string or an urlencoded body) from its decoded items:
+/// every credential parameter's value is replaced, every other name and value re-encoded.
+/// Placeholders stay unencoded, so replay fills them in.
 pub fn scrub_form(provider: Provider, known: &KnownCredentials, text: &str) -> String {
-    text.split('&')
-        .map(|item| match item.split_once('=') {
-            Some((name, value)) => match credential_params(provider)
-                .iter()
-                .find(|(p, _)| name.eq_ignore_ascii_case(p))
-            {
-                Some((_, placeholder)) => {
-                    let value = crate::http::params::decode(value.as_bytes());
-                    format!("{name}={}", known.replacement(name, &value, placeholder))
-                }
-                None => item.to_owned(),
-            },
-            None => item.to_owned(),
-        })
+    let list = ParamList::from_urlencoded(text.as_bytes());
+    let pairs = list.pairs().map(|(name, value)| {
+        let value = match credential_placeholder(provider, name) {
+            Some(placeholder) => known.replacement(name.trim(), value, placeholder),
+            None => encode(value),
+        };
+        format!("{}={value}", encode(name))
+    });
+    pairs
+        .chain(list.bare().map(encode))
         .collect::<Vec<_>>()
         .join("&")
 }
 
-/// Replaces credential values in a body of any supported type.
-pub fn scrub_body(
+/// A request body as the recorder writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WrittenBody {
+    /// The body, credentials replaced.
+    Text(String),
+    /// Not written: the recorder could not read it with certainty, so any credential in it would
+    /// survive; the reason is written in its place for a reviewer.
+    Withheld(String),
+}
+
+/// Replaces credential values in a JSON value: every object key that names a credential, at any
+/// depth, gets its placeholder.
+fn scrub_json(provider: Provider, known: &KnownCredentials, value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            for (name, child) in object.iter_mut() {
+                match credential_placeholder(provider, name) {
+                    Some(placeholder) => {
+                        let given = child
+                            .as_str()
+                            .map_or_else(|| child.to_string(), str::to_owned);
+                        *child = Value::String(known.replacement(name.trim(), &given, placeholder));
+                    }
+                    None => scrub_json(provider, known, child),
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| scrub_json(provider, known, item)),
+        _ => {}
+    }
+}
+
+/// A request body as the recorder writes it, whatever its declared type: JSON wherever the
+/// text is JSON, multipart rebuilt from the parts it parses, anything else read as a form.
+/// A body that looks like JSON or multipart but does not parse, or is not UTF-8, is withheld.
+pub async fn scrub_body(
+    provider: Provider,
+    known: &KnownCredentials,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> WrittenBody {
+    if body.is_empty() {
+        return WrittenBody::Text(String::new());
+    }
+    let Ok(text) = std::str::from_utf8(body) else {
+        return WrittenBody::Withheld("the body is not UTF-8 text".into());
+    };
+    let media = content_type
+        .and_then(|ct| ct.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') || media.contains("json") {
+        return match serde_json::from_str::<Value>(text) {
+            Ok(mut value) => {
+                scrub_json(provider, known, &mut value);
+                WrittenBody::Text(value.to_string())
+            }
+            Err(e) => WrittenBody::Withheld(format!("the body looks like JSON but is not: {e}")),
+        };
+    }
+    if media == "multipart/form-data" {
+        return scrub_multipart(provider, known, content_type.unwrap_or_default(), body).await;
+    }
+    WrittenBody::Text(scrub_form(provider, known, text))
+}
+
+/// A multipart body rebuilt from its parsed text fields, credentials replaced; withheld when it
+/// does not parse, holds a file, or holds a part without a name.
+async fn scrub_multipart(
     provider: Provider,
     known: &KnownCredentials,
     content_type: &str,
-    body: &str,
-) -> String {
-    let media = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match media.as_str() {
-        "application/json" => match serde_json::from_str::<Value>(body) {
-            Ok(Value::Object(mut object)) => {
-                for (name, placeholder) in credential_params(provider) {
-                    if let Some(value) = object.get_mut(*name) {
-                        let given = value
-                            .as_str()
-                            .map_or_else(|| value.to_string(), str::to_owned);
-                        *value = Value::String(known.replacement(name, &given, placeholder));
-                    }
-                }
-                Value::Object(object).to_string()
-            }
-            _ => body.to_owned(),
-        },
-        "multipart/form-data" => {
-            let mut out = body.to_owned();
-            for (name, placeholder) in credential_params(provider) {
-                let pattern = format!(r#"(?i)(name="{name}"\r\n(?:[^\r\n]+\r\n)*\r\n)([^\r\n]*)"#);
-                if let Ok(re) = regex::Regex::new(&pattern) {
-                    out = re
-                        .replace_all(&out, |caps: &regex::Captures| {
-                            format!(
-                                "{}{}",
-                                &caps[1],
-                                known.replacement(name, &caps[2], placeholder)
-                            )
-                        })
-                        .into_owned();
-                }
-            }
-            out
-        }
-        _ => scrub_form(provider, known, body),
+    body: &[u8],
+) -> WrittenBody {
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        return WrittenBody::Withheld("multipart without a usable boundary".into());
+    };
+    let bytes = Bytes::copy_from_slice(body);
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary.clone());
+    let mut rebuilt = String::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return WrittenBody::Withheld(format!("multipart does not parse: {e}")),
+        };
+        let (Some(name), None) = (field.name().map(str::to_owned), field.file_name()) else {
+            return WrittenBody::Withheld("a multipart part without a name, or a file".into());
+        };
+        let Ok(value) = field.text().await else {
+            return WrittenBody::Withheld("a multipart part is not text".into());
+        };
+        let value = match credential_placeholder(provider, &name) {
+            Some(placeholder) => known.replacement(name.trim(), &value, placeholder),
+            None => value,
+        };
+        let name = name.replace(['"', '\r', '\n'], "");
+        rebuilt.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
     }
+    rebuilt.push_str(&format!("--{boundary}--\r\n"));
+    WrittenBody::Text(rebuilt)
+}
+
+/// Replaces every known credential value in `text`, however it was written (as is,
+/// percent-encoded in either letter case or with `+` for spaces, JSON-escaped), with its
+/// placeholder: the last line of defence, applied to every byte the recorder writes.
+pub fn scrub_known(provider: Provider, known: &KnownCredentials, text: &str) -> String {
+    let mut out = text.to_owned();
+    for (name, secret) in &known.0 {
+        if secret.is_empty() {
+            continue;
+        }
+        let placeholder = credential_placeholder(provider, name).unwrap_or("{{redacted}}");
+        let encoded = encode(secret);
+        let forms = [
+            secret.clone(),
+            encoded.clone(),
+            encoded.to_ascii_lowercase(),
+            encoded.replace("%20", "+"),
+            serde_json::to_string(secret)
+                .map(|s| s.trim_matches('"').to_owned())
+                .unwrap_or_default(),
+        ];
+        for form in forms.iter().filter(|f| !f.is_empty()) {
+            out = out.replace(form.as_str(), placeholder);
+        }
+    }
+    out
 }
 
 /// JSON pointers of every volatile value in `body`.
@@ -209,8 +309,8 @@ pub struct RecordedExchange {
     pub target: String,
     /// The request's content type, if any.
     pub request_content_type: Option<String>,
-    /// Request body, as text.
-    pub request_body: String,
+    /// Request body bytes.
+    pub request_body: Bytes,
     /// Upstream status.
     pub status: u16,
     /// Upstream content type, if any.
@@ -219,8 +319,9 @@ pub struct RecordedExchange {
     pub response_body: String,
 }
 
-/// The fixture JSON for an exchange, credentials scrubbed, volatile values marked.
-pub fn fixture_for(
+/// The fixture JSON for an exchange, credentials scrubbed, volatile values marked. A request
+/// body the recorder cannot read with certainty is left out and the fixture marked for review.
+pub async fn fixture_for(
     provider: Provider,
     known: &KnownCredentials,
     upstream: &str,
@@ -236,11 +337,15 @@ pub fn fixture_for(
         None => path.to_owned(),
     };
     let mut request = json!({"method": exchange.method, "target": target});
-    if let Some(ct) = &exchange.request_content_type {
+    let content_type = exchange.request_content_type.as_deref();
+    if let Some(ct) = content_type {
         request["headers"] = json!({"Content-Type": ct});
-        request["body"] = json!(scrub_body(provider, known, ct, &exchange.request_body));
-    } else if !exchange.request_body.is_empty() {
-        request["body"] = json!(scrub_form(provider, known, &exchange.request_body));
+    }
+    let mut review = None;
+    match scrub_body(provider, known, content_type, &exchange.request_body).await {
+        WrittenBody::Text(body) if body.is_empty() => {}
+        WrittenBody::Text(body) => request["body"] = json!(body),
+        WrittenBody::Withheld(why) => review = Some(format!("request body withheld: {why}")),
     }
     let mut response = json!({"status": exchange.status});
     if let Some(ct) = &exchange.response_content_type {
@@ -260,13 +365,33 @@ pub fn fixture_for(
             }
         }
     }
-    json!({
+    let mut fixture = json!({
         "description": format!("Recorded {} {} from {upstream}.", exchange.method, path),
         "provenance": {"kind": "recorded", "source": upstream, "at": at.rfc3339()},
         "safe": false,
         "request": request,
         "response": response,
-    })
+    });
+    if let Some(review) = review {
+        fixture["review"] = json!(review);
+    }
+    fixture
+}
+
+/// The fixture file's text for an exchange: [`fixture_for`], pretty-printed, with every known
+/// credential value replaced wherever it still stands.
+pub async fn fixture_text(
+    provider: Provider,
+    known: &KnownCredentials,
+    upstream: &str,
+    at: Timestamp,
+    exchange: &RecordedExchange,
+) -> String {
+    let fixture = fixture_for(provider, known, upstream, at, exchange).await;
+    let text = serde_json::to_string_pretty(&fixture).unwrap_or_default();
+    let mut text = scrub_known(provider, known, &text);
+    text.push('\n');
+    text
 }
 
 /// Settings of one recording session.
@@ -329,7 +454,15 @@ impl Recorder {
                     _ = stop.cancelled() => return,
                     accepted = listener.accept() => accepted,
                 };
-                let Ok((stream, _)) = accepted else { continue };
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Typically out of file descriptors: wait instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
                 let state = state.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |request| {
@@ -384,7 +517,11 @@ impl State {
         request: hyper::Request<Incoming>,
     ) -> Result<hyper::Response<Full<Bytes>>, String> {
         let (parts, body) = request.into_parts();
-        let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+        let body = http_body_util::Limited::new(body, MAX_BODY_BYTES)
+            .collect()
+            .await
+            .map_err(|e| format!("reading the request body (at most {MAX_BODY_BYTES} bytes): {e}"))?
+            .to_bytes();
         let target = parts
             .uri
             .path_and_query()
@@ -429,12 +566,12 @@ impl State {
             method: parts.method.to_string(),
             target,
             request_content_type: header(&parts.headers),
-            request_body: String::from_utf8_lossy(&body).into_owned(),
+            request_body: body.clone(),
             status: response_parts.status.as_u16(),
             response_content_type: header(&response_parts.headers),
             response_body: String::from_utf8_lossy(&response_body).into_owned(),
         };
-        if let Err(e) = self.write(&exchange) {
+        if let Err(e) = self.write(&exchange).await {
             tracing::warn!(error = %e, "cannot write the fixture");
         }
         let mut response = hyper::Response::new(Full::new(response_body));
@@ -450,7 +587,7 @@ impl State {
         Ok(response)
     }
 
-    fn write(&self, exchange: &RecordedExchange) -> std::io::Result<PathBuf> {
+    async fn write(&self, exchange: &RecordedExchange) -> std::io::Result<PathBuf> {
         let provider = self.options.provider;
         let path = exchange.target.split('?').next().unwrap_or("/");
         let operation =
@@ -467,29 +604,24 @@ impl State {
         );
         let case = format!("recorded-{stamp}-{seq:03}-{}", exchange.status);
         let dir = self.options.out.join(provider.name()).join(operation);
-        std::fs::create_dir_all(&dir)?;
+        tokio::fs::create_dir_all(&dir).await?;
         let file = dir.join(format!("{case}.json"));
-        let fixture = fixture_for(
-            provider,
-            &self.options.known,
-            &upstream_host(&self.upstream),
-            at,
-            exchange,
-        );
-        let mut text = serde_json::to_string_pretty(&fixture).map_err(std::io::Error::other)?;
-        text.push('\n');
-        std::fs::write(&file, text)?;
+        let upstream = upstream_host(&self.upstream);
+        let text = fixture_text(provider, &self.options.known, &upstream, at, exchange).await;
+        tokio::fs::write(&file, text).await?;
         tracing::info!(file = %file.display(), "recorded");
         Ok(file)
     }
 }
 
-/// The upstream as provenance names it: scheme and host, never a path or credentials.
+/// The upstream as provenance names it: scheme, host and port, never a path or the user
+/// information of `http://user:pass@host`.
 fn upstream_host(uri: &hyper::Uri) -> String {
+    let port = uri.port().map(|p| format!(":{p}")).unwrap_or_default();
     format!(
-        "{}://{}",
+        "{}://{}{port}",
         uri.scheme_str().unwrap_or("http"),
-        uri.authority().map_or("", |a| a.as_str())
+        uri.host().unwrap_or_default()
     )
 }
 
@@ -497,8 +629,8 @@ fn upstream_host(uri: &hyper::Uri) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn credentials_are_scrubbed_by_parameter_name() {
+    #[tokio::test]
+    async fn credentials_are_scrubbed_by_parameter_name() {
         let none = KnownCredentials::default();
         assert_eq!(
             scrub_form(Provider::Smsoffice, &none, "KEY=abc&destination=1"),
@@ -516,10 +648,13 @@ mod tests {
             scrub_body(
                 Provider::Getsms,
                 &none,
-                "application/json",
-                r#"{"login":"l","password":"p","data":[]}"#
-            ),
-            r#"{"login":"{{getsms.login}}","password":"{{getsms.password}}","data":[]}"#
+                Some("application/json"),
+                br#"{"login":"l","password":"p","data":[]}"#
+            )
+            .await,
+            WrittenBody::Text(
+                r#"{"login":"{{getsms.login}}","password":"{{getsms.password}}","data":[]}"#.into()
+            )
         );
         let multipart =
             "--b\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nsecret\r\n--b--\r\n";
@@ -527,23 +662,71 @@ mod tests {
             scrub_body(
                 Provider::Getsms,
                 &none,
-                "multipart/form-data; boundary=b",
-                multipart
-            ),
-            "--b\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n{{getsms.password}}\r\n--b--\r\n"
+                Some("multipart/form-data; boundary=b"),
+                multipart.as_bytes()
+            )
+            .await,
+            WrittenBody::Text(
+                "--b\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n{{getsms.password}}\r\n--b--\r\n".into()
+            )
         );
     }
 
-    #[test]
-    fn known_credentials_tell_wrong_ones_apart() {
-        let known = KnownCredentials(vec![("key".into(), "real key".into())]);
+    #[tokio::test]
+    async fn every_shape_that_leaked_is_scrubbed_or_withheld() {
+        let none = KnownCredentials::default();
+        let form = |text: &str| scrub_form(Provider::Getsms, &none, text);
+        // Percent-encoded names, PHP array names, names with spaces.
+        assert_eq!(form("logi%6E=x&y=1"), "login={{getsms.login}}&y=1");
         assert_eq!(
-            scrub_form(Provider::Smsoffice, &known, "key=real+key&x=1"),
-            "key={{smsoffice.key}}&x=1"
+            form("password%5B%5D=x"),
+            "password%5B%5D={{getsms.password}}"
         );
+        assert_eq!(form("+password=x"), "%20password={{getsms.password}}");
+        // JSON under another content type, a JSON array, nested objects.
+        let none = &none;
+        let json = |ct: &'static str, body: &'static str| async move {
+            scrub_body(Provider::Getsms, none, Some(ct), body.as_bytes()).await
+        };
+        let text = |w: WrittenBody| match w {
+            WrittenBody::Text(t) => t,
+            WrittenBody::Withheld(why) => panic!("withheld: {why}"),
+        };
+        let plain = text(json("text/plain", r#"{"login":"l","password":"p"}"#).await);
+        assert!(!plain.contains("\"p\""), "{plain}");
+        let array = text(json("application/json", r#"[{"password":"p"}]"#).await);
+        assert!(!array.contains("\"p\""), "{array}");
+        // Broken JSON and broken multipart are withheld, never written raw.
+        assert!(matches!(
+            json("application/json", r#"{"password":"p""#).await,
+            WrittenBody::Withheld(_)
+        ));
+        assert!(matches!(
+            json("application/x-www-form-urlencoded", r#"{"password":"p""#).await,
+            WrittenBody::Withheld(_)
+        ));
+        let lf_only = "--b\nContent-Disposition: form-data; name=\"password\"\n\np\n--b--\n";
+        assert!(matches!(
+            json("multipart/form-data; boundary=b", lf_only).await,
+            WrittenBody::Withheld(_)
+        ));
+    }
+
+    #[test]
+    fn known_secrets_are_scrubbed_in_every_spelling() {
+        let known = KnownCredentials(vec![("password".into(), "p@ss w/rd".into())]);
+        for written in [
+            "p@ss w/rd",
+            "p%40ss%20w%2Frd",
+            "p%40ss+w%2Frd",
+            "p%40ss%20w%2frd",
+        ] {
+            let out = scrub_known(Provider::Getsms, &known, &format!("x={written}&y"));
+            assert_eq!(out, "x={{getsms.password}}&y", "{written}");
+        }
         assert_eq!(
-            scrub_form(Provider::Smsoffice, &known, "key=nope"),
-            "key=placeholder-wrong-key"
+            upstream_host(&"http://user:pass@example.test:8080/base".parse().unwrap()),
+            "http://example.test:8080"
         );
     }
 

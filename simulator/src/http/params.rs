@@ -115,7 +115,7 @@ fn decode_into(raw: &[u8], out: &mut String, scratch: &mut Vec<u8>) {
 
 /// Percent-decodes one form component: `+` to space, `%XX` to its byte, anything malformed kept
 /// as written; the bytes are then read as UTF-8 with invalid sequences replaced.
-#[cfg(any(test, feature = "record"))]
+#[cfg(test)]
 pub fn decode(raw: &[u8]) -> String {
     let mut out = String::with_capacity(raw.len());
     decode_into(raw, &mut out, &mut Vec::new());
