@@ -8,7 +8,7 @@ use smsim::{Config, Simulator};
 use smsim_testkit::Receiver;
 
 use crate::fixture::{Credentials, Fixture};
-use crate::replay::{Mismatch, replay, send};
+use crate::replay::{Mismatch, Upstream, replay};
 
 /// Where every in-process replay's clock starts: 2026-01-01T00:00:00Z.
 pub const CLOCK_START: i64 = 1_767_225_600;
@@ -36,7 +36,7 @@ pub async fn run_in_process(fixture: &Fixture, config: Config) -> std::io::Resul
         }]);
     }
     let simulator = Simulator::start(config).await?;
-    let authority = simulator.addr().to_string();
+    let upstream = Upstream::Plain(simulator.addr().to_string());
     let receiver = match &fixture.expect_callbacks {
         Some(_) => Some(Receiver::start(Vec::new()).await?),
         None => None,
@@ -44,27 +44,22 @@ pub async fn run_in_process(fixture: &Fixture, config: Config) -> std::io::Resul
     if let Some(receiver) = &receiver {
         let body = serde_json::json!({ "callback_url": receiver.url() }).to_string();
         let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
-        send(
-            &authority,
-            "PATCH",
-            "/__admin/accounts/smsoffice/demo-key",
-            &headers,
-            body.as_bytes(),
-        )
-        .await?;
+        upstream
+            .send(
+                "PATCH",
+                "/__admin/accounts/smsoffice/demo-key",
+                &headers,
+                body.as_bytes(),
+            )
+            .await?;
     }
-    let mut mismatches = replay(fixture, &authority, &Credentials::demo()).await;
+    let mut mismatches = replay(fixture, &upstream, &Credentials::demo()).await;
     if let (Some(expected), Some(receiver)) = (&fixture.expect_callbacks, &receiver) {
         let body = serde_json::json!({ "seconds": expected.after_seconds }).to_string();
         let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
-        send(
-            &authority,
-            "POST",
-            "/__admin/clock/advance",
-            &headers,
-            body.as_bytes(),
-        )
-        .await?;
+        upstream
+            .send("POST", "/__admin/clock/advance", &headers, body.as_bytes())
+            .await?;
         let received: Vec<BTreeMap<String, String>> =
             receiver.hits().into_iter().map(|hit| hit.params).collect();
         compare_callbacks(&expected.callbacks, &received, &mut mismatches);

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::fixture::{Credentials, Fixture, discover};
-use crate::replay::{Mismatch, replay};
+use crate::replay::{Mismatch, Upstream, replay};
 
 /// The outcome of one fixture against the target.
 #[derive(Debug)]
@@ -65,11 +65,11 @@ impl fmt::Display for DriftReport {
     }
 }
 
-/// Replays every safe fixture under `root/provider` against `authority` (`host:port`).
+/// Replays every safe fixture under `root/provider` against `upstream`.
 pub async fn check(
     root: &Path,
     provider: &str,
-    authority: &str,
+    upstream: &Upstream,
     credentials: &Credentials,
 ) -> DriftReport {
     let mut report = DriftReport::default();
@@ -77,7 +77,7 @@ pub async fn check(
         let name = format!("{provider}/{name}");
         match Fixture::load(&path) {
             Ok(fixture) if fixture.safe => {
-                let differences = replay(&fixture, authority, credentials).await;
+                let differences = replay(&fixture, upstream, credentials).await;
                 report.results.push(FixtureResult { name, differences });
             }
             Ok(_) => {}
@@ -87,14 +87,18 @@ pub async fn check(
     report
 }
 
-/// The `host:port` of an `http://` base URL; other schemes are refused with the reason.
+/// The `host:port` of an `http://` base URL (https is [`Upstream::parse`]'s); other schemes
+/// and user information are refused with the reason.
 pub fn authority_of(base_url: &str) -> Result<String, String> {
-    let rest = base_url.strip_prefix("http://").ok_or_else(|| {
-        format!("{base_url:?}: only http:// targets are supported (https is not yet)")
-    })?;
+    let rest = base_url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("{base_url:?}: an http:// base URL is expected here"))?;
     let authority = rest.split('/').next().unwrap_or_default();
     if authority.is_empty() {
         return Err(format!("{base_url:?} has no host"));
+    }
+    if authority.contains('@') {
+        return Err(format!("{base_url:?}: give no user information"));
     }
     Ok(if authority.contains(':') && !authority.ends_with(']') {
         authority.to_owned()
@@ -114,11 +118,13 @@ mod tests {
             "127.0.0.1:8800"
         );
         assert_eq!(authority_of("http://smsco.ge/").unwrap(), "smsco.ge:80");
-        assert!(
-            authority_of("https://smsoffice.ge")
-                .unwrap_err()
-                .contains("https")
-        );
+        assert!(authority_of("https://smsoffice.ge").is_err());
         assert!(authority_of("http://").is_err());
+        assert!(authority_of("http://user:pass@host").is_err());
+        assert!(matches!(
+            Upstream::parse("https://smsoffice.ge", None),
+            Ok(Upstream::Tls { .. })
+        ));
+        assert!(Upstream::parse("ftp://smsoffice.ge", None).is_err());
     }
 }

@@ -2,6 +2,14 @@
 
 use std::fmt;
 
+use std::path::Path;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use smsim_testkit::RequestBytes;
 
 use crate::fixture::{Credentials, Fixture, FixtureRequest};
@@ -45,27 +53,133 @@ pub async fn send(
     request.send(authority).await
 }
 
-/// Sends a fixture request (placeholders filled) to `authority`.
+/// Where fixtures are replayed: a plain `host:port` (bytes exactly as the fixture writes them),
+/// or an `https://` base URL reached through TLS.
+#[derive(Clone)]
+pub enum Upstream {
+    /// `host:port` over plain TCP.
+    Plain(String),
+    /// An `https://` base URL.
+    Tls {
+        /// Scheme, host and port, without a trailing slash.
+        base: String,
+        /// The TLS client.
+        client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    },
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Upstream::Plain(authority) => write!(f, "Plain({authority})"),
+            Upstream::Tls { base, .. } => write!(f, "Tls({base})"),
+        }
+    }
+}
+
+impl Upstream {
+    /// The upstream a base URL names: `http://host[:port]` or `https://host[:port]`; `ca_file`
+    /// adds certificates (PEM) to trust for TLS.
+    pub fn parse(base_url: &str, ca_file: Option<&Path>) -> Result<Upstream, String> {
+        if base_url.starts_with("http://") {
+            return crate::live::authority_of(base_url).map(Upstream::Plain);
+        }
+        let Some(rest) = base_url.strip_prefix("https://") else {
+            return Err(format!(
+                "{base_url:?}: give an http:// or https:// base URL"
+            ));
+        };
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.is_empty() || host.contains('@') {
+            return Err(format!(
+                "{base_url:?}: give a host (and no user information)"
+            ));
+        }
+        let connector = smsim::record::https_connector(ca_file).map_err(|e| e.to_string())?;
+        Ok(Upstream::Tls {
+            base: format!("https://{host}"),
+            client: Client::builder(TokioExecutor::new()).build(connector),
+        })
+    }
+
+    /// Sends one request and reads the whole reply (`Content-Length`, chunked or close-delimited).
+    pub async fn send(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> std::io::Result<Exchange> {
+        let (base, client) = match self {
+            Upstream::Plain(authority) => {
+                return send(authority, method, target, headers, body).await;
+            }
+            Upstream::Tls { base, client } => (base, client),
+        };
+        let other = |e: &dyn std::fmt::Display| std::io::Error::other(e.to_string());
+        // An absolute-form target (a client behind a proxy) keeps only its path and query.
+        let path = match target.split_once("://") {
+            Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+            None => target,
+        };
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{base}{path}"));
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let request = request
+            .body(Full::new(Bytes::copy_from_slice(body)))
+            .map_err(|e| other(&e))?;
+        let response = client.request(request).await.map_err(|e| {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message = format!("{message}: {cause}");
+                source = cause.source();
+            }
+            std::io::Error::other(message)
+        })?;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.map_err(|e| other(&e))?.to_bytes();
+        Ok(Exchange {
+            status: parts.status.as_u16(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: body.to_vec(),
+        })
+    }
+}
+
+/// Sends a fixture request (placeholders filled) to `upstream`.
 pub async fn send_request(
-    authority: &str,
+    upstream: &Upstream,
     request: &FixtureRequest,
     credentials: &Credentials,
 ) -> std::io::Result<Exchange> {
     let request = request.with_credentials(credentials);
     let headers: Vec<(String, String)> = request.headers.into_iter().collect();
-    send(
-        authority,
-        &request.method,
-        &request.target,
-        &headers,
-        request.body.as_bytes(),
-    )
-    .await
+    upstream
+        .send(
+            &request.method,
+            &request.target,
+            &headers,
+            request.body.as_bytes(),
+        )
+        .await
 }
 
 /// One admin call of the setup; a failure is reported as a mismatch of the setup.
 async fn admin(
-    authority: &str,
+    upstream: &Upstream,
     method: &str,
     path: &str,
     body: String,
@@ -73,7 +187,7 @@ async fn admin(
     mismatches: &mut Vec<Mismatch>,
 ) {
     let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
-    let got = match send(authority, method, path, &headers, body.as_bytes()).await {
+    let got = match upstream.send(method, path, &headers, body.as_bytes()).await {
         Ok(reply) if (200..300).contains(&reply.status) => return,
         Ok(reply) => format!("{} {}", reply.status, String::from_utf8_lossy(&reply.body)),
         Err(e) => e.to_string(),
@@ -88,7 +202,7 @@ async fn admin(
 /// Establishes a fixture's setup through a simulator's admin API.
 pub async fn apply_setup(
     fixture: &Fixture,
-    authority: &str,
+    upstream: &Upstream,
     credentials: &Credentials,
 ) -> Vec<Mismatch> {
     let mut mismatches = Vec::new();
@@ -96,7 +210,7 @@ pub async fn apply_setup(
     for (account, patch) in &setup.accounts {
         let path = format!("/__admin/accounts/{account}");
         admin(
-            authority,
+            upstream,
             "PATCH",
             &path,
             patch.to_string(),
@@ -107,7 +221,7 @@ pub async fn apply_setup(
     }
     if let Some(rules) = &setup.rules {
         admin(
-            authority,
+            upstream,
             "PUT",
             "/__admin/rules",
             rules.to_string(),
@@ -119,7 +233,7 @@ pub async fn apply_setup(
     for spec in &setup.faults {
         let body = serde_json::json!({ "spec": spec }).to_string();
         admin(
-            authority,
+            upstream,
             "POST",
             "/__admin/faults",
             body,
@@ -129,7 +243,7 @@ pub async fn apply_setup(
         .await;
     }
     for (i, request) in setup.before.iter().enumerate() {
-        if let Err(e) = send_request(authority, request, credentials).await {
+        if let Err(e) = send_request(upstream, request, credentials).await {
             mismatches.push(Mismatch {
                 field: format!("setup before[{i}]"),
                 expected: "a reply".into(),
@@ -140,7 +254,7 @@ pub async fn apply_setup(
     if setup.advance_seconds > 0.0 {
         let body = serde_json::json!({ "seconds": setup.advance_seconds }).to_string();
         admin(
-            authority,
+            upstream,
             "POST",
             "/__admin/clock/advance",
             body,
@@ -156,15 +270,15 @@ pub async fn apply_setup(
 /// passed).
 pub async fn replay(
     fixture: &Fixture,
-    authority: &str,
+    upstream: &Upstream,
     credentials: &Credentials,
 ) -> Vec<Mismatch> {
     let mut mismatches = if fixture.setup.is_empty() {
         Vec::new()
     } else {
-        apply_setup(fixture, authority, credentials).await
+        apply_setup(fixture, upstream, credentials).await
     };
-    match send_request(authority, &fixture.request, credentials).await {
+    match send_request(upstream, &fixture.request, credentials).await {
         Ok(reply) => compare(fixture, &reply, credentials, &mut mismatches),
         Err(e) => mismatches.push(Mismatch {
             field: "exchange".into(),

@@ -61,6 +61,9 @@ pub struct RecordArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8801", value_name = "ADDR")]
     pub listen: SocketAddr,
+    /// Extra certificates (PEM) to trust for an https:// upstream.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Flags of `smsim serve`; each overrides the configuration file.

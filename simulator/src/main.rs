@@ -30,6 +30,7 @@ fn main() -> ExitCode {
                 out: args.out,
                 listen: args.listen,
                 known,
+                ca_file: args.ca_file,
             };
             let Some(runtime) = runtime() else {
                 return ExitCode::FAILURE;

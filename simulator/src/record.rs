@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -394,6 +394,47 @@ pub async fn fixture_text(
     text
 }
 
+/// The HTTP client connector for `http://` and `https://` upstreams: TLS trusting the usual web
+/// roots, plus the certificates of `ca_file` (PEM) when given, for a private or test upstream.
+pub fn https_connector(
+    ca_file: Option<&Path>,
+) -> std::io::Result<hyper_rustls::HttpsConnector<HttpConnector>> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let invalid = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, why);
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|e| invalid(format!("--ca-file {}: {e}", path.display())))?;
+        let mut added = 0;
+        for cert in certs {
+            let cert = cert.map_err(|e| invalid(format!("--ca-file {}: {e}", path.display())))?;
+            roots
+                .add(cert)
+                .map_err(|e| invalid(format!("--ca-file {}: {e}", path.display())))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(invalid(format!(
+                "--ca-file {}: no PEM certificate in it",
+                path.display()
+            )));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(config)
+        .https_or_http()
+        .enable_http1()
+        .build())
+}
+
 /// Settings of one recording session.
 #[derive(Debug, Clone)]
 pub struct RecordOptions {
@@ -407,6 +448,8 @@ pub struct RecordOptions {
     pub listen: SocketAddr,
     /// The real credentials, when known, so wrong ones can be told apart.
     pub known: KnownCredentials,
+    /// Extra certificates (PEM) to trust for an `https://` upstream.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// A running recorder; dropping it stops it.
@@ -435,11 +478,7 @@ impl Recorder {
         let listener = TcpListener::bind(options.listen).await?;
         let addr = listener.local_addr()?;
         let cancel = CancellationToken::new();
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .build();
+        let https = https_connector(options.ca_file.as_deref())?;
         let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(https);
         let state = Arc::new(State {
             options,

@@ -6,15 +6,19 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use contract_tests::fixture::Credentials;
-use contract_tests::live::{authority_of, check};
+use contract_tests::live::check;
+use contract_tests::replay::Upstream;
 
 /// Replay the safe contract fixtures of one provider against a live service or a running smsim.
 #[derive(Debug, Parser)]
 #[command(name = "smsim-contract", version, about)]
 struct Args {
-    /// Base URL, e.g. http://smsco.ge or http://127.0.0.1:8800.
+    /// Base URL, e.g. https://smsoffice.ge, http://smsco.ge or http://127.0.0.1:8800.
     #[arg(long)]
     target: String,
+    /// Extra certificates (PEM) to trust for an https:// target.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
     /// smsoffice, smsco or getsms.
     #[arg(long, value_parser = ["smsoffice", "smsco", "getsms"])]
     provider: String,
@@ -25,13 +29,6 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let authority = match authority_of(&args.target) {
-        Ok(authority) => authority,
-        Err(e) => {
-            eprintln!("smsim-contract: --target {e}");
-            return ExitCode::from(2);
-        }
-    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -42,11 +39,20 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The TLS client needs a runtime to be built in.
+    let upstream =
+        match runtime.block_on(async { Upstream::parse(&args.target, args.ca_file.as_deref()) }) {
+            Ok(upstream) => upstream,
+            Err(e) => {
+                eprintln!("smsim-contract: --target {e}");
+                return ExitCode::from(2);
+            }
+        };
     // Credentials come from SMSIM_LIVE_*; without them, the simulator's demo credentials.
     let report = runtime.block_on(check(
         &args.fixtures,
         &args.provider,
-        &authority,
+        &upstream,
         &Credentials::from_env(),
     ));
     println!("{report}");

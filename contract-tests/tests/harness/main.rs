@@ -3,6 +3,7 @@
 
 mod properties;
 mod record;
+mod tls;
 
 use std::path::Path;
 use std::process::Command;
@@ -113,17 +114,28 @@ async fn live_mode_names_the_drift_of_an_injected_fault() {
 
 #[test]
 fn bad_targets_exit_2() {
-    let output = Command::new(BIN)
-        .args([
-            "--target",
-            "https://smsoffice.ge",
-            "--provider",
-            "smsoffice",
-        ])
-        .output()
+    for target in ["ftp://smsoffice.ge", "http://user:pass@127.0.0.1:1"] {
+        let output = Command::new(BIN)
+            .args(["--target", target, "--provider", "smsoffice"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{target}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("--target"),
+            "{target}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_mode_names_the_drift_of_getsms_error_objects() {
+    let sim = start(|c| c.quirks.getsms.error_key = smsim::getsms::ErrorKey::ErrorText).await;
+    let (ok, report) = tokio::task::spawn_blocking(move || live(&sim, "getsms"))
+        .await
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("https"));
+    assert!(!ok, "{report}");
+    assert!(report.contains("DRIFT   getsms/send/error-100"), "{report}");
+    assert!(report.contains("error_text"), "{report}");
 }
 
 /// Breaking one behaviour (the sender title compared exactly instead of ignoring case) makes

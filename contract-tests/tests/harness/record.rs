@@ -45,6 +45,7 @@ async fn record(
                 .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
                 .collect(),
         ),
+        ca_file: None,
     })
     .await
     .unwrap();
@@ -156,6 +157,7 @@ async fn record_shapes(
         out: out.clone(),
         listen: "127.0.0.1:0".parse().unwrap(),
         known: KnownCredentials(vec![(name.to_owned(), secret.to_owned())]),
+        ca_file: None,
     })
     .await
     .unwrap();
