@@ -90,6 +90,20 @@ macro_rules! account_patch {
     };
 }
 
+/// Implements [`Flip`] for a quirk enum of exactly two choices.
+macro_rules! flip_between {
+    ($ty:ident: $a:ident <-> $b:ident) => {
+        impl crate::providers::Flip for $ty {
+            fn flipped(self) -> $ty {
+                match self {
+                    $ty::$a => $ty::$b,
+                    $ty::$b => $ty::$a,
+                }
+            }
+        }
+    };
+}
+
 pub mod getsms;
 pub mod smsco;
 pub mod smsoffice;
@@ -98,6 +112,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::domain::Endpoint;
+use crate::http::params::{DuplicateParams, NameMatching};
 
 /// A path matched to its endpoint, with a lint when it matched only the way the provider's web
 /// server reads paths (letter case, repeated slashes, a missing trailing slash).
@@ -148,14 +163,31 @@ fn route_merging_slashes(table: &[(&str, Endpoint)], path: &str) -> Option<Route
     })
 }
 
-/// The flipped value of a text quirk: `alternative` in place of the default, the default in
-/// place of anything else.
-fn flip_text(value: &str, default: &str, alternative: &str) -> String {
-    if value == default {
+/// A quirk's other choice, for showing what depends on it.
+trait Flip {
+    /// The other choice.
+    fn flipped(self) -> Self;
+}
+
+flip_between!(NameMatching: CaseInsensitive <-> Exact);
+
+impl Flip for DuplicateParams {
+    fn flipped(self) -> DuplicateParams {
+        match self {
+            DuplicateParams::First => DuplicateParams::Last,
+            DuplicateParams::Last | DuplicateParams::Join => DuplicateParams::First,
+        }
+    }
+}
+
+/// Flips a text quirk: `alternative` in place of the default, the default in place of
+/// anything else.
+fn flip_text(value: &mut String, default: &str, alternative: &str) {
+    *value = if value == default {
         alternative.to_owned()
     } else {
         default.to_owned()
-    }
+    };
 }
 
 /// Accounts by their id (`id` reads it), in the configuration's order.

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::flip_text;
+use crate::providers::{Flip, flip_text};
 
 /// getsms's quirks. Each field is documented by its type and in the README's quirks table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +30,11 @@ pub enum ErrorKey {
     ErrorText,
 }
 
+/// The replies' `Content-Type` by default.
+const CONTENT_TYPE: &str = "text/html; charset=UTF-8";
+/// Its flipped value.
+const CONTENT_TYPE_FLIPPED: &str = "application/json";
+
 impl Quirks {
     /// Every quirk's name, as written after `getsms.` in the configuration.
     pub const NAMES: &'static [&'static str] = &[
@@ -45,42 +50,25 @@ impl Quirks {
     pub fn flip(&mut self, name: &str) -> bool {
         match name {
             "nickname_required" => self.nickname_required = !self.nickname_required,
-            "content_type" => {
-                self.content_type = flip_text(
-                    &self.content_type,
-                    &Quirks::default().content_type,
-                    "application/json",
-                )
-            }
-            "json_escape" => {
-                self.json_escape = match self.json_escape {
-                    JsonEscape::Unescaped => JsonEscape::PhpDefault,
-                    JsonEscape::PhpDefault => JsonEscape::Unescaped,
-                }
-            }
-            "get_params" => {
-                self.get_params = match self.get_params {
-                    GetParams::Ignored => GetParams::Read,
-                    GetParams::Read => GetParams::Ignored,
-                }
-            }
-            "error_key" => {
-                self.error_key = match self.error_key {
-                    ErrorKey::Text => ErrorKey::ErrorText,
-                    ErrorKey::ErrorText => ErrorKey::Text,
-                }
-            }
+            "content_type" => flip_text(&mut self.content_type, CONTENT_TYPE, CONTENT_TYPE_FLIPPED),
+            "json_escape" => self.json_escape = self.json_escape.flipped(),
+            "get_params" => self.get_params = self.get_params.flipped(),
+            "error_key" => self.error_key = self.error_key.flipped(),
             _ => return false,
         }
         true
     }
 }
 
+flip_between!(JsonEscape: Unescaped <-> PhpDefault);
+flip_between!(GetParams: Ignored <-> Read);
+flip_between!(ErrorKey: Text <-> ErrorText);
+
 impl Default for Quirks {
     fn default() -> Quirks {
         Quirks {
             nickname_required: true,
-            content_type: "text/html; charset=UTF-8".into(),
+            content_type: CONTENT_TYPE.into(),
             json_escape: JsonEscape::Unescaped,
             get_params: GetParams::Ignored,
             error_key: ErrorKey::Text,

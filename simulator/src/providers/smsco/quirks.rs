@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::flip_text;
+use crate::providers::{Flip, flip_text};
 
 /// smsco's quirks. Each field is documented by its type and in the README's quirks table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,6 +18,11 @@ pub struct Quirks {
     pub status_unknown_mes_id: UnknownMesId,
 }
 
+/// The replies' `Content-Type` by default.
+const CONTENT_TYPE: &str = "text/html; charset=UTF-8";
+/// Its flipped value.
+const CONTENT_TYPE_FLIPPED: &str = "text/plain; charset=UTF-8";
+
 impl Quirks {
     /// Every quirk's name, as written after `smsco.` in the configuration.
     pub const NAMES: &'static [&'static str] = &[
@@ -31,30 +36,11 @@ impl Quirks {
     /// on it. False for an unknown name.
     pub fn flip(&mut self, name: &str) -> bool {
         match name {
-            "balance_flag" => {
-                self.balance_flag = match self.balance_flag {
-                    BalanceFlag::TrueOnly => BalanceFlag::AnyNonempty,
-                    BalanceFlag::AnyNonempty => BalanceFlag::TrueOnly,
-                }
-            }
-            "content_type" => {
-                self.content_type = flip_text(
-                    &self.content_type,
-                    &Quirks::default().content_type,
-                    "text/plain; charset=UTF-8",
-                )
-            }
-            "non_latin" => {
-                self.non_latin = match self.non_latin {
-                    NonLatin::Transliterate => NonLatin::QuestionMarks,
-                    NonLatin::QuestionMarks => NonLatin::Transliterate,
-                }
-            }
+            "balance_flag" => self.balance_flag = self.balance_flag.flipped(),
+            "content_type" => flip_text(&mut self.content_type, CONTENT_TYPE, CONTENT_TYPE_FLIPPED),
+            "non_latin" => self.non_latin = self.non_latin.flipped(),
             "status_unknown_mes_id" => {
-                self.status_unknown_mes_id = match self.status_unknown_mes_id {
-                    UnknownMesId::Empty => UnknownMesId::Error2904,
-                    UnknownMesId::Error2904 => UnknownMesId::Empty,
-                }
+                self.status_unknown_mes_id = self.status_unknown_mes_id.flipped()
             }
             _ => return false,
         }
@@ -62,11 +48,15 @@ impl Quirks {
     }
 }
 
+flip_between!(BalanceFlag: TrueOnly <-> AnyNonempty);
+flip_between!(NonLatin: Transliterate <-> QuestionMarks);
+flip_between!(UnknownMesId: Empty <-> Error2904);
+
 impl Default for Quirks {
     fn default() -> Quirks {
         Quirks {
             balance_flag: BalanceFlag::TrueOnly,
-            content_type: "text/html; charset=UTF-8".into(),
+            content_type: CONTENT_TYPE.into(),
             non_latin: NonLatin::Transliterate,
             status_unknown_mes_id: UnknownMesId::Empty,
         }

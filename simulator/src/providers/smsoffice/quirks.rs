@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::flip_text;
+use crate::providers::{Flip, flip_text};
 
 pub use crate::http::params::{DuplicateParams, NameMatching};
 
@@ -39,6 +39,11 @@ pub struct Quirks {
     pub callback_ack: CallbackAck,
 }
 
+/// The replies' `Content-Type` by default.
+const CONTENT_TYPE: &str = "application/json; charset=utf-8";
+/// Its flipped value.
+const CONTENT_TYPE_FLIPPED: &str = "text/html; charset=utf-8";
+
 impl Quirks {
     /// Every quirk's name, as written after `smsoffice.` in the configuration.
     pub const NAMES: &'static [&'static str] = &[
@@ -61,36 +66,11 @@ impl Quirks {
     /// contract harness can show which answers depend on it. False for an unknown name.
     pub fn flip(&mut self, name: &str) -> bool {
         match name {
-            "slashless_post" => {
-                self.slashless_post = match self.slashless_post {
-                    SlashlessPost::Redirect => SlashlessPost::Accept,
-                    SlashlessPost::Accept => SlashlessPost::Redirect,
-                }
-            }
-            "balance_bad_key" => {
-                self.balance_bad_key = match self.balance_bad_key {
-                    BalanceBadKey::Zero => BalanceBadKey::Envelope,
-                    BalanceBadKey::Envelope => BalanceBadKey::Zero,
-                }
-            }
-            "param_names" => {
-                self.param_names = match self.param_names {
-                    NameMatching::CaseInsensitive => NameMatching::Exact,
-                    NameMatching::Exact => NameMatching::CaseInsensitive,
-                }
-            }
-            "duplicate_params" => {
-                self.duplicate_params = match self.duplicate_params {
-                    DuplicateParams::First => DuplicateParams::Last,
-                    DuplicateParams::Last | DuplicateParams::Join => DuplicateParams::First,
-                }
-            }
-            "check_order" => {
-                self.check_order = match self.check_order {
-                    CheckOrder::PresenceFirst => CheckOrder::AuthFirst,
-                    CheckOrder::AuthFirst => CheckOrder::PresenceFirst,
-                }
-            }
+            "slashless_post" => self.slashless_post = self.slashless_post.flipped(),
+            "balance_bad_key" => self.balance_bad_key = self.balance_bad_key.flipped(),
+            "param_names" => self.param_names = self.param_names.flipped(),
+            "duplicate_params" => self.duplicate_params = self.duplicate_params.flipped(),
+            "check_order" => self.check_order = self.check_order.flipped(),
             // The Georgian document's error 40 speaks of 160 characters.
             "max_content_chars" => {
                 self.max_content_chars = if self.max_content_chars == 160 {
@@ -106,48 +86,28 @@ impl Quirks {
                     2048
                 }
             }
-            "show_service_time" => {
-                self.show_service_time = match self.show_service_time {
-                    ShowServiceTime::Output => ShowServiceTime::Ignore,
-                    ShowServiceTime::Ignore => ShowServiceTime::Output,
-                }
-            }
-            "content_type" => {
-                self.content_type = flip_text(
-                    &self.content_type,
-                    &Quirks::default().content_type,
-                    "text/html; charset=utf-8",
-                )
-            }
-            "sender_case" => {
-                self.sender_case = match self.sender_case {
-                    SenderCase::Ignore => SenderCase::Exact,
-                    SenderCase::Exact => SenderCase::Ignore,
-                }
-            }
-            "status_never_sent" => {
-                self.status_never_sent = match self.status_never_sent {
-                    StatusNeverSent::Unknown => StatusNeverSent::Pending,
-                    StatusNeverSent::Pending => StatusNeverSent::Unknown,
-                }
-            }
+            "show_service_time" => self.show_service_time = self.show_service_time.flipped(),
+            "content_type" => flip_text(&mut self.content_type, CONTENT_TYPE, CONTENT_TYPE_FLIPPED),
+            "sender_case" => self.sender_case = self.sender_case.flipped(),
+            "status_never_sent" => self.status_never_sent = self.status_never_sent.flipped(),
             "callback_status_case" => {
-                self.callback_status_case = match self.callback_status_case {
-                    CallbackStatusCase::Capitalized => CallbackStatusCase::Lowercase,
-                    CallbackStatusCase::Lowercase => CallbackStatusCase::Capitalized,
-                }
+                self.callback_status_case = self.callback_status_case.flipped()
             }
-            "callback_ack" => {
-                self.callback_ack = match self.callback_ack {
-                    CallbackAck::Trimmed => CallbackAck::Exact,
-                    CallbackAck::Exact => CallbackAck::Trimmed,
-                }
-            }
+            "callback_ack" => self.callback_ack = self.callback_ack.flipped(),
             _ => return false,
         }
         true
     }
 }
+
+flip_between!(SlashlessPost: Redirect <-> Accept);
+flip_between!(BalanceBadKey: Zero <-> Envelope);
+flip_between!(CheckOrder: PresenceFirst <-> AuthFirst);
+flip_between!(ShowServiceTime: Output <-> Ignore);
+flip_between!(SenderCase: Ignore <-> Exact);
+flip_between!(StatusNeverSent: Unknown <-> Pending);
+flip_between!(CallbackStatusCase: Capitalized <-> Lowercase);
+flip_between!(CallbackAck: Trimmed <-> Exact);
 
 impl Default for Quirks {
     fn default() -> Quirks {
@@ -160,7 +120,7 @@ impl Default for Quirks {
             max_content_chars: 1000,
             max_request_target: 4096,
             show_service_time: ShowServiceTime::Output,
-            content_type: "application/json; charset=utf-8".into(),
+            content_type: CONTENT_TYPE.into(),
             sender_case: SenderCase::Ignore,
             status_never_sent: StatusNeverSent::Unknown,
             callback_status_case: CallbackStatusCase::Capitalized,
