@@ -337,6 +337,18 @@ impl Config {
                 return Err(invalid(field.to_owned(), "must be at least 1"));
             }
         }
+        let span = 0.0..=crate::domain::clock::MAX_SPAN_SECONDS;
+        if let Some(bad) = self
+            .callbacks
+            .retry_backoff_seconds
+            .iter()
+            .find(|s| !(s.is_finite() && span.contains(s)))
+        {
+            return Err(invalid(
+                "callbacks.retry_backoff_seconds".into(),
+                format!("{bad} is not a number of seconds from 0 to ten years"),
+            ));
+        }
         if http::HeaderValue::from_str(&self.quirks.smsoffice.content_type).is_err() {
             return Err(invalid(
                 "quirks.smsoffice.content_type".into(),

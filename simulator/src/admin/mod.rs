@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::domain::Provider;
+use crate::domain::clock::MAX_SPAN_SECONDS;
 use crate::domain::messages::{MessageFilter, Status};
 use crate::domain::rules::Rule;
 use crate::engine::Engine;
@@ -377,10 +378,12 @@ async fn list_callbacks(
 
 async fn advance_clock(State(engine): State<Engine>, body: Bytes) -> AdminResult {
     let advance: Advance = parse_body(&body)?;
-    if !(advance.seconds.is_finite() && advance.seconds >= 0.0) {
+    if !(advance.seconds.is_finite() && (0.0..=MAX_SPAN_SECONDS).contains(&advance.seconds)) {
         return Err(error(
             StatusCode::BAD_REQUEST,
-            "`seconds` must be a non-negative number: the clock never goes back",
+            format!(
+                "`seconds` must be a number from 0 to {MAX_SPAN_SECONDS} (ten years): the clock never goes back"
+            ),
         ));
     }
     engine

@@ -25,9 +25,11 @@ impl Timestamp {
         self.0.div_euclid(1000)
     }
 
-    /// The instant `seconds` later (negative moves back).
+    /// The instant `seconds` later (negative moves back), saturating at the ends of time rather
+    /// than overflowing.
     pub fn plus_seconds(self, seconds: f64) -> Timestamp {
-        Timestamp(self.0 + (seconds * 1000.0).round() as i64)
+        // A float-to-integer cast saturates (and NaN becomes 0).
+        Timestamp(self.0.saturating_add((seconds * 1000.0).round() as i64))
     }
 
     /// The date and time at a fixed UTC offset, for formatting. Instants beyond the years
@@ -84,6 +86,10 @@ const DATETIME: &[BorrowedFormatItem<'_>] =
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 const RFC3339_MILLIS: &[BorrowedFormatItem<'_>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// The longest span the clock may be moved by, or a delivery delayed by, at once: ten years.
+/// Longer spans are refused where they are set, naming the field.
+pub const MAX_SPAN_SECONDS: f64 = 10.0 * 365.0 * 24.0 * 3600.0;
 
 /// How the clock moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

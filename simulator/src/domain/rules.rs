@@ -3,6 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::Provider;
+use super::clock::MAX_SPAN_SECONDS;
+
+/// The largest weight of a random choice: larger ones would make the draw meaningless.
+pub const MAX_WEIGHT: f64 = 1_000_000.0;
 use super::matcher::DestinationMatcher;
 
 /// A final (or never-final) outcome a rule can give a message.
@@ -106,10 +110,10 @@ impl TryFrom<RuleSpec> for Rule {
                 }
                 if let Some(bad) = choices
                     .iter()
-                    .find(|c| !(c.weight.is_finite() && c.weight > 0.0))
+                    .find(|c| !(c.weight.is_finite() && c.weight > 0.0 && c.weight <= MAX_WEIGHT))
                 {
                     return Err(format!(
-                        "`random` weight must be a positive number, got {}",
+                        "`random` weight must be a positive number up to {MAX_WEIGHT}, got {}",
                         bad.weight
                     ));
                 }
@@ -119,15 +123,15 @@ impl TryFrom<RuleSpec> for Rule {
             (None, None) => return Err("a rule needs `outcome` or `random`".into()),
         };
         let delay = spec.delay_seconds.unwrap_or(Delay::Fixed(0.0));
+        let span = |s: f64| s.is_finite() && (0.0..=MAX_SPAN_SECONDS).contains(&s);
         let valid = match delay {
-            Delay::Fixed(s) => s.is_finite() && s >= 0.0,
-            Delay::Range([lo, hi]) => lo.is_finite() && hi.is_finite() && lo >= 0.0 && lo <= hi,
+            Delay::Fixed(s) => span(s),
+            Delay::Range([lo, hi]) => span(lo) && span(hi) && lo <= hi,
         };
         if !valid {
-            return Err(
-                "`delay_seconds` must be a non-negative number or [min, max] with min <= max"
-                    .into(),
-            );
+            return Err(format!(
+                "`delay_seconds` must be a number from 0 to {MAX_SPAN_SECONDS} (ten years), or [min, max] of such numbers with min <= max"
+            ));
         }
         Ok(Rule {
             provider: spec.provider,

@@ -198,7 +198,12 @@ pub fn send(
         ));
     }
     let count = segments::count(&delivered);
-    let tetri = account.price_per_segment * u64::from(count.segments) * valid.len() as u64;
+    // A cost too large to count cannot be paid either.
+    let tetri = account
+        .price_per_segment
+        .checked_mul(u64::from(count.segments))
+        .and_then(|t| t.checked_mul(valid.len() as u64))
+        .ok_or(SmscoError::CreditExhausted)?;
     charge(&mut account.balance, tetri)?;
 
     let mes_id = state.take_mes_id();

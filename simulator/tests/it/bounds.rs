@@ -1,0 +1,101 @@
+//! Numbers out of range are refused where they are set, naming the field; arithmetic never
+//! overflows; a send is charged only when its messages are stored.
+
+use smsim::{ClockMode, Config, Simulator};
+
+use crate::client::{admin, admin_patch, admin_post, get, raw};
+use crate::smsoffice_send::{GOOD_SEND, OK, assert_envelope, start_with};
+
+#[tokio::test]
+async fn an_absurd_clock_advance_is_refused_naming_seconds() {
+    let sim = start_with(|c| c.clock = ClockMode::Manual).await;
+    let before = admin(&sim, "/clock").await["unix_ms"].clone();
+    for seconds in ["1e300", "400000000"] {
+        let reply = admin_post(
+            &sim,
+            "/clock/advance",
+            &format!(r#"{{"seconds": {seconds}}}"#),
+        )
+        .await;
+        assert_eq!(reply.status, 400, "{seconds}: {}", reply.text());
+        assert!(
+            reply.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("`seconds`")
+        );
+    }
+    assert_eq!(admin(&sim, "/clock").await["unix_ms"], before);
+    let ten_years = admin_post(&sim, "/clock/advance", r#"{"seconds": 315000000}"#).await;
+    assert_eq!(ten_years.status, 200, "{}", ten_years.text());
+    assert_envelope(&get(&sim, &format!("/api/v2/send/?{GOOD_SEND}")).await, OK);
+}
+
+#[tokio::test]
+async fn rules_with_absurd_delays_or_weights_are_refused() {
+    let sim = Simulator::start_default().await.unwrap();
+    let put = |body: &'static str| {
+        let addr = sim.addr();
+        async move {
+            let head = "PUT /__admin/rules HTTP/1.1\r\nContent-Type: application/json";
+            raw(addr, head.as_bytes(), body.as_bytes()).await
+        }
+    };
+    let delay = put(
+        r#"[{"destination": {"prefix": "995"}, "outcome": "delivered", "delay_seconds": 1e300}]"#,
+    )
+    .await;
+    assert_eq!(delay.status, 400, "{}", delay.text());
+    assert!(delay.text().contains("delay_seconds"), "{}", delay.text());
+    let weight = put(
+        r#"[{"destination": {"prefix": "995"}, "random": [{"weight": 1e308, "outcome": "delivered"}, {"weight": 1, "outcome": "expired"}]}]"#,
+    )
+    .await;
+    assert_eq!(weight.status, 400, "{}", weight.text());
+    assert!(weight.text().contains("weight"), "{}", weight.text());
+    // The rules in force are unchanged.
+    assert_eq!(admin(&sim, "/rules").await.as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn a_configuration_with_absurd_spans_names_the_field() {
+    let delay = Config::from_json(
+        r#"{"rules": [{"destination": {"prefix": "995"}, "outcome": "delivered", "delay_seconds": 1e300}]}"#,
+        "x.json",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(delay.contains("delay_seconds"), "{delay}");
+    let backoff = Config::from_json(
+        r#"{"callbacks": {"retry_backoff_seconds": [10, 1e300]}}"#,
+        "x.json",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        backoff.contains("callbacks.retry_backoff_seconds"),
+        "{backoff}"
+    );
+}
+
+#[tokio::test]
+async fn an_smsco_cost_too_large_to_count_is_credit_exhausted_and_charges_nothing() {
+    let sim = Simulator::start_default().await.unwrap();
+    let patched = admin_patch(
+        &sim,
+        "/accounts/smsco/demo",
+        r#"{"price_per_segment": 18446744073709551615}"#,
+    )
+    .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    let reply = get(
+        &sim,
+        "/components/com_smsreseller/smsapi2.php?username=demo&password=demo&recipient=995599445448,995599445449&message=hi",
+    )
+    .await;
+    assert_eq!(reply.text(), "2906");
+    let accounts = admin(&sim, "/accounts").await;
+    assert_eq!(accounts["smsco"][0]["balance"], 10000);
+    assert_eq!(admin(&sim, "/messages").await["count"], 0);
+    assert_envelope(&get(&sim, &format!("/api/v2/send/?{GOOD_SEND}")).await, OK);
+}
