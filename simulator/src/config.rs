@@ -349,18 +349,43 @@ impl Config {
                 format!("{bad} is not a number of seconds from 0 to ten years"),
             ));
         }
-        if http::HeaderValue::from_str(&self.quirks.smsoffice.content_type).is_err() {
-            return Err(invalid(
-                "quirks.smsoffice.content_type".into(),
-                "is not a valid header value",
-            ));
+        for (field, value) in [
+            (
+                "quirks.smsoffice.content_type",
+                &self.quirks.smsoffice.content_type,
+            ),
+            ("quirks.smsco.content_type", &self.quirks.smsco.content_type),
+            (
+                "quirks.getsms.content_type",
+                &self.quirks.getsms.content_type,
+            ),
+        ] {
+            if http::HeaderValue::from_str(value).is_err() {
+                return Err(invalid(field.into(), "is not a valid header value"));
+            }
+        }
+        for (i, spec) in self.faults.iter().enumerate() {
+            Config::parse_fault(spec)
+                .map_err(|e| invalid(format!("faults[{i}]"), e.to_string()))?;
+        }
+        for (i, account) in self.smsoffice.accounts.iter().enumerate() {
+            if let Some(url) = account.callback_url.as_deref().filter(|u| !u.is_empty()) {
+                validate_callback_url(url)
+                    .map_err(|why| invalid(format!("smsoffice.accounts[{i}].callback_url"), why))?;
+            }
         }
         Ok(())
     }
 }
 
-/// Checks that a callback URL is one the engine can call: absolute `http://` with a host.
+/// Checks that a callback URL is one the engine can call: absolute `http://` with a host, and no
+/// white space or control character (which would never reach a receiver intact).
 pub fn validate_callback_url(url: &str) -> Result<(), String> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "{url:?} holds white space or a control character; percent-encode it"
+        ));
+    }
     let uri: http::Uri = url
         .parse()
         .map_err(|e| format!("{url:?} is not a URL: {e}"))?;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::config::Config;
+use crate::config::{Config, validate_callback_url};
 use crate::domain::Provider;
 use crate::domain::clock::MAX_SPAN_SECONDS;
 use crate::domain::messages::{MessageFilter, Status};
@@ -93,6 +93,21 @@ fn error(status: StatusCode, message: impl Into<String>) -> AdminError {
 }
 
 type AdminResult = Result<axum::Json<Value>, AdminError>;
+
+/// A request body whose rejections (too large, unreadable) are answered as admin errors, in JSON
+/// like every other admin answer.
+struct Body(Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = AdminError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Body, AdminError> {
+        Bytes::from_request(request, state)
+            .await
+            .map(Body)
+            .map_err(|rejection| error(rejection.status(), rejection.body_text()))
+    }
+}
 
 /// Parses a JSON body, answering 400 with serde's reason (which names the field) on failure.
 fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
@@ -214,7 +229,7 @@ async fn list_accounts(State(sim): State<Sim>) -> AdminResult {
 async fn patch_account(
     State(sim): State<Sim>,
     Path((provider, id)): Path<(String, String)>,
-    body: Bytes,
+    Body(body): Body,
 ) -> AdminResult {
     let provider = self::provider(&provider, StatusCode::NOT_FOUND)?;
     let not_found = || {
@@ -226,6 +241,11 @@ async fn patch_account(
     let updated = match provider {
         Provider::Smsoffice => {
             parse_body::<smsoffice::SmsofficeAccountPatch>(&body).and_then(|patch| {
+                if let Some(Some(url)) = &patch.callback_url {
+                    validate_callback_url(url).map_err(|why| {
+                        error(StatusCode::BAD_REQUEST, format!("`callback_url`: {why}"))
+                    })?;
+                }
                 let mut state = sim.state();
                 let account = state
                     .smsoffice
@@ -271,7 +291,7 @@ struct AllowListUpdate {
 }
 
 /// Replaces the getsms allow-list (addresses or CIDR ranges); `trust_forwarded_for` too if given.
-async fn put_allow_list(State(sim): State<Sim>, body: Bytes) -> AdminResult {
+async fn put_allow_list(State(sim): State<Sim>, Body(body): Body) -> AdminResult {
     let update: AllowListUpdate = parse_body(&body)?;
     let mut state = sim.state();
     state.getsms.allow_list = update.allow_list;
@@ -318,7 +338,7 @@ struct NewFault {
 /// Adds a fault (`{"spec": "..."}`, the `--fault` syntax); 201 with it, or 400 saying what is wrong.
 async fn add_fault(
     State(sim): State<Sim>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<(StatusCode, axum::Json<Value>), AdminError> {
     let NewFault { spec } = parse_body(&body)?;
     let parsed =
@@ -344,7 +364,7 @@ async fn read_rules(State(sim): State<Sim>) -> AdminResult {
 }
 
 /// Replaces the delivery rules whole. Messages already accepted keep the fate they were given.
-async fn put_rules(State(sim): State<Sim>, body: Bytes) -> AdminResult {
+async fn put_rules(State(sim): State<Sim>, Body(body): Body) -> AdminResult {
     let rules: Vec<Rule> = parse_body(&body)?;
     let mut state = sim.state();
     state.world.rules = rules;
@@ -376,7 +396,7 @@ async fn list_callbacks(
     })))
 }
 
-async fn advance_clock(State(engine): State<Engine>, body: Bytes) -> AdminResult {
+async fn advance_clock(State(engine): State<Engine>, Body(body): Body) -> AdminResult {
     let advance: Advance = parse_body(&body)?;
     if !(advance.seconds.is_finite() && (0.0..=MAX_SPAN_SECONDS).contains(&advance.seconds)) {
         return Err(error(

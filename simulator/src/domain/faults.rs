@@ -206,8 +206,9 @@ impl FaultSpec {
                 status
                     .parse()
                     .ok()
-                    .filter(|s| (100..=599).contains(s))
-                    .ok_or_else(|| fail(format!("HTTP status {status:?} must be 100 to 599")))?,
+                    // 1xx are not final answers: a server cannot end an exchange with one.
+                    .filter(|s| (200..=599).contains(s))
+                    .ok_or_else(|| fail(format!("HTTP status {status:?} must be 200 to 599")))?,
             ),
             ("delay", Some(d)) => FaultKind::Delay(
                 parse_duration(d)
@@ -436,7 +437,9 @@ mod tests {
             ("smsoffice=hang@1.5", "from 0 to 1"),
             ("smsco=error:80", "not an smsco code"),
             ("*=error:-100", "needs a provider scope"),
-            ("smsoffice=http:99", "100 to 599"),
+            ("smsoffice=http:99", "200 to 599"),
+            ("smsoffice=http:100", "200 to 599"),
+            ("smsoffice=http:101", "200 to 599"),
             ("smsoffice=delay:soon", "duration"),
             ("smsoffice=hang*0", "above 0"),
             ("smsoffice=error", "needs an argument"),

@@ -99,3 +99,77 @@ async fn an_smsco_cost_too_large_to_count_is_credit_exhausted_and_charges_nothin
     assert_eq!(admin(&sim, "/messages").await["count"], 0);
     assert_envelope(&get(&sim, &format!("/api/v2/send/?{GOOD_SEND}")).await, OK);
 }
+
+#[test]
+fn configured_faults_callback_urls_and_content_types_are_validated() {
+    let cases = [
+        (r#"{"faults": ["smsoffice.send=explode"]}"#, "faults[0]"),
+        (r#"{"faults": ["smsco=http:101"]}"#, "200 to 599"),
+        (
+            r#"{"smsoffice": {"accounts": [{"key": "k", "balance": 1, "callback_url": "ftp://x/cb"}]}}"#,
+            "smsoffice.accounts[0].callback_url",
+        ),
+        (
+            r#"{"smsoffice": {"accounts": [{"key": "k", "balance": 1, "callback_url": "http://x/a\r\nb"}]}}"#,
+            "control character",
+        ),
+        (
+            r#"{"quirks": {"getsms.content_type": "text/html\r\nX: y"}}"#,
+            "quirks.getsms.content_type",
+        ),
+    ];
+    for (json, why) in cases {
+        let err = Config::from_json(json, "x.json").unwrap_err().to_string();
+        assert!(err.contains(why), "{json}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn callback_urls_and_fault_statuses_set_through_the_api_are_validated() {
+    let sim = Simulator::start_default().await.unwrap();
+    for url in ["not a url", "ftp://x/cb", "http://x/a\\r\\nb"] {
+        let reply = admin_patch(
+            &sim,
+            "/accounts/smsoffice/demo-key",
+            &format!(r#"{{"callback_url": "{url}"}}"#),
+        )
+        .await;
+        assert_eq!(reply.status, 400, "{url}: {}", reply.text());
+        assert!(
+            reply.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("callback_url")
+        );
+    }
+    assert_eq!(
+        admin(&sim, "/accounts").await["smsoffice"][0]["callback_url"],
+        serde_json::Value::Null
+    );
+    for status in ["100", "101"] {
+        let reply = admin_post(
+            &sim,
+            "/faults",
+            &format!(r#"{{"spec": "smsoffice=http:{status}"}}"#),
+        )
+        .await;
+        assert_eq!(reply.status, 400, "{status}: {}", reply.text());
+    }
+    assert_envelope(&get(&sim, &format!("/api/v2/send/?{GOOD_SEND}")).await, OK);
+}
+
+#[tokio::test]
+async fn an_admin_body_over_the_limit_is_refused_in_json() {
+    let sim = Simulator::start_default().await.unwrap();
+    let body = format!("[{}]", " ".repeat(3 * 1024 * 1024));
+    let reply = raw(
+        sim.addr(),
+        b"PUT /__admin/rules HTTP/1.1\r\nContent-Type: application/json",
+        body.as_bytes(),
+    )
+    .await;
+    assert_eq!(reply.status, 413, "{}", reply.text());
+    assert!(reply.header("content-type").unwrap().contains("json"));
+    assert!(reply.json()["error"].is_string(), "{}", reply.text());
+    assert_envelope(&get(&sim, &format!("/api/v2/send/?{GOOD_SEND}")).await, OK);
+}
