@@ -21,7 +21,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Record(args) => {
-            init_tracing(LogFormat::Text);
+            let _log = init_tracing(LogFormat::Text);
             let provider = Provider::parse(&args.provider).expect("clap restricts the provider");
             let known = KnownCredentials::from_env(provider);
             let options = RecordOptions {
@@ -71,11 +71,13 @@ fn main() -> ExitCode {
                     return ExitCode::from(EXIT_BAD_CONFIG);
                 }
             };
-            init_tracing(config.log);
+            let log = init_tracing(config.log);
             let Some(runtime) = runtime() else {
                 return ExitCode::FAILURE;
             };
-            match runtime.block_on(serve(config)) {
+            let served = runtime.block_on(serve(config));
+            log.report_dropped();
+            match served {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("smsim: {e:#}");
@@ -100,15 +102,50 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
     }
 }
 
-fn init_tracing(format: LogFormat) {
+/// Log lines held for stderr before new ones are dropped (and counted).
+const LOG_BUFFER_LINES: usize = 10_000;
+
+/// The log, written to stderr by its own thread through a bounded buffer: a slow, full or unread
+/// stderr never slows or blocks the server; lines that do not fit are dropped and counted.
+/// Colour only when stderr is a terminal.
+struct Log {
+    dropped: tracing_appender::non_blocking::ErrorCounter,
+    _flush_on_drop: tracing_appender::non_blocking::WorkerGuard,
+}
+
+impl Log {
+    /// Reports lines the log had to drop; call once, at shutdown.
+    fn report_dropped(&self) {
+        let dropped = self.dropped.dropped_lines();
+        if dropped > 0 {
+            tracing::warn!(
+                dropped,
+                "log lines dropped: stderr was not read as fast as they came"
+            );
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) -> Log {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_env("SMSIM_LOG_FILTER")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_BUFFER_LINES)
+        .finish(std::io::stderr());
+    let dropped = writer.error_counter();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(writer);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
+    }
+    Log {
+        dropped,
+        _flush_on_drop: guard,
     }
 }
 

@@ -14,6 +14,48 @@ use crate::sim::Sim;
 /// The longest request target the journal keeps (longer ones are cut at a character boundary).
 const JOURNAL_TARGET_MAX: usize = 2048;
 
+/// The longest request target a log line shows.
+const LOG_TARGET_MAX: usize = 200;
+
+/// Parameter names that carry credentials at any provider; their values never reach the log.
+const CREDENTIAL_NAMES: [&str; 4] = ["key", "username", "password", "login"];
+
+/// A request target written with every credential parameter's value as `***`. Formatting does
+/// the work, so a log line that is filtered out costs nothing.
+struct Masked<'a>(&'a str);
+
+impl std::fmt::Display for Masked<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some((path, query)) = self.0.split_once('?') else {
+            return f.write_str(self.0);
+        };
+        write!(f, "{path}?")?;
+        for (i, item) in query.split('&').enumerate() {
+            if i > 0 {
+                f.write_str("&")?;
+            }
+            match item.split_once('=') {
+                Some((name, _)) if is_credential(name) => write!(f, "{name}=***")?,
+                _ => f.write_str(item)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a raw parameter name names a credential, read as PHP and ASP.NET read names
+/// (percent-decoded, any case, spaces and an array suffix ignored).
+fn is_credential(raw_name: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(&raw_name.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned();
+    let name = decoded.trim();
+    let name = name.split('[').next().unwrap_or(name).trim();
+    CREDENTIAL_NAMES
+        .iter()
+        .any(|c| name.eq_ignore_ascii_case(c))
+}
+
 /// What the journal notes of one request, taken before the request is handed on.
 #[derive(Debug, Clone)]
 pub struct Exchange {
@@ -56,14 +98,15 @@ impl Exchange {
         lints: Vec<String>,
         fault: Option<String>,
     ) {
-        // Plain exchanges are debug-level (the journal has them); lints and faults are worth
-        // a line in the default log.
+        // The log line masks credentials; the journal keeps the target as received (it is the
+        // tester's own data, read through the admin API).
+        let target = Masked(truncate(&self.target, LOG_TARGET_MAX));
         if lints.is_empty() && fault.is_none() {
-            tracing::debug!(method = %self.method, target = %truncate(&self.target, 200), status, "request");
+            tracing::info!(method = %self.method, target = %target, status, "request");
         } else {
             tracing::info!(
                 method = %self.method,
-                target = %truncate(&self.target, 200),
+                target = %target,
                 provider = endpoint.map(|e| e.provider().name()),
                 endpoint = endpoint.map(|e| e.name()),
                 status,
@@ -84,5 +127,22 @@ impl Exchange {
             lints,
             fault,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_targets_mask_every_credential_spelling() {
+        let masked =
+            Masked("/api?KEY=s1&destination=995&passwor%64=s2&+login=s3&password[]=s4&x=key")
+                .to_string();
+        assert_eq!(
+            masked,
+            "/api?KEY=***&destination=995&passwor%64=***&+login=***&password[]=***&x=key"
+        );
+        assert_eq!(Masked("/smsgateway/").to_string(), "/smsgateway/");
     }
 }

@@ -232,3 +232,91 @@ fn record_refuses_a_bad_upstream_with_exit_2() {
     );
     assert!(stderr.contains("twilio"), "{stderr}");
 }
+
+/// Starts `smsim serve` with its stderr piped to the test; returns the child, its address and
+/// its stderr (left unread unless the test reads it).
+async fn spawn_with_piped_stderr() -> (
+    tokio::process::Child,
+    std::net::SocketAddr,
+    tokio::process::ChildStderr,
+) {
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("SMSIM_LOG_FILTER")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().expect("banner");
+    let addr = first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr, stderr)
+}
+
+#[tokio::test]
+async fn an_unread_stderr_never_blocks_the_server() {
+    let (mut child, addr, _unread) = spawn_with_piped_stderr().await;
+    // Each request logs a line of a few hundred bytes; a pipe holds about 64 KB.
+    let padding = "x".repeat(150);
+    let all = async {
+        for i in 0..2_000 {
+            let head = format!("GET /api/getBalance?key=demo-key&stray={padding}{i} HTTP/1.1");
+            let reply = crate::client::raw(addr, head.as_bytes(), b"").await;
+            assert_eq!(reply.status, 200);
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(120), all)
+        .await
+        .expect("the server keeps answering while nobody reads its log");
+    child.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn request_log_lines_show_requests_but_never_credentials() {
+    let (mut child, addr, stderr) = spawn_with_piped_stderr().await;
+    crate::client::raw(
+        addr,
+        b"GET /api/getBalance?key=sup3r-secret-xyz&stray=1 HTTP/1.1",
+        b"",
+    )
+    .await;
+    crate::client::raw(
+        addr,
+        b"GET /components/com_smsreseller/smsapi2.php?username=demo&password=pa55-secret&balance=true HTTP/1.1",
+        b"",
+    )
+    .await;
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
+    let read = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let done = line.contains("smsapi2.php");
+            seen.push(line);
+            if done {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), read)
+        .await
+        .expect("both requests are logged");
+    let log = seen.join("\n");
+    assert!(log.contains("getBalance?key=***&stray=1"), "{log}");
+    assert!(log.contains("password=***"), "{log}");
+    for secret in ["sup3r-secret-xyz", "pa55-secret"] {
+        assert!(!log.contains(secret), "{secret} in:\n{log}");
+    }
+    assert!(
+        !log.contains('\u{1b}'),
+        "no colour when stderr is not a terminal"
+    );
+    child.kill().await.unwrap();
+}
