@@ -99,6 +99,14 @@ pub struct ServeArgs {
     /// Local address outgoing callbacks are sent from, e.g. 127.0.0.2.
     #[arg(long, env = "SMSIM_CALLBACK_BIND", value_name = "ADDR")]
     pub callback_bind: Option<IpAddr>,
+    /// Require `Authorization: Bearer TOKEN` on every /__admin call.
+    #[arg(
+        long,
+        env = "SMSIM_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
 }
 
 /// The smsoffice account `--callback-url` applies to.
@@ -123,6 +131,9 @@ impl ServeArgs {
         }
         if let Some(log) = self.log {
             config.log = log;
+        }
+        if let Some(token) = &self.admin_token {
+            config.admin_token = Some(token.clone());
         }
         if let Some(bind) = self.callback_bind {
             config.callbacks.bind = Some(bind);

@@ -62,6 +62,9 @@ pub struct Config {
     /// Faults active from the start, in `--fault` syntax.
     #[serde(default)]
     pub faults: Vec<String>,
+    /// When set, every `/__admin` call needs `Authorization: Bearer <token>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_token: Option<String>,
 }
 
 /// Each provider's quirks: behaviours no evidence settles, each a named setting. Written flat,
@@ -363,6 +366,14 @@ impl Config {
             if http::HeaderValue::from_str(value).is_err() {
                 return Err(invalid(field.into(), "is not a valid header value"));
             }
+        }
+        if self.admin_token.as_deref().is_some_and(|t| {
+            t.is_empty() || http::HeaderValue::from_str(&format!("Bearer {t}")).is_err()
+        }) {
+            return Err(invalid(
+                "admin_token".into(),
+                "must be a non-empty header-safe text",
+            ));
         }
         for (i, spec) in self.faults.iter().enumerate() {
             Config::parse_fault(spec)

@@ -35,6 +35,19 @@ type Outcome = (Option<u16>, Option<String>, Option<String>);
 /// messages are gathered over one tick.
 const TICK: Duration = Duration::from_millis(5);
 
+/// What became of one callback attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// The receiver answered `OK`.
+    Acknowledged,
+    /// Not acknowledged; tried again at this time.
+    RetryAt(Timestamp),
+    /// Not acknowledged, and it was the last attempt allowed.
+    GivenUp,
+    /// Lost to an injected fault: never sent, neither retried nor given up.
+    Dropped,
+}
+
 /// A cheap-to-clone handle on the engine of one simulation.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -214,15 +227,19 @@ impl Engine {
             }
             Some(FaultKind::Drop) => {
                 let dropped = (None, None, Some("dropped by fault: never sent".to_owned()));
-                self.record(&job, at, dropped, false, None, noted);
+                self.record(&job, at, dropped, Verdict::Dropped, noted);
                 return;
             }
             Some(FaultKind::Http(status)) => (Some(status), Some(String::new()), None),
             Some(FaultKind::Duplicate) => {
                 let first = self.call(&job.url).await;
                 let second = self.call(&job.url).await;
-                let acknowledged = self.acknowledged(&second);
-                self.record(&job, at, second, acknowledged, None, noted.clone());
+                let verdict = if self.acknowledged(&second) {
+                    Verdict::Acknowledged
+                } else {
+                    Verdict::GivenUp
+                };
+                self.record(&job, at, second, verdict, noted.clone());
                 first
             }
             _ => self.call(&job.url).await,
@@ -233,7 +250,12 @@ impl Engine {
             .then(|| backoff.get(job.attempt as usize - 1))
             .flatten()
             .map(|seconds| at.plus_seconds(*seconds));
-        self.record(&job, at, outcome, acknowledged, retry_at, noted);
+        let verdict = match (acknowledged, retry_at) {
+            (true, _) => Verdict::Acknowledged,
+            (false, Some(at)) => Verdict::RetryAt(at),
+            (false, None) => Verdict::GivenUp,
+        };
+        self.record(&job, at, outcome, verdict, noted);
         if let Some(retry_at) = retry_at {
             let next = CallbackJob {
                 attempt: job.attempt + 1,
@@ -281,13 +303,15 @@ impl Engine {
         job: &CallbackJob,
         at: Timestamp,
         (status, body, error): Outcome,
-        acknowledged: bool,
-        retry_at: Option<Timestamp>,
+        verdict: Verdict,
         fault: Option<String>,
     ) {
-        // A dropped callback is lost, not refused: it is neither retried nor "given up".
-        let dropped = error.as_deref().is_some_and(|e| e.starts_with("dropped"));
-        let given_up = !acknowledged && retry_at.is_none() && !dropped;
+        let acknowledged = verdict == Verdict::Acknowledged;
+        let given_up = verdict == Verdict::GivenUp;
+        let retry_at = match verdict {
+            Verdict::RetryAt(at) => Some(at),
+            _ => None,
+        };
         self.inner
             .sim
             .state()

@@ -201,6 +201,16 @@ fn banner(simulator: &Simulator) -> String {
         ));
     }
     lines.push(format!("try: curl '{base}/api/getBalance?key=demo-key'"));
+    if !simulator.addr().ip().is_loopback() {
+        let warning = if config.admin_token.is_some() {
+            "warning: listening beyond this machine; the admin API asks for the token"
+        } else {
+            "warning: listening beyond this machine and the admin API has no token: anyone who \
+             can reach it can change accounts, faults and callback URLs (set --admin-token)"
+        };
+        tracing::warn!("{warning}");
+        lines.push(warning.to_owned());
+    }
     lines.join("\n")
 }
 

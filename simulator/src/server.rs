@@ -39,7 +39,13 @@ pub fn app(sim: Sim) -> Router {
 /// server also calls directly so provider requests skip the router.
 fn router(state: AppState) -> Router {
     Router::new()
-        .nest("/__admin", crate::admin::routes())
+        .nest(
+            "/__admin",
+            crate::admin::routes().layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::admin::require_token,
+            )),
+        )
         .fallback(|State(sim): State<Sim>, request: Request| async move {
             exchange(&sim, request, None).await
         })

@@ -72,6 +72,36 @@ pub fn routes() -> Router<AppState> {
         })
 }
 
+/// Refuses an admin call without the configured token (`Authorization: Bearer <token>`) with a
+/// JSON 401; without a configured token every call passes.
+pub async fn require_token(
+    State(sim): State<Sim>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(token) = sim.config().admin_token.as_deref() else {
+        return next.run(request).await;
+    };
+    let given = request
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if given == Some(token) {
+        return next.run(request).await;
+    }
+    let mut response = error(
+        StatusCode::UNAUTHORIZED,
+        "this simulator's admin API needs `Authorization: Bearer <token>` (--admin-token)",
+    )
+    .into_response();
+    response.headers_mut().insert(
+        http::header::WWW_AUTHENTICATE,
+        http::HeaderValue::from_static("Bearer"),
+    );
+    response
+}
+
 /// An admin call refused: the status and a message, answered as `{"error": "..."}`.
 #[derive(Debug)]
 pub struct AdminError {

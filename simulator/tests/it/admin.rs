@@ -285,3 +285,32 @@ async fn rust_tests_read_balances_and_messages_without_http() {
     assert_eq!(messages[0].destination, "995577123456");
     assert_eq!(&*messages[0].content, "hi");
 }
+
+#[tokio::test]
+async fn an_admin_token_guards_every_admin_call_and_nothing_else() {
+    let sim = start_with(|c| c.admin_token = Some("s3cret".into())).await;
+    for head in [
+        "GET /__admin/health HTTP/1.1",
+        "GET /__admin/messages HTTP/1.1",
+        "GET /__admin/nowhere HTTP/1.1",
+        "GET /__admin/health HTTP/1.1\r\nAuthorization: Bearer wrong",
+        "GET /__admin/health HTTP/1.1\r\nAuthorization: s3cret",
+    ] {
+        let reply = raw(sim.addr(), head.as_bytes(), b"").await;
+        assert_eq!(reply.status, 401, "{head}");
+        assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+        assert!(reply.json()["error"].as_str().unwrap().contains("Bearer"));
+    }
+    let allowed = raw(
+        sim.addr(),
+        b"GET /__admin/health HTTP/1.1\r\nAuthorization: Bearer s3cret",
+        b"",
+    )
+    .await;
+    assert_eq!(allowed.status, 200, "{}", allowed.text());
+    // The providers' own endpoints never need it.
+    assert_eq!(
+        get(&sim, "/api/getBalance?key=demo-key").await.text(),
+        "1000"
+    );
+}

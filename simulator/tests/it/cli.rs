@@ -320,3 +320,35 @@ async fn request_log_lines_show_requests_but_never_credentials() {
     );
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn listening_beyond_loopback_without_a_token_is_warned_about() {
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["serve", "--listen", "0.0.0.0:0"])
+        .env_remove("SMSIM_ADMIN_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let done = line.starts_with("try:");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    // The warning follows the banner's last line; a build without it must fail, not hang.
+    let wait = std::time::Duration::from_secs(10);
+    if let Ok(Ok(Some(line))) = tokio::time::timeout(wait, lines.next_line()).await {
+        banner.push(line);
+    }
+    let banner = banner.join("\n");
+    assert!(
+        banner.contains("warning:") && banner.contains("--admin-token"),
+        "{banner}"
+    );
+    child.kill().await.unwrap();
+}

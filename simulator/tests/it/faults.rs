@@ -302,6 +302,9 @@ async fn callback_faults_drop_duplicate_delay_and_fake_statuses() {
         (log["count"].clone(), log["callbacks"][0]["fault"].clone()),
         (1.into(), "smsoffice.callback=drop".into())
     );
+    // Lost, not refused: neither retried nor given up.
+    assert_eq!(log["callbacks"][0]["given_up"], false);
+    assert_eq!(log["callbacks"][0]["retry_at"], serde_json::Value::Null);
 
     let (_sim, receiver) = run("smsoffice.callback=duplicate").await;
     assert_eq!(receiver.hits().len(), 2);
