@@ -24,8 +24,8 @@ use crate::gateway::{exchange, is_admin_path};
 use crate::http::{ConnControl, Connection, Kill};
 use crate::sim::Sim;
 
-/// How long shutdown waits for in-flight requests.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long shutdown may take in all: in-flight requests and callbacks get until then.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
 
 /// The whole application as one router: every provider, the admin API, the journal. Tests can
 /// drive it without a socket (requests then carry no client address, and the engine only moves
@@ -110,13 +110,36 @@ impl Simulator {
         &self.sim
     }
 
-    /// Stops accepting, lets in-flight requests and callbacks finish (bounded), and returns.
-    pub async fn shutdown(self) {
+    /// Stops accepting, lets in-flight requests and callbacks finish for at most five seconds in
+    /// all, and says what was left undone.
+    pub async fn shutdown(self) -> ShutdownReport {
         self.cancel.cancel();
         self.tracker.close();
-        let _ =
-            tokio::time::timeout(DRAIN_TIMEOUT + Duration::from_secs(1), self.tracker.wait()).await;
+        let _ = tokio::time::timeout(SHUTDOWN_LIMIT, self.tracker.wait()).await;
+        let report = ShutdownReport {
+            scheduled_callbacks: self.sim.state().world.schedule.callbacks(),
+            unfinished_tasks: self.tracker.len(),
+        };
+        if report.scheduled_callbacks > 0 || report.unfinished_tasks > 0 {
+            tracing::warn!(
+                scheduled_callbacks = report.scheduled_callbacks,
+                unfinished = report.unfinished_tasks,
+                "stopped with callbacks still pending: {} scheduled attempts will not be sent, {} requests or callbacks in flight were cut off",
+                report.scheduled_callbacks,
+                report.unfinished_tasks
+            );
+        }
+        report
     }
+}
+
+/// What a shutdown left undone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Callback attempts that were scheduled (retries, delays) and will not be sent.
+    pub scheduled_callbacks: usize,
+    /// Requests and callback attempts still running when the time was up.
+    pub unfinished_tasks: usize,
 }
 
 impl Drop for Simulator {
@@ -229,7 +252,7 @@ async fn serve_connection(
         }
         _ = cancel.cancelled() => {
             connection.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(DRAIN_TIMEOUT, connection).await;
+            let _ = tokio::time::timeout(SHUTDOWN_LIMIT, connection).await;
         }
     }
 }

@@ -92,6 +92,15 @@ impl Schedule {
     pub fn len(&self) -> usize {
         self.len
     }
+
+    /// Callback attempts waiting (retries and delayed attempts).
+    pub fn callbacks(&self) -> usize {
+        self.buckets
+            .values()
+            .flatten()
+            .filter(|e| matches!(e, Event::Callback(_)))
+            .count()
+    }
 }
 
 /// What the rules decided for one message.

@@ -352,3 +352,71 @@ async fn listening_beyond_loopback_without_a_token_is_warned_about() {
     );
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn shutdown_is_bounded_and_says_which_callbacks_were_left() {
+    use smsim_testkit::receiver::{Answer, Receiver};
+    // A receiver that refuses the first callback (so a retry is scheduled) and never answers the
+    // second (so it is in flight), with a callback timeout longer than the shutdown limit.
+    let receiver = Receiver::start_with(vec![Answer::Reply(500, "no")], Answer::Hang)
+        .await
+        .unwrap();
+    let mut config: serde_json::Value =
+        serde_json::from_str(smsim::config::DEFAULT_CONFIG_JSON).unwrap();
+    config["callbacks"]["timeout_ms"] = 20_000.into();
+    config["smsoffice"]["accounts"][0]["callback_url"] = receiver.url().into();
+    let file = std::env::temp_dir().join(format!("smsim-shutdown-{}.json", std::process::id()));
+    std::fs::write(&file, config.to_string()).unwrap();
+
+    let mut child = tokio::process::Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().expect("banner");
+    let addr: std::net::SocketAddr = first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    for reference in ["r1", "r2"] {
+        let head = format!(
+            "GET /api/v2/send/?key=demo-key&destination=995577123456&sender=SMSOFFICE&content=hi&reference={reference} HTTP/1.1"
+        );
+        crate::client::raw(addr, head.as_bytes(), b"").await;
+    }
+    receiver.wait_for(2).await;
+
+    let started = std::time::Instant::now();
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .expect("smsim exits")
+        .unwrap();
+    let took = started.elapsed();
+    assert!(status.success(), "{status:?}");
+    assert!(took < std::time::Duration::from_millis(5_800), "{took:?}");
+    let mut log = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut BufReader::new(stderr), &mut log)
+        .await
+        .unwrap();
+    assert!(
+        log.contains("callbacks still pending") && log.contains("1 scheduled attempts"),
+        "{log}"
+    );
+    let _ = std::fs::remove_file(&file);
+}
