@@ -10,6 +10,9 @@ use serde::Serialize;
 
 use super::{Endpoint, Provider};
 
+/// The longest fault spec: its text is kept in the journal of every request it touches.
+pub const MAX_SPEC_CHARS: usize = 200;
+
 /// What a fault applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -144,9 +147,14 @@ impl FaultSpec {
         check_code: impl Fn(Provider, i64) -> Result<(), String>,
     ) -> Result<FaultSpec, SpecError> {
         let fail = |why: String| SpecError {
-            spec: text.to_owned(),
+            spec: text.chars().take(MAX_SPEC_CHARS).collect(),
             why,
         };
+        if text.chars().nth(MAX_SPEC_CHARS).is_some() {
+            return Err(fail(format!(
+                "longer than {MAX_SPEC_CHARS} characters; a spec is SCOPE=KIND[:ARG][@PROBABILITY][*COUNT]"
+            )));
+        }
         let (scope_text, rest) = text
             .split_once('=')
             .ok_or_else(|| fail("expected SCOPE=KIND[:ARG][@PROBABILITY][*COUNT]".into()))?;

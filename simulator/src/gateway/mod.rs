@@ -11,6 +11,7 @@ use axum::response::Response;
 use http::Method;
 
 use crate::domain::{Endpoint, Provider, World};
+use crate::http::params::shorten;
 use crate::http::{Answer, Connection, Handler, Inbound, Run, pages};
 use crate::providers::{Routed, getsms, smsco, smsoffice};
 use crate::sim::{Sim, State};
@@ -47,9 +48,31 @@ pub async fn exchange(sim: &Sim, request: Request, connection: Option<&Connectio
     if let Some(lint) = route_lint {
         answer.lints.insert(0, lint);
     }
+    bound_lints(&mut answer.lints);
     let status = answer.response.status().as_u16();
     exchange.record(sim, endpoint, Some(status), answer.lints, fault);
     answer.response
+}
+
+/// Most lints one journal entry keeps.
+const MAX_LINTS: usize = 20;
+/// Most characters one lint keeps.
+const MAX_LINT_CHARS: usize = 500;
+
+/// Keeps a request's lints to a fixed size, so the journal's memory is bounded by its number of
+/// entries whatever a request carries: each lint shortened, the count capped with a last lint
+/// saying how many more there were.
+fn bound_lints(lints: &mut Vec<String>) {
+    for lint in lints.iter_mut() {
+        if lint.chars().nth(MAX_LINT_CHARS).is_some() {
+            *lint = shorten(lint, MAX_LINT_CHARS);
+        }
+    }
+    if lints.len() > MAX_LINTS {
+        let more = lints.len() - (MAX_LINTS - 1);
+        lints.truncate(MAX_LINTS - 1);
+        lints.push(format!("{more} more lints not kept"));
+    }
 }
 
 /// `provider`'s own error reply for `code`.
@@ -140,4 +163,24 @@ async fn run<H: Handler>(
         sim.wake_engine();
     }
     Answer::new(reply.response, lints)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lints_are_kept_to_a_fixed_size() {
+        let mut lints: Vec<String> = (0..100)
+            .map(|i| format!("{i}{}", "x".repeat(2000)))
+            .collect();
+        bound_lints(&mut lints);
+        assert_eq!(lints.len(), MAX_LINTS);
+        assert!(
+            lints[..MAX_LINTS - 1]
+                .iter()
+                .all(|l| l.chars().count() == MAX_LINT_CHARS + 1)
+        );
+        assert_eq!(lints[MAX_LINTS - 1], "81 more lints not kept");
+    }
 }

@@ -246,18 +246,62 @@ impl Params {
             .collect()
     }
 
-    /// Names given that are not in `known` (named items first, then items without `=`).
-    pub fn strays(&self, known: &[&str]) -> Vec<String> {
-        [&self.query, &self.body]
-            .into_iter()
-            .flat_map(|list| {
-                list.pairs()
-                    .map(|(n, _)| n)
-                    .chain(list.bare())
-                    .filter(|n| !known.iter().any(|k| self.name_matches(n, k)))
-            })
-            .map(str::to_owned)
-            .collect()
+    /// Names given that are not in `known` (named items first, then items without `=`): the
+    /// first few, shortened, and how many in all, so a lint stays small whatever was sent.
+    pub fn strays(&self, known: &[&str]) -> Strays {
+        let mut strays = Strays::default();
+        let all = [&self.query, &self.body].into_iter().flat_map(|list| {
+            list.pairs()
+                .map(|(n, _)| n)
+                .chain(list.bare())
+                .filter(|n| !known.iter().any(|k| self.name_matches(n, k)))
+        });
+        for name in all {
+            if strays.shown.len() < Strays::SHOWN {
+                strays.shown.push(shorten(name, Strays::NAME_CHARS));
+            }
+            strays.total += 1;
+        }
+        strays
+    }
+}
+
+/// Unrecognised parameter names as a lint shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Strays {
+    /// The first names, each shortened.
+    pub shown: Vec<String>,
+    /// How many there were in all.
+    pub total: usize,
+}
+
+impl Strays {
+    /// Names a lint lists at most.
+    const SHOWN: usize = 10;
+    /// Characters of one name a lint shows at most.
+    const NAME_CHARS: usize = 40;
+
+    /// True when every name was known.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+}
+
+impl std::fmt::Display for Strays {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.shown)?;
+        if self.total > self.shown.len() {
+            write!(f, " and {} more", self.total - self.shown.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// `text` cut to at most `max` characters, an ellipsis marking the cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
     }
 }
 
@@ -390,6 +434,10 @@ mod tests {
             DuplicateParams::First,
             false,
         );
-        assert_eq!(p.strays(&["key", "content"]), ["x", "Jerry"]);
+        assert_eq!(p.strays(&["key", "content"]).shown, ["x", "Jerry"]);
+        assert_eq!(
+            p.strays(&["key", "content"]).to_string(),
+            r#"["x", "Jerry"]"#
+        );
     }
 }

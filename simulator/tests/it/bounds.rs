@@ -173,3 +173,29 @@ async fn an_admin_body_over_the_limit_is_refused_in_json() {
     assert!(reply.json()["error"].is_string(), "{}", reply.text());
     assert_envelope(&get(&sim, &format!("/api/v2/send/?{GOOD_SEND}")).await, OK);
 }
+
+#[tokio::test]
+async fn a_request_with_half_a_million_stray_parameters_leaves_a_small_journal_entry() {
+    let sim = Simulator::start_default().await.unwrap();
+    let mut body =
+        String::from("key=demo-key&destination=995577123456&sender=SMSOFFICE&content=hi");
+    for i in 0..500_000 {
+        body.push_str(&format!("&s{i}=1"));
+    }
+    let reply = crate::client::post_form(&sim, "/api/v2/send/", &body).await;
+    assert_envelope(&reply, OK);
+    let journal = admin(&sim, "/requests").await;
+    let entry = &journal["requests"][0];
+    let lints = entry["lints"].as_array().unwrap();
+    let size: usize = lints.iter().map(|l| l.as_str().unwrap().len()).sum();
+    assert!(size < 20 * 1024, "{size} bytes of lints");
+    let strays = lints
+        .iter()
+        .find_map(|l| l.as_str().filter(|l| l.contains("unrecognised")))
+        .unwrap();
+    assert!(strays.contains("and 499990 more"), "{strays}");
+    assert!(entry["target"].as_str().unwrap().len() <= 2048);
+    // A fault spec too long for the journal is refused.
+    let long = format!(r#"{{"spec": "smsoffice=delay:1ms{}"}}"#, " ".repeat(300));
+    assert_eq!(admin_post(&sim, "/faults", &long).await.status, 400);
+}

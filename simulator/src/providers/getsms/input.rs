@@ -89,7 +89,7 @@ impl GetsmsInput {
         );
         let strays = params.strays(KNOWN);
         if !strays.is_empty() {
-            lints.push(format!("unrecognised parameters {strays:?} ignored"));
+            lints.push(format!("unrecognised parameters {strays} ignored"));
         }
         GetsmsInput {
             login: params.get("login"),

@@ -87,11 +87,11 @@ async fn read(
     let strays = params.strays(known);
     if !strays.is_empty() && known.contains(&"message") && params.get("message").is_some() {
         lints.push(format!(
-            "unrecognised parameters {strays:?}: if they belong to the message, an unencoded '&' cut it short"
+            "unrecognised parameters {strays}: if they belong to the message, an unencoded '&' cut it short"
         ));
     } else if !strays.is_empty() {
         lints.push(format!(
-            "unrecognised parameters {strays:?} ignored (names are case-sensitive)"
+            "unrecognised parameters {strays} ignored (names are case-sensitive)"
         ));
     }
     Ok((params, client_ip))

@@ -130,10 +130,10 @@ fn note_params(params: &Params, known: &[&str], quirks: &Quirks, lints: &mut Vec
     }
     if known.contains(&"content") && params.get("content").is_some() {
         lints.push(format!(
-            "unrecognised parameters {strays:?}: if they belong to the content, an unencoded '&' cut it short"
+            "unrecognised parameters {strays}: if they belong to the content, an unencoded '&' cut it short"
         ));
     } else {
-        lints.push(format!("unrecognised parameters {strays:?} ignored"));
+        lints.push(format!("unrecognised parameters {strays} ignored"));
     }
 }
 
