@@ -111,16 +111,25 @@ async fn serve_prints_address_credentials_and_admin_url_then_answers() {
     child.kill().await.unwrap();
 }
 
-async fn spawn_serving(args: &[&str]) -> (tokio::process::Child, std::net::SocketAddr) {
+/// Starts `smsim serve ARGS` on a free port with stderr piped to the test (read or left
+/// unread as the test likes); returns the child, its address and its stderr.
+async fn spawn_piped(
+    args: &[&str],
+) -> (
+    tokio::process::Child,
+    std::net::SocketAddr,
+    tokio::process::ChildStderr,
+) {
     let mut child = tokio::process::Command::new(BIN)
-        .arg("serve")
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
+        .env_remove("SMSIM_LOG_FILTER")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
+    let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next_line().await.unwrap().expect("banner");
     let addr = first
@@ -131,6 +140,12 @@ async fn spawn_serving(args: &[&str]) -> (tokio::process::Child, std::net::Socke
         .unwrap();
     // Keep draining the banner so the child never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, addr, stderr)
+}
+
+/// Starts `smsim serve ARGS`, its log left unread (the server must not mind).
+async fn spawn_serving(args: &[&str]) -> (tokio::process::Child, std::net::SocketAddr) {
+    let (child, addr, _unread) = spawn_piped(args).await;
     (child, addr)
 }
 
@@ -233,37 +248,9 @@ fn record_refuses_a_bad_upstream_with_exit_2() {
     assert!(stderr.contains("twilio"), "{stderr}");
 }
 
-/// Starts `smsim serve` with its stderr piped to the test; returns the child, its address and
-/// its stderr (left unread unless the test reads it).
-async fn spawn_with_piped_stderr() -> (
-    tokio::process::Child,
-    std::net::SocketAddr,
-    tokio::process::ChildStderr,
-) {
-    let mut child = tokio::process::Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env_remove("SMSIM_LOG_FILTER")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next_line().await.unwrap().expect("banner");
-    let addr = first
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("http://"))
-        .unwrap()
-        .parse()
-        .unwrap();
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, addr, stderr)
-}
-
 #[tokio::test]
 async fn an_unread_stderr_never_blocks_the_server() {
-    let (mut child, addr, _unread) = spawn_with_piped_stderr().await;
+    let (mut child, addr, _unread) = spawn_piped(&[]).await;
     // Each request logs a line of a few hundred bytes; a pipe holds about 64 KB.
     let padding = "x".repeat(150);
     let all = async {
@@ -281,7 +268,7 @@ async fn an_unread_stderr_never_blocks_the_server() {
 
 #[tokio::test]
 async fn request_log_lines_show_requests_but_never_credentials() {
-    let (mut child, addr, stderr) = spawn_with_piped_stderr().await;
+    let (mut child, addr, stderr) = spawn_piped(&[]).await;
     crate::client::raw(
         addr,
         b"GET /api/getBalance?key=sup3r-secret-xyz&stray=1 HTTP/1.1",
@@ -368,24 +355,7 @@ async fn shutdown_is_bounded_and_says_which_callbacks_were_left() {
     let file = std::env::temp_dir().join(format!("smsim-shutdown-{}.json", std::process::id()));
     std::fs::write(&file, config.to_string()).unwrap();
 
-    let mut child = tokio::process::Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next_line().await.unwrap().expect("banner");
-    let addr: std::net::SocketAddr = first
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("http://"))
-        .unwrap()
-        .parse()
-        .unwrap();
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let (mut child, addr, stderr) = spawn_piped(&["--config", file.to_str().unwrap()]).await;
     for reference in ["r1", "r2"] {
         let head = format!(
             "GET /api/v2/send/?key=demo-key&destination=995577123456&sender=SMSOFFICE&content=hi&reference={reference} HTTP/1.1"
