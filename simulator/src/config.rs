@@ -470,6 +470,16 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_configuration_spells_out_every_quirk() {
+        for name in Quirks::names() {
+            assert!(
+                DEFAULT_CONFIG_JSON.contains(&format!("\"{name}\"")),
+                "print-config does not show {name}"
+            );
+        }
+    }
+
+    #[test]
     fn embedded_quirks_equal_the_built_in_defaults() {
         let embedded = serde_json::to_value(Config::embedded().quirks).unwrap();
         assert_eq!(embedded, serde_json::to_value(Quirks::default()).unwrap());
