@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use crate::config::{Config, validate_callback_url};
 use crate::domain::Provider;
 use crate::domain::clock::MAX_SPAN_SECONDS;
-use crate::domain::messages::{MessageFilter, Status};
 use crate::domain::rules::Rule;
 use crate::engine::Engine;
 use crate::providers::getsms::allow_list::IpRange;
@@ -49,8 +48,8 @@ pub fn routes() -> Router<AppState> {
             "/health",
             get(|| async { axum::Json(json!({"status": "ok"})) }),
         )
-        .route("/messages", get(list_messages).delete(delete_messages))
-        .route("/requests", get(list_requests))
+        .route("/messages", get(listings::messages).delete(delete_messages))
+        .route("/requests", get(listings::requests))
         .route("/accounts", get(list_accounts))
         .route("/accounts/{provider}/{id}", patch(patch_account))
         .route(
@@ -62,7 +61,7 @@ pub fn routes() -> Router<AppState> {
             "/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
         )
-        .route("/callbacks", get(list_callbacks))
+        .route("/callbacks", get(listings::callbacks))
         .route("/clock", get(read_clock))
         .route("/clock/advance", post(advance_clock))
         .route("/reset", post(reset))
@@ -145,6 +144,8 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
         .map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
 }
 
+mod listings;
+
 /// A query string read by axum's `Query` (serde_urlencoded), or 400 saying why not.
 fn read_query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, AdminError> {
     query.map(|Query(q)| q).map_err(|e| {
@@ -165,86 +166,12 @@ fn provider(name: &str, status: StatusCode) -> Result<Provider, AdminError> {
     })
 }
 
-#[derive(Debug, Deserialize)]
-struct RawMessageFilter {
-    provider: Option<String>,
-    destination: Option<String>,
-    reference: Option<String>,
-    status: Option<String>,
-}
-
-impl RawMessageFilter {
-    fn parse(self) -> Result<MessageFilter, AdminError> {
-        let provider = self
-            .provider
-            .map(|p| provider(&p, StatusCode::BAD_REQUEST))
-            .transpose()?;
-        let status = self
-            .status
-            .map(|s| {
-                Status::parse(&s).ok_or_else(|| {
-                    error(
-                        StatusCode::BAD_REQUEST,
-                        format!("unknown status {s:?}: accepted, scheduled, pending, delivered, undelivered, expired or rejected"),
-                    )
-                })
-            })
-            .transpose()?;
-        Ok(MessageFilter {
-            provider,
-            destination: self.destination,
-            id: self.reference.map(|r| (smsoffice::REFERENCE, r)),
-            status,
-        })
-    }
-}
-
-async fn list_messages(
-    State(sim): State<Sim>,
-    query: Result<Query<RawMessageFilter>, QueryRejection>,
-) -> AdminResult {
-    let filter = read_query(query)?.parse()?;
-    let state = sim.state();
-    let world = &state.world;
-    let messages: Vec<&_> = world.messages.filtered(&filter).collect();
-    Ok(axum::Json(json!({
-        "count": messages.len(),
-        "evicted": world.messages.evicted(),
-        "messages": messages,
-    })))
-}
-
 async fn delete_messages(State(sim): State<Sim>) -> AdminResult {
     let mut state = sim.state();
     let world = &mut state.world;
     let deleted = world.messages.len();
     world.messages.clear();
     Ok(axum::Json(json!({"deleted": deleted})))
-}
-
-#[derive(Debug, Deserialize)]
-struct RequestFilter {
-    provider: Option<String>,
-}
-
-async fn list_requests(
-    State(sim): State<Sim>,
-    query: Result<Query<RequestFilter>, QueryRejection>,
-) -> AdminResult {
-    let provider = read_query(query)?
-        .provider
-        .map(|p| provider(&p, StatusCode::BAD_REQUEST))
-        .transpose()?;
-    let journal = sim.journal();
-    let requests: Vec<&_> = journal
-        .iter()
-        .filter(|e| provider.is_none_or(|p| e.provider == Some(p)))
-        .collect();
-    Ok(axum::Json(json!({
-        "count": requests.len(),
-        "evicted": journal.evicted(),
-        "requests": requests,
-    })))
 }
 
 async fn list_accounts(State(sim): State<Sim>) -> AdminResult {
@@ -399,31 +326,6 @@ async fn put_rules(State(sim): State<Sim>, Body(body): Body) -> AdminResult {
     let mut state = sim.state();
     state.world.rules = rules;
     Ok(axum::Json(json!(state.world.rules)))
-}
-
-#[derive(Debug, Deserialize)]
-struct CallbackFilter {
-    message_id: Option<u64>,
-}
-
-async fn list_callbacks(
-    State(sim): State<Sim>,
-    query: Result<Query<CallbackFilter>, QueryRejection>,
-) -> AdminResult {
-    let filter = read_query(query)?;
-    let state = sim.state();
-    let world = &state.world;
-    let attempts: Vec<&_> = world
-        .callbacks
-        .iter()
-        .filter(|a| filter.message_id.is_none_or(|id| a.message_id == id))
-        .collect();
-    Ok(axum::Json(json!({
-        "count": attempts.len(),
-        "evicted": world.callbacks.evicted(),
-        "pending": world.schedule.len(),
-        "callbacks": attempts,
-    })))
 }
 
 async fn advance_clock(State(engine): State<Engine>, Body(body): Body) -> AdminResult {

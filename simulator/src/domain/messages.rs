@@ -262,7 +262,8 @@ pub struct MessageFilter {
 }
 
 impl MessageFilter {
-    fn accepts(&self, m: &Message) -> bool {
+    /// True when `m` matches every given field.
+    pub fn accepts(&self, m: &Message) -> bool {
         self.provider.is_none_or(|p| p == m.provider)
             && self
                 .destination

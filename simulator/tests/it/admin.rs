@@ -314,3 +314,47 @@ async fn an_admin_token_guards_every_admin_call_and_nothing_else() {
         "1000"
     );
 }
+
+#[tokio::test]
+async fn listings_are_paged_with_a_cursor() {
+    let sim = Simulator::start_default().await.unwrap();
+    // Numbers clear of the magic endings (0001-0005), so every one is stored.
+    let destinations: Vec<String> = (1000..1250).map(|i| format!("99557710{i:04}")).collect();
+    send(
+        &sim,
+        &format!(
+            "key=demo-key&destination={}&sender=SMSOFFICE&content=hi",
+            destinations.join(",")
+        ),
+    )
+    .await;
+    let first = admin(&sim, "/messages").await;
+    assert_eq!(
+        first["count"], 250,
+        "count is every match, the page at most `limit`"
+    );
+    assert_eq!(first["messages"].as_array().unwrap().len(), 100);
+    let next = first["next"].as_u64().unwrap();
+    assert_eq!(first["messages"][99]["id"].as_u64(), Some(next));
+    let second = admin(&sim, &format!("/messages?after={next}&limit=1000")).await;
+    assert_eq!(second["messages"].as_array().unwrap().len(), 150);
+    assert_eq!(second["next"], serde_json::Value::Null);
+    assert_eq!(second["messages"][0]["id"].as_u64(), Some(next + 1));
+    let filtered = admin(&sim, "/messages?destination=995577101249&limit=5").await;
+    assert_eq!(
+        (filtered["count"].clone(), filtered["next"].clone()),
+        (1.into(), serde_json::Value::Null)
+    );
+    let requests = admin(&sim, "/requests?limit=1").await;
+    assert_eq!(requests["requests"].as_array().unwrap().len(), 1);
+    for bad in [
+        "/messages?limit=0",
+        "/messages?limit=1001",
+        "/requests?limit=abc",
+        "/callbacks?after=-1",
+    ] {
+        let reply = get(&sim, &format!("/__admin{bad}")).await;
+        assert_eq!(reply.status, 400, "{bad}");
+        assert!(reply.json()["error"].is_string(), "{bad}");
+    }
+}

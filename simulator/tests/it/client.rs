@@ -78,6 +78,22 @@ pub async fn admin(sim: &Simulator, path: &str) -> serde_json::Value {
     reply.json()
 }
 
+/// Every entry of a paged admin listing (`/messages`, `/requests`, `/callbacks`, with any
+/// filters in `path`), following `next` page by page.
+pub async fn admin_all(sim: &Simulator, path: &str, key: &str) -> Vec<serde_json::Value> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let page = admin(sim, &format!("{path}{separator}limit=1000&after={after}")).await;
+        all.extend(page[key].as_array().unwrap().iter().cloned());
+        match page["next"].as_u64() {
+            Some(next) => after = next,
+            None => return all,
+        }
+    }
+}
+
 /// `PATCH /__admin/...` with a JSON body.
 pub async fn admin_patch(sim: &Simulator, path: &str, body: &str) -> Reply {
     let head = format!("PATCH /__admin{path} HTTP/1.1\r\nContent-Type: application/json");
