@@ -52,7 +52,7 @@ pub struct RecordArgs {
     /// The provider being recorded (its credentials are replaced by placeholders).
     #[arg(long, value_parser = ["smsoffice", "smsco", "getsms"])]
     pub provider: String,
-    /// Base URL of the real service, e.g. https://smsoffice.ge.
+    /// Base URL of the real service, e.g. `https://smsoffice.ge`.
     #[arg(long, value_name = "URL")]
     pub upstream: String,
     /// Folder to write `<provider>/<operation>/<case>.json` under.

@@ -5,16 +5,19 @@
 //! Rust test with [`Simulator::start_default`], or drive [`app`] without a socket.
 //!
 //! # Layout
-//! Dependencies point one way, each layer using only those listed before it:
-//! - [`domain`]: the simulated world without HTTP, CLI or provider knowledge: messages, clock,
+//! Dependencies point one way, each layer using only those listed before it (the repository's
+//! `ARCHITECTURE.md` draws them):
+//! - `domain`: the simulated world without HTTP, CLI or provider knowledge: messages, clock,
 //!   schedule, rules, faults as data, journal, segments.
-//! - [`http`]: plumbing that knows no provider: reading requests, parameters, pages, the
-//!   [`http::Handler`] shape of an endpoint.
-//! - [`providers`]: one folder per provider owning everything about it.
+//! - `http`: plumbing that knows no provider: reading requests, parameters, pages, the `Handler`
+//!   shape of an endpoint.
+//! - `providers`: one folder per provider owning everything about it; its configuration types
+//!   are public as [`smsoffice`], [`smsco`] and [`getsms`].
 //! - [`config`]: the typed configuration, composed of the providers' sections and quirks.
-//! - [`sim`]: one running simulation: the world and each provider's state behind one lock.
-//! - [`gateway`]: routes a request, applies faults, runs the endpoint, writes the journal.
-//! - [`engine`], [`admin`], [`server`], [`cli`]: time, the `/__admin` API, the listener, flags.
+//! - `sim`: one running simulation ([`Sim`]): the world and each provider's state behind one lock.
+//! - `gateway`: routes a request, applies faults, runs the endpoint, writes the journal.
+//! - `engine`, `admin`, `server` ([`Simulator`]), [`cli`]: time, the `/__admin` API, the
+//!   listener, flags.
 //! - `record` (feature `record`): `smsim record`, the proxy that writes recorded fixtures.
 
 mod admin;
