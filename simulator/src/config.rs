@@ -194,6 +194,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Callback attempts kept.
     pub callback_entries: usize,
+    /// Client connections served at once; more wait in the listen queue until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -203,6 +205,7 @@ impl Default for Limits {
             messages: 100_000,
             max_body_bytes: 32 * 1024 * 1024,
             callback_entries: 10_000,
+            max_connections: 4096,
         }
     }
 }
@@ -326,6 +329,7 @@ impl Config {
             ("limits.messages", self.limits.messages),
             ("limits.max_body_bytes", self.limits.max_body_bytes),
             ("limits.callback_entries", self.limits.callback_entries),
+            ("limits.max_connections", self.limits.max_connections),
             ("callbacks.max_in_flight", self.callbacks.max_in_flight),
             (
                 "quirks.smsoffice.max_content_chars",

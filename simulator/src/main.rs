@@ -149,7 +149,17 @@ fn init_tracing(format: LogFormat) -> Log {
     }
 }
 
+/// Raises the soft limit of open files to the hard one, so the connection cap, not the
+/// descriptor limit, decides how many clients are served.
+fn raise_open_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!(limit, "open-file limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+    }
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
+    raise_open_file_limit();
     // Installed before the banner announces readiness, so an early SIGTERM is never fatal.
     let shutdown = shutdown_signal()?;
     let listen = config.listen;

@@ -12,7 +12,10 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use std::sync::Arc;
+
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
@@ -169,26 +172,83 @@ impl App {
     }
 }
 
+/// The first pause after a failed accept; it doubles while accepts keep failing.
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
+/// The longest pause after failed accepts.
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// Accepts connections while fewer than `limits.max_connections` are open (the rest wait in the
+/// listen queue). Failed accepts (typically out of file descriptors) back off, and are logged as
+/// one line per second with their count rather than one line each.
 async fn accept_loop(
     listener: TcpListener,
     app: App,
     cancel: CancellationToken,
     tracker: TaskTracker,
 ) {
+    let open = Arc::new(Semaphore::new(app.sim.config().limits.max_connections));
+    let mut backoff = ACCEPT_BACKOFF_MIN;
+    let mut failures = FailureLog::default();
     loop {
+        let permit = tokio::select! {
+            _ = cancel.cancelled() => return,
+            permit = open.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+        };
         let accepted = tokio::select! {
             _ = cancel.cancelled() => return,
             accepted = listener.accept() => accepted,
         };
         match accepted {
             Ok((stream, peer)) => {
-                tracker.spawn(serve_connection(stream, peer, app.clone(), cancel.clone()));
+                backoff = ACCEPT_BACKOFF_MIN;
+                failures.flush();
+                let (app, cancel) = (app.clone(), cancel.clone());
+                tracker.spawn(async move {
+                    serve_connection(stream, peer, app, cancel).await;
+                    drop(permit);
+                });
             }
             Err(e) => {
-                // Typically EMFILE under load: back off briefly instead of spinning.
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(10)).await;
+                failures.note(&e);
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
             }
+        }
+    }
+}
+
+/// Failed accepts, logged at most once a second with how many there were.
+#[derive(Debug, Default)]
+struct FailureLog {
+    since_logged: u64,
+    last_logged: Option<std::time::Instant>,
+    last_error: String,
+}
+
+impl FailureLog {
+    fn note(&mut self, error: &std::io::Error) {
+        self.since_logged += 1;
+        self.last_error = error.to_string();
+        if self
+            .last_logged
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(1))
+        {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.since_logged > 0 {
+            tracing::warn!(
+                failures = self.since_logged,
+                error = %self.last_error,
+                "accepting connections failed; backing off"
+            );
+            self.since_logged = 0;
+            self.last_logged = Some(std::time::Instant::now());
         }
     }
 }

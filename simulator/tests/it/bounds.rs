@@ -199,3 +199,40 @@ async fn a_request_with_half_a_million_stray_parameters_leaves_a_small_journal_e
     let long = format!(r#"{{"spec": "smsoffice=delay:1ms{}"}}"#, " ".repeat(300));
     assert_eq!(admin_post(&sim, "/faults", &long).await.status, 400);
 }
+
+#[tokio::test]
+async fn connections_over_the_cap_wait_until_one_closes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sim = start_with(|c| c.limits.max_connections = 2).await;
+    let held_a = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let _held_b = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let mut third = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    third
+        .write_all(
+            b"GET /api/getBalance?key=demo-key HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut reply = Vec::new();
+    let waited = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        third.read_to_end(&mut reply),
+    )
+    .await;
+    assert!(
+        waited.is_err(),
+        "a third connection is not served while two are open"
+    );
+    drop(held_a);
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        third.read_to_end(&mut reply),
+    )
+    .await
+    .expect("served once a connection closes")
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&reply).ends_with("1000"),
+        "{reply:?}"
+    );
+}
