@@ -9,6 +9,7 @@ use crate::domain::Endpoint;
 use crate::domain::clock::Timestamp;
 use crate::domain::journal::JournalEntry;
 use crate::http::{method_name, truncate};
+use crate::providers::{getsms, smsco, smsoffice};
 use crate::sim::Sim;
 
 /// The longest request target the journal keeps (longer ones are cut at a character boundary).
@@ -16,9 +17,6 @@ const JOURNAL_TARGET_MAX: usize = 2048;
 
 /// The longest request target a log line shows.
 const LOG_TARGET_MAX: usize = 200;
-
-/// Parameter names that carry credentials at any provider; their values never reach the log.
-const CREDENTIAL_NAMES: [&str; 4] = ["key", "username", "password", "login"];
 
 /// A request target written with every credential parameter's value as `***`. Formatting does
 /// the work, so a log line that is filtered out costs nothing.
@@ -51,9 +49,15 @@ fn is_credential(raw_name: &str) -> bool {
         .into_owned();
     let name = decoded.trim();
     let name = name.split('[').next().unwrap_or(name).trim();
-    CREDENTIAL_NAMES
-        .iter()
-        .any(|c| name.eq_ignore_ascii_case(c))
+    // Any provider's credential names: the log masks them whatever the path.
+    [
+        smsoffice::CREDENTIALS,
+        smsco::CREDENTIALS,
+        getsms::CREDENTIALS,
+    ]
+    .into_iter()
+    .flatten()
+    .any(|(credential, _)| name.eq_ignore_ascii_case(credential))
 }
 
 /// What the journal notes of one request, taken before the request is handed on.

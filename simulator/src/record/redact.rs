@@ -6,19 +6,14 @@ use serde_json::Value;
 
 use crate::domain::Provider;
 use crate::http::params::{ParamList, encode};
+use crate::providers::{getsms, smsco, smsoffice};
 
 /// Parameters that carry credentials, per provider, and their placeholders.
 pub(super) fn credential_params(provider: Provider) -> &'static [(&'static str, &'static str)] {
     match provider {
-        Provider::Smsoffice => &[("key", "{{smsoffice.key}}")],
-        Provider::Smsco => &[
-            ("username", "{{smsco.username}}"),
-            ("password", "{{smsco.password}}"),
-        ],
-        Provider::Getsms => &[
-            ("login", "{{getsms.login}}"),
-            ("password", "{{getsms.password}}"),
-        ],
+        Provider::Smsoffice => smsoffice::CREDENTIALS,
+        Provider::Smsco => smsco::CREDENTIALS,
+        Provider::Getsms => getsms::CREDENTIALS,
     }
 }
 

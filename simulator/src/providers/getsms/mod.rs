@@ -50,6 +50,12 @@ pub fn route(path: &str) -> Option<Routed> {
     Some(routed)
 }
 
+/// The parameters that carry credentials, and the placeholders contract fixtures write for them.
+pub const CREDENTIALS: &[(&str, &str)] = &[
+    ("login", "{{getsms.login}}"),
+    ("password", "{{getsms.password}}"),
+];
+
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "POST";
 

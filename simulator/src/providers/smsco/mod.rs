@@ -43,6 +43,12 @@ pub fn route(path: &str) -> Option<Routed> {
     route_merging_slashes(PATHS, path)
 }
 
+/// The parameters that carry credentials, and the placeholders contract fixtures write for them.
+pub const CREDENTIALS: &[(&str, &str)] = &[
+    ("username", "{{smsco.username}}"),
+    ("password", "{{smsco.password}}"),
+];
+
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "GET, POST";
 

@@ -62,6 +62,9 @@ pub fn unknown_path_hint(path: &str) -> Option<String> {
     })
 }
 
+/// The parameters that carry credentials, and the placeholders contract fixtures write for them.
+pub const CREDENTIALS: &[(&str, &str)] = &[("key", "{{smsoffice.key}}")];
+
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "GET, POST";
 
