@@ -3,7 +3,7 @@
 
 use smsim::Simulator;
 
-use crate::client::{Reply, admin, admin_patch, get, post, post_form, raw};
+use crate::client::{Reply, admin, admin_patch, get, journal_lints, post, post_form, raw};
 use crate::smsoffice_send::{GOOD_SEND, OK, assert_envelope, balance, err};
 
 async fn still_serves(sim: &Simulator) {
@@ -125,7 +125,7 @@ async fn duplicate_parameters_take_the_first_value() {
         admin(&sim, "/messages").await["messages"][0]["content"],
         "one"
     );
-    let lints = admin(&sim, "/requests").await["requests"][1]["lints"].to_string();
+    let lints = journal_lints(&sim, 1).await;
     assert!(lints.contains("more than once"), "{lints}");
     still_serves(&sim).await;
 }
@@ -137,7 +137,7 @@ async fn a_json_body_is_not_read_so_the_key_is_missing() {
         r#"{"key":"demo-key","destination":"995555123456","sender":"SMSOFFICE","content":"hi"}"#;
     let reply = post(&sim, "/api/v2/send/", "application/json", json.as_bytes()).await;
     assert_envelope(&reply, &err(500, "API key is missing"));
-    let lints = admin(&sim, "/requests").await["requests"][0]["lints"].to_string();
+    let lints = journal_lints(&sim, 0).await;
     assert!(lints.contains("body ignored"), "{lints}");
     still_serves(&sim).await;
 }

@@ -70,23 +70,8 @@ fn bad_configs_and_flags_exit_2_naming_the_problem() {
 
 #[tokio::test]
 async fn serve_prints_address_credentials_and_admin_url_then_answers() {
-    let mut child = tokio::process::Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--seed", "7"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut banner = Vec::new();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        let done = line.starts_with("try:");
-        banner.push(line);
-        if done {
-            break;
-        }
-    }
-    let banner = banner.join("\n");
+    let (mut child, banner) =
+        serve_banner(&["--listen", "127.0.0.1:0", "--seed", "7"], false).await;
     for expected in [
         "smsim listening on http://127.0.0.1:",
         "seed 7",
@@ -109,6 +94,35 @@ async fn serve_prints_address_credentials_and_admin_url_then_answers() {
     let reply = crate::client::raw(addr, b"GET /__admin/health HTTP/1.1", b"").await;
     assert_eq!(reply.status, 200);
     child.kill().await.unwrap();
+}
+
+/// Starts `smsim serve ARGS` without an admin token in the environment and reads its banner up
+/// to the `try:` line, plus one more line if `one_more` (waiting at most 10 s for it, so that a
+/// build without that line fails instead of hanging).
+async fn serve_banner(args: &[&str], one_more: bool) -> (tokio::process::Child, String) {
+    let mut child = tokio::process::Command::new(BIN)
+        .arg("serve")
+        .args(args)
+        .env_remove("SMSIM_ADMIN_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let done = line.starts_with("try:");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    let wait = std::time::Duration::from_secs(10);
+    if one_more && let Ok(Ok(Some(line))) = tokio::time::timeout(wait, lines.next_line()).await {
+        banner.push(line);
+    }
+    (child, banner.join("\n"))
 }
 
 /// Starts `smsim serve ARGS` on a free port with stderr piped to the test (read or left
@@ -310,29 +324,8 @@ async fn request_log_lines_show_requests_but_never_credentials() {
 
 #[tokio::test]
 async fn listening_beyond_loopback_without_a_token_is_warned_about() {
-    let mut child = tokio::process::Command::new(BIN)
-        .args(["serve", "--listen", "0.0.0.0:0"])
-        .env_remove("SMSIM_ADMIN_TOKEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut banner = Vec::new();
-    while let Ok(Some(line)) = lines.next_line().await {
-        let done = line.starts_with("try:");
-        banner.push(line);
-        if done {
-            break;
-        }
-    }
-    // The warning follows the banner's last line; a build without it must fail, not hang.
-    let wait = std::time::Duration::from_secs(10);
-    if let Ok(Ok(Some(line))) = tokio::time::timeout(wait, lines.next_line()).await {
-        banner.push(line);
-    }
-    let banner = banner.join("\n");
+    // The warning follows the banner's last line.
+    let (mut child, banner) = serve_banner(&["--listen", "0.0.0.0:0"], true).await;
     assert!(
         banner.contains("warning:") && banner.contains("--admin-token"),
         "{banner}"

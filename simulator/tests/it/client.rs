@@ -78,6 +78,22 @@ pub async fn admin(sim: &Simulator, path: &str) -> serde_json::Value {
     reply.json()
 }
 
+/// One text field of every message `GET /__admin/messages{query}` lists, in its order.
+pub async fn message_texts(sim: &Simulator, query: &str, field: &str) -> Vec<String> {
+    let listing = admin(sim, &format!("/messages{query}")).await;
+    listing["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m[field].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The lints of the journal entry at `index` of `GET /__admin/requests`, as JSON text.
+pub async fn journal_lints(sim: &Simulator, index: usize) -> String {
+    admin(sim, "/requests").await["requests"][index]["lints"].to_string()
+}
+
 /// Every entry of a paged admin listing (`/messages`, `/requests`, `/callbacks`, with any
 /// filters in `path`), following `next` page by page.
 pub async fn admin_all(sim: &Simulator, path: &str, key: &str) -> Vec<serde_json::Value> {

@@ -72,6 +72,16 @@ pub(crate) fn georgia(seconds_after_t0: i64) -> String {
         .replace(['-', ' ', ':'], "")
 }
 
+/// A listed message's history as (status, simulator time) pairs.
+fn history_of(message: &Value) -> Vec<(&str, &str)> {
+    message["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["status"].as_str().unwrap(), h["at"].as_str().unwrap()))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_delivered_callback_arrives_only_when_the_clock_reaches_it() {
     let sim = manual().await;
@@ -105,12 +115,7 @@ async fn a_delivered_callback_arrives_only_when_the_clock_reaches_it() {
         "Delivered"
     );
     let message = &admin(&sim, "/messages").await["messages"][0];
-    let history: Vec<(&str, &str)> = message["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| (h["status"].as_str().unwrap(), h["at"].as_str().unwrap()))
-        .collect();
+    let history = history_of(message);
     assert_eq!(
         history,
         [
@@ -383,12 +388,7 @@ async fn scheduled_messages_wait_until_due() {
     advance(&sim, 3.0).await;
     let stored = admin(&sim, "/messages").await;
     for m in stored["messages"].as_array().unwrap() {
-        let history: Vec<(&str, &str)> = m["history"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| (h["status"].as_str().unwrap(), h["at"].as_str().unwrap()))
-            .collect();
+        let history = history_of(m);
         assert_eq!(
             history,
             [

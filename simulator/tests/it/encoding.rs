@@ -2,7 +2,7 @@
 
 use smsim::Simulator;
 
-use crate::client::{admin, enc, get, multipart, post, post_form, raw};
+use crate::client::{admin, enc, get, message_texts, multipart, post, post_form, raw};
 use crate::smsoffice_send::{OK, assert_envelope};
 
 const TRICKY: &str = "a+b c&d=e ✓ გამარჯობა";
@@ -24,15 +24,12 @@ async fn content_is_stored_identically_from_get_urlencoded_and_multipart() {
     ]);
     assert_envelope(&post(&sim, "/api/v2/send/", &content_type, &body).await, OK);
 
-    let stored = admin(&sim, "/messages").await;
-    let contents: Vec<&str> = stored["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["content"].as_str().unwrap())
-        .collect();
+    let contents = message_texts(&sim, "", "content").await;
     assert_eq!(contents, [TRICKY, TRICKY, TRICKY]);
-    assert_eq!(stored["messages"][0]["encoding"], "ucs2");
+    assert_eq!(
+        admin(&sim, "/messages").await["messages"][0]["encoding"],
+        "ucs2"
+    );
 }
 
 #[tokio::test]

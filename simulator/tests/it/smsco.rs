@@ -4,7 +4,9 @@ use smsim::ClockMode;
 use smsim::Simulator;
 use smsim::smsco::{BalanceFlag, UnknownMesId};
 
-use crate::client::{Reply, admin, admin_patch, enc, get, multipart, post, post_form};
+use crate::client::{
+    Reply, admin, admin_patch, enc, get, journal_lints, message_texts, multipart, post, post_form,
+};
 use crate::smsoffice_send::start_with;
 
 const SEND: &str = "/components/com_smsreseller/smsapi2.php";
@@ -174,13 +176,7 @@ async fn a_mixed_batch_sends_and_charges_only_the_valid_numbers() {
     let sim = Simulator::start_default().await.unwrap();
     let reply = send(&sim, "username=demo&password=demo&recipient=995555100001,%2B995555100002,995555100003&message=hi").await;
     assert_text(&reply, "OK 10 100001");
-    let stored = admin(&sim, "/messages?provider=smsco").await;
-    let destinations: Vec<&str> = stored["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["destination"].as_str().unwrap())
-        .collect();
+    let destinations = message_texts(&sim, "?provider=smsco", "destination").await;
     assert_eq!(destinations, ["995555100001", "995555100003"]);
     assert_eq!(balance(&sim, "demo").await, 9_990);
 }
@@ -201,7 +197,7 @@ async fn balance_flag_follows_the_quirk() {
         &send(&sim, "username=demo&password=demo&balance=1").await,
         "2915",
     );
-    let lints = admin(&sim, "/requests").await["requests"][2]["lints"].to_string();
+    let lints = journal_lints(&sim, 2).await;
     assert!(lints.contains("balance=\\\"1\\\""), "{lints}");
     let lenient = start_with(|c| c.quirks.smsco.balance_flag = BalanceFlag::AnyNonempty).await;
     assert_text(
@@ -229,7 +225,7 @@ async fn georgian_text_is_transliterated_counted_in_latin_and_linted() {
     assert_eq!(message["content"], text.as_str());
     assert_eq!(message["delivered_content"], "g".repeat(100).as_str());
     assert_eq!(message["segments"], 1);
-    let lints = admin(&sim, "/requests").await["requests"][0]["lints"].to_string();
+    let lints = journal_lints(&sim, 0).await;
     assert!(lints.contains("Latin text only"), "{lints}");
     send(
         &sim,
@@ -330,13 +326,7 @@ async fn get_post_multipart_and_the_alias_path_are_equivalent() {
     )
     .await;
     assert_text(&reply, "OK 5 100003");
-    let stored = admin(&sim, "/messages?provider=smsco").await;
-    let contents: Vec<&str> = stored["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["content"].as_str().unwrap())
-        .collect();
+    let contents = message_texts(&sim, "?provider=smsco", "content").await;
     assert_eq!(contents, ["one", "two", "three"]);
 }
 

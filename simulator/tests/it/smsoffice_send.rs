@@ -4,7 +4,7 @@ use smsim::config::Config;
 use smsim::smsoffice::{CheckOrder, NameMatching, SlashlessPost};
 use smsim::{ClockMode, Simulator};
 
-use crate::client::{self, Reply, admin, enc, get, multipart, post, post_form};
+use crate::client::{self, Reply, admin, enc, get, journal_lints, multipart, post, post_form};
 
 pub const OK: &str = r#"{"Success":true,"Message":"The request has been successfully received by our system.","Output":null,"ErrorCode":0}"#;
 
@@ -366,8 +366,7 @@ async fn content_type_and_show_service_time() {
 
     let reply = send(&sim, &format!("{GOOD_SEND}&contentType=9")).await;
     assert_envelope(&reply, OK);
-    let journal = admin(&sim, "/requests").await;
-    let lints = journal["requests"][2]["lints"].to_string();
+    let lints = journal_lints(&sim, 2).await;
     assert!(lints.contains("contentType"), "{lints}");
 }
 
@@ -388,13 +387,8 @@ async fn slashless_post_is_redirected_like_iis() {
     assert_envelope(&followed, &err(600, "Destination is missing"));
     // GET on the slashless path is documented and served.
     assert_envelope(&get(&sim, &format!("/api/v2/send?{GOOD_SEND}")).await, OK);
-    let journal = admin(&sim, "/requests").await;
-    assert!(
-        journal["requests"][0]["lints"][0]
-            .as_str()
-            .unwrap()
-            .contains("trailing slash")
-    );
+    let lints = journal_lints(&sim, 0).await;
+    assert!(lints.contains("trailing slash"), "{lints}");
 }
 
 #[tokio::test]
@@ -402,13 +396,8 @@ async fn slashless_post_can_be_accepted_by_quirk() {
     let sim = start_with(|c| c.quirks.smsoffice.slashless_post = SlashlessPost::Accept).await;
     let reply = post_form(&sim, "/api/v2/send", GOOD_SEND).await;
     assert_envelope(&reply, OK);
-    let journal = admin(&sim, "/requests").await;
-    assert!(
-        journal["requests"][0]["lints"][0]
-            .as_str()
-            .unwrap()
-            .contains("trailing slash")
-    );
+    let lints = journal_lints(&sim, 0).await;
+    assert!(lints.contains("trailing slash"), "{lints}");
 }
 
 #[tokio::test]
@@ -488,7 +477,7 @@ async fn lints_note_risky_but_accepted_requests() {
     let sim = Simulator::start_default().await.unwrap();
     let query = "key=demo-key&destination=995555123456,555123456&sender=SMSOFFICE&content=Tom&Jerry&reference=123456789012345678901";
     assert_envelope(&send(&sim, query).await, OK);
-    let lints = admin(&sim, "/requests").await["requests"][0]["lints"].to_string();
+    let lints = journal_lints(&sim, 0).await;
     assert!(lints.contains("lacks the country code"), "{lints}");
     assert!(lints.contains("unencoded '&'"), "{lints}");
     assert!(lints.contains("over 20 characters"), "{lints}");

@@ -25,13 +25,30 @@ pub const KNOWN: &[&str] = &[
     "balance",
 ];
 
-/// The parameters as given: `None` absent, `Some("")` empty.
+/// The credentials every smsco endpoint reads, as given: `None` absent, `Some("")` empty.
 #[derive(Debug, Clone, Default)]
-pub struct SmscoRequest {
+pub struct Login {
     /// Login.
     pub username: Option<String>,
     /// Password.
     pub password: Option<String>,
+}
+
+impl Login {
+    /// Reads `username` and `password`.
+    pub fn from_params(params: &Params) -> Login {
+        Login {
+            username: params.get("username"),
+            password: params.get("password"),
+        }
+    }
+}
+
+/// The parameters as given: `None` absent, `Some("")` empty.
+#[derive(Debug, Clone, Default)]
+pub struct SmscoRequest {
+    /// `username` and `password`.
+    pub login: Login,
     /// Comma-separated numbers.
     pub recipient: Option<String>,
     /// Text.
@@ -48,8 +65,7 @@ impl SmscoRequest {
     /// Reads the parameters.
     pub fn from_params(params: &Params) -> SmscoRequest {
         SmscoRequest {
-            username: params.get("username"),
-            password: params.get("password"),
+            login: Login::from_params(params),
             recipient: params.get("recipient"),
             message: params.get("message"),
             schedule: params.get("schedule"),
@@ -90,14 +106,15 @@ fn is_empty(value: &Option<String>) -> bool {
 /// Checks `username` and `password` against the accounts: 2910, 2911, 2905.
 pub fn authenticate<'a>(
     state: &'a mut State,
-    username: &Option<String>,
-    password: &Option<String>,
+    login: &Login,
 ) -> Result<&'a mut SmscoAccount, SmscoError> {
-    let username = username
+    let username = login
+        .username
         .as_deref()
         .filter(|u| !u.is_empty())
         .ok_or(SmscoError::UsernameEmpty)?;
-    let password = password
+    let password = login
+        .password
         .as_deref()
         .filter(|p| !p.is_empty())
         .ok_or(SmscoError::PasswordEmpty)?;
@@ -132,7 +149,7 @@ pub fn send(
     now: Timestamp,
     lints: &mut Vec<String>,
 ) -> Result<Reply, SmscoError> {
-    let account = authenticate(state, &request.username, &request.password)?;
+    let account = authenticate(state, &request.login)?;
     let wants_balance = match (quirks.balance_flag, request.balance.as_deref()) {
         (_, None) => false,
         (BalanceFlag::TrueOnly, Some(flag)) => flag.trim().eq_ignore_ascii_case("true"),
@@ -207,7 +224,7 @@ pub fn send(
     charge(&mut account.balance, tetri)?;
 
     let mes_id = state.take_mes_id();
-    let username: Arc<str> = Arc::from(request.username.as_deref().unwrap_or_default());
+    let username: Arc<str> = Arc::from(request.login.username.as_deref().unwrap_or_default());
     let brand: Arc<str> = Arc::from(brand);
     let content: Arc<str> = Arc::from(message);
     let client_ip = &request.client_ip;

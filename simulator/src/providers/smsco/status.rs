@@ -3,11 +3,10 @@
 use axum::response::Response;
 
 use super::errors::SmscoError;
-use super::send::authenticate;
+use super::send::{Login, authenticate};
 use super::{MES_ID, Quirks, State, UnknownMesId, read, text};
 use crate::domain::Provider;
 use crate::domain::messages::{IdValue, LookupKey, Message, Status};
-use crate::http::params::Params;
 use crate::http::{Handler, Inbound, Reply, Run};
 
 /// The status digit of one message.
@@ -35,10 +34,12 @@ pub fn aggregate_digit(messages: &[&Message]) -> u8 {
     }
 }
 
-/// A decoded getstatus.php request.
+/// A decoded getstatus.php request: credentials as sent, `mes_id` parsed (an
+/// unparsable id finds nothing, like an unknown one).
 #[derive(Debug)]
 pub struct MessageStatus {
-    params: Params,
+    login: Login,
+    mes_id: Option<u64>,
 }
 
 impl Handler for MessageStatus {
@@ -48,7 +49,12 @@ impl Handler for MessageStatus {
 
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
         let (params, _) = read(inbound, &["username", "password", "mes_id"]).await?;
-        Ok(MessageStatus { params })
+        Ok(MessageStatus {
+            login: Login::from_params(&params),
+            mes_id: params
+                .value("mes_id")
+                .and_then(|m| m.trim().parse::<u64>().ok()),
+        })
     }
 
     fn execute(self, run: Run<'_, State, Quirks>) -> String {
@@ -58,15 +64,11 @@ impl Handler for MessageStatus {
             quirks,
             ..
         } = run;
-        let params = &self.params;
-        let account = match authenticate(state, &params.get("username"), &params.get("password")) {
+        let account = match authenticate(state, &self.login) {
             Err(e) => return e.body(),
             Ok(account) => account,
         };
-        let mes_id = params
-            .value("mes_id")
-            .and_then(|m| m.trim().parse::<u64>().ok());
-        let messages: Vec<&Message> = match mes_id {
+        let messages: Vec<&Message> = match self.mes_id {
             None => Vec::new(),
             Some(mes_id) => world
                 .messages

@@ -7,13 +7,14 @@ use super::{CheckOrder, Quirks, State, StatusNeverSent, authenticate, envelope, 
 use super::{REFERENCE, status_word};
 use crate::domain::Provider;
 use crate::domain::messages::{IdValue, LookupKey};
-use crate::http::params::Params;
 use crate::http::{Handler, Inbound, Reply, Run};
 
-/// A decoded getMessageStatus request.
+/// A decoded getMessageStatus request; an empty `reference` counts as none.
 #[derive(Debug)]
 pub struct MessageStatus {
-    params: Params,
+    key: Option<String>,
+    destination: Option<String>,
+    reference: Option<String>,
 }
 
 impl Handler for MessageStatus {
@@ -23,7 +24,11 @@ impl Handler for MessageStatus {
 
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
         let (_, params) = read(inbound, &["key", "destination", "reference"]).await?;
-        Ok(MessageStatus { params })
+        Ok(MessageStatus {
+            key: params.get("key"),
+            destination: params.get("destination"),
+            reference: params.get("reference").filter(|r| !r.is_empty()),
+        })
     }
 
     fn execute(self, run: Run<'_, State, Quirks>) -> Self::Output {
@@ -33,20 +38,16 @@ impl Handler for MessageStatus {
             quirks,
             ..
         } = run;
-        let params = &self.params;
-        let key = params.value("key").ok_or(SmsofficeError::KeyMissing)?;
+        let key = self.key.ok_or(SmsofficeError::KeyMissing)?;
         if quirks.check_order == CheckOrder::AuthFirst {
             authenticate(state, &key)?;
         }
-        let destination = params
-            .value("destination")
-            .ok_or(SmsofficeError::DestinationMissing)?;
+        let destination = self.destination.ok_or(SmsofficeError::DestinationMissing)?;
         if quirks.check_order == CheckOrder::PresenceFirst {
             authenticate(state, &key)?;
         }
         // Messages sent without a reference cannot be looked up (documented).
-        let reference = params.get("reference").filter(|r| !r.is_empty());
-        let found = reference.and_then(|reference| {
+        let found = self.reference.and_then(|reference| {
             world
                 .messages
                 .by_key(&LookupKey {
