@@ -5,28 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// Where a fixture's expected answer came from.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
-pub enum Provenance {
-    /// A provider document says so.
-    Documented {
-        /// Which document, and where in it.
-        source: String,
-    },
-    /// Public client code only works if the provider answers so.
-    Observed {
-        /// Which client code.
-        source: String,
-    },
-    /// Captured from the live service.
-    Recorded {
-        /// Where it was captured.
-        source: String,
-        /// When (RFC 3339).
-        at: String,
-    },
-}
+pub use crate::provenance::{Document, Provenance};
 
 /// The request to replay.
 #[derive(Debug, Clone, Deserialize)]
@@ -338,6 +317,29 @@ impl Fixture {
                 ));
             }
         }
+        match &fixture.provenance {
+            Provenance::Documented { quote, .. } | Provenance::Observed { quote, .. }
+                if quote.trim().is_empty() =>
+            {
+                return Err(invalid("provenance.quote", "must not be empty".into()));
+            }
+            Provenance::Assumed { quirks, .. } => {
+                if quirks.is_empty() {
+                    return Err(invalid(
+                        "provenance.quirks",
+                        "an assumed fixture lists the quirk settings it depends on".into(),
+                    ));
+                }
+                let known = smsim::Quirks::names();
+                if let Some(unknown) = quirks.iter().find(|q| !known.contains(q)) {
+                    return Err(invalid(
+                        "provenance.quirks",
+                        format!("{unknown:?} is not a quirk; quirks: {}", known.join(", ")),
+                    ));
+                }
+            }
+            _ => {}
+        }
         if fixture.safe && !fixture.setup.is_empty() {
             return Err(invalid(
                 "safe",
@@ -409,7 +411,8 @@ mod tests {
 
     const MINIMAL: &str = r#"{
         "description": "d",
-        "provenance": {"kind": "documented", "source": "s"},
+        "provenance": {"kind": "documented", "document": "smsoffice-en", "source": "s",
+                       "quote": "q"},
         "request": {"method": "GET", "target": "/api/getBalance?key=demo-key"},
         "response": {"status": 200, "body": "{\"a\":1}", "volatile": ["/a"]}
     }"#;

@@ -414,7 +414,8 @@ mod tests {
 
     fn fixture(body: &str, volatile: &str) -> Fixture {
         let text = format!(
-            r#"{{"description": "d", "provenance": {{"kind": "documented", "source": "s"}},
+            r#"{{"description": "d", "provenance": {{"kind": "assumed", "source": "s",
+                "quirks": ["smsoffice.content_type"]}},
                 "request": {{"method": "GET", "target": "/"}},
                 "response": {{"status": 200, "headers": {{"Content-Type": "text/plain"}},
                               "body": {}, "volatile": {volatile}}}}}"#,

@@ -1,27 +1,70 @@
-//! One named test per fixture under `fixtures/`, each against its own in-process simulator.
+//! Every fixture under `fixtures/`, each against its own in-process simulator, as three named
+//! tests: `<name>` replays it with the embedded defaults; `<name>/quirks` replays it with each
+//! quirk flipped in turn and holds it to its provenance (an `assumed` fixture moves with exactly
+//! the quirks it lists, a `documented` or `observed` one with none); `<name>/quote` finds a
+//! `documented` quote verbatim in the provider document it names. One more test,
+//! `quirks-table`, checks that `fixtures/README.md` lists for each quirk the fixtures it moves.
+//!
+//! The provider documents are read from `$SMSIM_PROVIDER_DOCUMENTS`, else from
+//! `../shared/seeds` beside the repository. Without them the quote tests are ignored, unless
+//! `SMSIM_REQUIRE_DOCUMENTS` is set (CI sets it), which makes them fail.
 
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
-use contract_tests::fixture::{Fixture, discover};
+use contract_tests::fixture::{Fixture, Provenance, discover};
 use contract_tests::inprocess::{replay_config, run_in_process};
+use contract_tests::provenance::{check_flips, check_quote};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
     let args = Arguments::from_args();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    let trials: Vec<Trial> = discover(&root)
-        .into_iter()
-        .map(|(name, path)| Trial::test(name, move || run(&path)))
-        .collect();
+    let documents = documents_dir();
+    let required = std::env::var_os("SMSIM_REQUIRE_DOCUMENTS").is_some();
+    let documents_missing = !documents.is_dir();
+    let fixtures = discover(&root);
+    let mut trials = Vec::new();
+    for (name, path) in &fixtures {
+        let replay_path = path.clone();
+        trials.push(Trial::test(name.clone(), move || replay(&replay_path)));
+        let flip_path = path.clone();
+        trials.push(Trial::test(format!("{name}/quirks"), move || {
+            flips(&flip_path)
+        }));
+        let quote_path = path.clone();
+        let dir = documents.clone();
+        trials.push(
+            Trial::test(format!("{name}/quote"), move || quote(&quote_path, &dir))
+                .with_ignored_flag(!required && documents_missing),
+        );
+    }
+    let table_root = root.clone();
+    trials.push(Trial::test("quirks-table", move || {
+        quirks_table(&table_root, &fixtures)
+    }));
     libtest_mimic::run(&args, trials).exit();
 }
 
-fn run(path: &Path) -> Result<(), Failed> {
-    let fixture = Fixture::load(path).map_err(|e| Failed::from(e.to_string()))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
+fn documents_dir() -> PathBuf {
+    std::env::var_os("SMSIM_PROVIDER_DOCUMENTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/seeds"))
+}
+
+fn load(path: &Path) -> Result<Fixture, Failed> {
+    Fixture::load(path).map_err(|e| Failed::from(e.to_string()))
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?;
-    let mismatches = runtime.block_on(run_in_process(&fixture, replay_config()))?;
+        .build()
+}
+
+fn replay(path: &Path) -> Result<(), Failed> {
+    let fixture = load(path)?;
+    let mismatches = runtime()?.block_on(run_in_process(&fixture, replay_config()))?;
     if mismatches.is_empty() {
         return Ok(());
     }
@@ -31,6 +74,88 @@ fn run(path: &Path) -> Result<(), Failed> {
         path.display(),
         mismatches.len(),
         report.join("\n  ")
+    )
+    .into())
+}
+
+fn flips(path: &Path) -> Result<(), Failed> {
+    let fixture = load(path)?;
+    let problems = runtime()?.block_on(check_flips(&fixture, &replay_config()))?;
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let report: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    Err(format!("{}\n  {}", path.display(), report.join("\n  ")).into())
+}
+
+fn quote(path: &Path, documents: &Path) -> Result<(), Failed> {
+    let fixture = load(path)?;
+    check_quote(&fixture.provenance, documents).map_err(|problem| {
+        Failed::from(format!(
+            "{}: {problem} (documents read from {})",
+            path.display(),
+            documents.display()
+        ))
+    })
+}
+
+/// The quirks table in `fixtures/README.md` must say, for every quirk, exactly which fixtures
+/// it moves. The `/quirks` tests prove that these are the `assumed` fixtures listing it.
+fn quirks_table(root: &Path, fixtures: &[(String, PathBuf)]) -> Result<(), Failed> {
+    let mut moved: BTreeMap<String, BTreeSet<String>> = smsim::Quirks::names()
+        .into_iter()
+        .map(|quirk| (quirk, BTreeSet::new()))
+        .collect();
+    for (name, path) in fixtures {
+        if let Provenance::Assumed { quirks, .. } = load(path)?.provenance {
+            for quirk in quirks {
+                moved.entry(quirk).or_default().insert(name.clone());
+            }
+        }
+    }
+    let readme = root.join("README.md");
+    let text = std::fs::read_to_string(&readme)?;
+    let heading = "## Which fixtures each quirk moves";
+    let section = text
+        .split_once(heading)
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| format!("{} has no section {heading:?}", readme.display()))?;
+    let mut table: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for row in section.lines().filter(|l| l.starts_with("| `")) {
+        let mut cells = row.split('|').map(str::trim).filter(|c| !c.is_empty());
+        let quirk = cells
+            .next()
+            .unwrap_or_default()
+            .trim_matches('`')
+            .to_owned();
+        let names = cells
+            .next()
+            .unwrap_or_default()
+            .split(',')
+            .map(|n| n.trim().trim_matches('`').to_owned())
+            .filter(|n| !n.is_empty() && n != "none")
+            .collect();
+        table.insert(quirk, names);
+    }
+    if table == moved {
+        return Ok(());
+    }
+    let want: Vec<String> = moved
+        .iter()
+        .map(|(quirk, names)| {
+            let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            let names = if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            };
+            format!("| `{quirk}` | {names} |")
+        })
+        .collect();
+    Err(format!(
+        "{} does not match the fixtures; its rows should read:\n{}",
+        readme.display(),
+        want.join("\n")
     )
     .into())
 }

@@ -2,6 +2,7 @@
 //! behaviour caught by named fixtures with a readable report; and the simulator's properties.
 
 mod properties;
+mod provenance;
 mod record;
 mod tls;
 

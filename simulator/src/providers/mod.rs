@@ -28,8 +28,7 @@ macro_rules! error_table {
                 }
             }
 
-            /// The provider's text for it (smsco answers bare codes and never writes it).
-            #[allow(dead_code)]
+            /// The provider's text for it.
             pub fn text(self) -> &'static str {
                 match self {
                     $($name::$variant => $text),*

@@ -18,6 +18,19 @@ pub struct Quirks {
     pub get_params: GetParams,
     /// The key of a top-level error's text.
     pub error_key: ErrorKey,
+    /// The status words for a message not yet delivered and one that failed.
+    pub status_words: StatusWords,
+}
+
+/// The `status` words of a status row other than `delivered` (the one the document shows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusWords {
+    /// `sent` until the report, `failed` after a failure (a sibling deployment's client polls
+    /// until `sent` changes).
+    SentFailed,
+    /// `pending` until the report, `undelivered` after a failure.
+    PendingUndelivered,
 }
 
 /// The key under which a top-level error object carries its text.
@@ -43,6 +56,7 @@ impl Quirks {
         "json_escape",
         "get_params",
         "error_key",
+        "status_words",
     ];
 
     /// Sets quirk `name` to its other choice, so a contract harness can show which answers depend
@@ -54,6 +68,7 @@ impl Quirks {
             "json_escape" => self.json_escape = self.json_escape.flipped(),
             "get_params" => self.get_params = self.get_params.flipped(),
             "error_key" => self.error_key = self.error_key.flipped(),
+            "status_words" => self.status_words = self.status_words.flipped(),
             _ => return false,
         }
         true
@@ -63,6 +78,7 @@ impl Quirks {
 flip_between!(JsonEscape: Unescaped <-> PhpDefault);
 flip_between!(GetParams: Ignored <-> Read);
 flip_between!(ErrorKey: Text <-> ErrorText);
+flip_between!(StatusWords: SentFailed <-> PendingUndelivered);
 
 impl Default for Quirks {
     fn default() -> Quirks {
@@ -72,6 +88,7 @@ impl Default for Quirks {
             json_escape: JsonEscape::Unescaped,
             get_params: GetParams::Ignored,
             error_key: ErrorKey::Text,
+            status_words: StatusWords::SentFailed,
         }
     }
 }

@@ -7,18 +7,25 @@ use serde_json::Value;
 use super::errors::GetsmsError;
 use super::input::GetsmsInput;
 use super::send::authenticate;
-use super::{Decoded, MESSAGE_ID, Outcome, Quirks, REQUEST_ID, State, UTC_OFFSET_HOURS, decode};
+use super::{Decoded, MESSAGE_ID, Outcome, Quirks, REQUEST_ID, State, StatusWords};
+use super::{UTC_OFFSET_HOURS, decode};
 use crate::domain::clock::Timestamp;
 use crate::domain::messages::{IdValue, LookupKey, Message, Status};
 use crate::domain::{Provider, World};
 use crate::http::{Handler, Inbound, Reply, Run};
 
-/// The status word getsms uses for a neutral status.
-pub fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Accepted | Status::Scheduled | Status::Pending => "sent",
-        Status::Delivered => "delivered",
-        Status::Undelivered | Status::Expired | Status::Rejected => "failed",
+/// The status word getsms uses for a neutral status, in the words quirk `getsms.status_words`
+/// chooses.
+pub fn status_word(status: Status, words: StatusWords) -> &'static str {
+    match (status, words) {
+        (Status::Delivered, _) => "delivered",
+        (Status::Accepted | Status::Scheduled | Status::Pending, StatusWords::SentFailed) => "sent",
+        (
+            Status::Accepted | Status::Scheduled | Status::Pending,
+            StatusWords::PendingUndelivered,
+        ) => "pending",
+        (_, StatusWords::SentFailed) => "failed",
+        (_, StatusWords::PendingUndelivered) => "undelivered",
     }
 }
 
@@ -48,7 +55,7 @@ fn entered(message: &Message, status: Status) -> Option<Timestamp> {
 }
 
 impl StatusRow {
-    fn of(message: &Message, user_id: u64) -> StatusRow {
+    fn of(message: &Message, user_id: u64, words: StatusWords) -> StatusRow {
         let date = |t: Timestamp| t.format_datetime(UTC_OFFSET_HOURS);
         let description = match message.status {
             Status::Delivered => "OK".to_owned(),
@@ -70,7 +77,7 @@ impl StatusRow {
                 .id_number(REQUEST_ID)
                 .unwrap_or_default()
                 .to_string(),
-            status: status_word(message.status),
+            status: status_word(message.status, words),
             count_messages: message.segments.to_string(),
             client_ip: message
                 .client_ip
@@ -109,6 +116,7 @@ pub fn status(
     world: &World,
     state: &mut State,
     input: &GetsmsInput,
+    words: StatusWords,
 ) -> Result<Vec<StatusRow>, GetsmsError> {
     let account = authenticate(state, input)?;
     let (login, user_id) = (account.login.as_str(), account.user_id);
@@ -124,7 +132,7 @@ pub fn status(
                     value: IdValue::Number(id),
                 })
                 .filter(|m| m.provider == Provider::Getsms && *m.account == *login)
-                .map(|m| StatusRow::of(m, user_id)),
+                .map(|m| StatusRow::of(m, user_id, words)),
         );
         if rows.len() == before {
             return Err(GetsmsError::RequestIdWrong);
@@ -152,7 +160,12 @@ impl Handler for MessageStatus {
             run.lints.clear();
             return Outcome::Forbidden;
         }
-        Outcome::from_result(status(run.world, run.state, &input))
+        Outcome::from_result(status(
+            run.world,
+            run.state,
+            &input,
+            run.quirks.status_words,
+        ))
     }
 
     fn respond(output: Self::Output, quirks: &Quirks) -> Reply {

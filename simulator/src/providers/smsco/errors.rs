@@ -1,5 +1,6 @@
 //! smsco.ge reply codes: bare four-digit numbers in a plain-text body.
 
+use super::ErrorBody;
 use crate::domain::error::Error as DomainError;
 
 error_table! {
@@ -33,9 +34,12 @@ error_table! {
 }
 
 impl SmscoError {
-    /// The body: the bare code.
-    pub fn body(self) -> String {
-        self.code().to_string()
+    /// The body, as quirk `smsco.error_body` writes it.
+    pub fn body(self, form: ErrorBody) -> String {
+        match form {
+            ErrorBody::Code => self.code().to_string(),
+            ErrorBody::CodeAndText => format!("{}={}", self.code(), self.text()),
+        }
     }
 }
 
@@ -76,7 +80,7 @@ mod tests {
     fn codes_round_trip_and_render_bare() {
         for &e in SmscoError::ALL {
             assert_eq!(SmscoError::from_code(i64::from(e.code())), Some(e));
-            assert_eq!(e.body(), e.code().to_string());
+            assert_eq!(e.body(ErrorBody::Code), e.code().to_string());
         }
         assert_eq!(SmscoError::from_code(80), None);
     }

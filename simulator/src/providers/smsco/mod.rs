@@ -61,7 +61,7 @@ pub const UTC_OFFSET_HOURS: i64 = 4;
 /// smsco's own reply for code `code` (a code its error table has).
 pub fn error_response(quirks: &Quirks, code: i64) -> Response {
     let error = SmscoError::from_code(code).unwrap_or(SmscoError::GatewayUnavailable);
-    text(quirks, error.body())
+    text(quirks, error.body(quirks.error_body))
 }
 
 fn text(quirks: &Quirks, body: String) -> Response {

@@ -10,10 +10,16 @@ use crate::providers::{Flip, flip_text};
 pub struct Quirks {
     /// Which `balance` values read the balance.
     pub balance_flag: BalanceFlag,
+    /// The unit of the balance reply.
+    pub balance_unit: BalanceUnit,
     /// The replies' `Content-Type`.
     pub content_type: String,
+    /// How a failure code is written.
+    pub error_body: ErrorBody,
     /// What happens to text outside the Latin alphabet.
     pub non_latin: NonLatin,
+    /// How getstatus.php writes a status.
+    pub status_body: StatusBody,
     /// What getstatus.php answers for an unknown `mes_id`.
     pub status_unknown_mes_id: UnknownMesId,
 }
@@ -27,8 +33,11 @@ impl Quirks {
     /// Every quirk's name, as written after `smsco.` in the configuration.
     pub const NAMES: &'static [&'static str] = &[
         "balance_flag",
+        "balance_unit",
         "content_type",
+        "error_body",
         "non_latin",
+        "status_body",
         "status_unknown_mes_id",
     ];
 
@@ -37,8 +46,11 @@ impl Quirks {
     pub fn flip(&mut self, name: &str) -> bool {
         match name {
             "balance_flag" => self.balance_flag = self.balance_flag.flipped(),
+            "balance_unit" => self.balance_unit = self.balance_unit.flipped(),
             "content_type" => flip_text(&mut self.content_type, CONTENT_TYPE, CONTENT_TYPE_FLIPPED),
+            "error_body" => self.error_body = self.error_body.flipped(),
             "non_latin" => self.non_latin = self.non_latin.flipped(),
+            "status_body" => self.status_body = self.status_body.flipped(),
             "status_unknown_mes_id" => {
                 self.status_unknown_mes_id = self.status_unknown_mes_id.flipped()
             }
@@ -49,6 +61,9 @@ impl Quirks {
 }
 
 flip_between!(BalanceFlag: TrueOnly <-> AnyNonempty);
+flip_between!(BalanceUnit: Tetri <-> Lari);
+flip_between!(ErrorBody: Code <-> CodeAndText);
+flip_between!(StatusBody: Digit <-> DigitAndName);
 flip_between!(NonLatin: Transliterate <-> QuestionMarks);
 flip_between!(UnknownMesId: Empty <-> Error2904);
 
@@ -56,8 +71,11 @@ impl Default for Quirks {
     fn default() -> Quirks {
         Quirks {
             balance_flag: BalanceFlag::TrueOnly,
+            balance_unit: BalanceUnit::Tetri,
             content_type: CONTENT_TYPE.into(),
+            error_body: ErrorBody::Code,
             non_latin: NonLatin::Transliterate,
+            status_body: StatusBody::Digit,
             status_unknown_mes_id: UnknownMesId::Empty,
         }
     }
@@ -91,4 +109,35 @@ pub enum UnknownMesId {
     Empty,
     /// `2904`, the generic failure code.
     Error2904,
+}
+
+/// The unit smsapi2.php's balance reply is written in (the document shows the request only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BalanceUnit {
+    /// The bare integer of tetri, the unit the send reply charges in (`10000`).
+    Tetri,
+    /// Lari with two decimals (`100.00`).
+    Lari,
+}
+
+/// How smsco writes a failure (the document lists each code as `2905=Invalid ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorBody {
+    /// The bare code: `2905`.
+    Code,
+    /// The code and its text as the document's list writes them:
+    /// `2905=Invalid username/password combination`.
+    CodeAndText,
+}
+
+/// How getstatus.php writes a status (the document lists each as `1 | Delivered – ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusBody {
+    /// The bare digit: `1`.
+    Digit,
+    /// The digit and the status's English name: `1 Delivered`.
+    DigitAndName,
 }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use axum::response::Response;
 
 use super::errors::SmscoError;
-use super::{BalanceFlag, MES_ID, NonLatin, Quirks, SmscoAccount, State, UTC_OFFSET_HOURS};
+use super::{
+    BalanceFlag, BalanceUnit, MES_ID, NonLatin, Quirks, SmscoAccount, State, UTC_OFFSET_HOURS,
+};
 use super::{read, text};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::{Error as DomainError, charge};
@@ -91,9 +93,12 @@ pub enum Reply {
 
 impl Reply {
     /// The exact body.
-    pub fn body(&self) -> String {
+    pub fn body(&self, quirks: &Quirks) -> String {
         match self {
-            Reply::Balance(tetri) => tetri.to_string(),
+            Reply::Balance(tetri) => match quirks.balance_unit {
+                BalanceUnit::Tetri => tetri.to_string(),
+                BalanceUnit::Lari => format!("{}.{:02}", tetri / 100, tetri % 100),
+            },
             Reply::Sent { tetri, mes_id } => format!("OK {tetri} {mes_id}"),
         }
     }
@@ -286,8 +291,8 @@ impl Handler for Send {
         // Reading the balance schedules nothing; only a send wakes the engine.
         let wake_engine = matches!(output, Ok(Reply::Sent { .. }));
         let body = match output {
-            Ok(reply) => reply.body(),
-            Err(e) => e.body(),
+            Ok(reply) => reply.body(quirks),
+            Err(e) => e.body(quirks.error_body),
         };
         HttpReply {
             response: text(quirks, body),

@@ -4,7 +4,7 @@ use axum::response::Response;
 
 use super::errors::SmscoError;
 use super::send::{Login, authenticate};
-use super::{MES_ID, Quirks, State, UnknownMesId, read, text};
+use super::{MES_ID, Quirks, State, StatusBody, UnknownMesId, read, text};
 use crate::domain::Provider;
 use crate::domain::messages::{IdValue, LookupKey, Message, Status};
 use crate::http::{Handler, Inbound, Reply, Run};
@@ -18,6 +18,24 @@ pub fn status_digit(status: Status) -> u8 {
         Status::Undelivered => 3,
         Status::Expired => 5,
         Status::Rejected => 6,
+    }
+}
+
+/// A status digit as quirk `smsco.status_body` writes it; the names are the document's.
+pub fn status_body(digit: u8, form: StatusBody) -> String {
+    let name = match digit {
+        0 => "Sent",
+        1 => "Delivered",
+        2 => "In process",
+        3 => "Failed",
+        4 => "Deleted",
+        5 => "Expired",
+        6 => "Rejected",
+        _ => "Canceled",
+    };
+    match form {
+        StatusBody::Digit => digit.to_string(),
+        StatusBody::DigitAndName => format!("{digit} {name}"),
     }
 }
 
@@ -65,7 +83,7 @@ impl Handler for MessageStatus {
             ..
         } = run;
         let account = match authenticate(state, &self.login) {
-            Err(e) => return e.body(),
+            Err(e) => return e.body(quirks.error_body),
             Ok(account) => account,
         };
         let messages: Vec<&Message> = match self.mes_id {
@@ -80,9 +98,9 @@ impl Handler for MessageStatus {
                 .collect(),
         };
         match (messages.is_empty(), quirks.status_unknown_mes_id) {
-            (false, _) => aggregate_digit(&messages).to_string(),
+            (false, _) => status_body(aggregate_digit(&messages), quirks.status_body),
             (true, UnknownMesId::Empty) => String::new(),
-            (true, UnknownMesId::Error2904) => SmscoError::SendingFailed.body(),
+            (true, UnknownMesId::Error2904) => SmscoError::SendingFailed.body(quirks.error_body),
         }
     }
 
