@@ -1,8 +1,9 @@
 //! `smsim-bench`: starts a release smsim and a minimal hyper server (the ceiling) as child
 //! processes and measures, on loopback: throughput and latency per endpoint, startup time, memory
 //! idle and after a million requests, callbacks per second, and the time to advance the clock over
-//! 100,000 due messages. `--smoke` runs a few hundred requests of each, only to keep it working.
+//! 100,000 due messages, and what one hostile request costs everyone else. `--smoke` runs a few hundred requests of each, only to keep it working.
 
+mod hostile;
 mod load;
 
 use std::net::SocketAddr;
@@ -339,6 +340,8 @@ async fn run(args: Args) -> Result<()> {
         Some(elapsed <= 1.0),
     ));
     smsim.stop();
+
+    rows.extend(hostile::rows(&args.smsim, args.smoke).await?);
 
     print_table(&rows, args.smoke);
     Ok(())

@@ -190,12 +190,19 @@ pub struct Limits {
     pub journal_entries: usize,
     /// Messages kept.
     pub messages: usize,
-    /// Largest request body read; larger bodies are answered 413.
+    /// Largest request body read for any provider; each provider's own limit
+    /// (`limits.body_bytes`) applies below it.
     pub max_body_bytes: usize,
+    /// The largest body each provider's web server takes, and past which it reacts its own way.
+    pub body_bytes: BodyBytes,
     /// Callback attempts kept.
     pub callback_entries: usize,
     /// Client connections served at once; more wait in the listen queue until one closes.
     pub max_connections: usize,
+    /// Seconds a connection may take to send a request's whole header, counted from when it
+    /// opens or the previous reply was sent: past it the connection is closed. It bounds a
+    /// half-sent header and an idle keep-alive connection alike.
+    pub header_timeout_seconds: u64,
 }
 
 impl Default for Limits {
@@ -204,11 +211,51 @@ impl Default for Limits {
             journal_entries: 10_000,
             messages: 100_000,
             max_body_bytes: 32 * 1024 * 1024,
+            body_bytes: BodyBytes::default(),
             callback_entries: 10_000,
             max_connections: 4096,
+            header_timeout_seconds: 30,
         }
     }
 }
+
+/// Each provider's request body limit: what its web server takes by default. Past it smsoffice
+/// (IIS) answers 413; smsco and getsms (PHP) run as if no body had been sent, as PHP does past
+/// `post_max_size`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BodyBytes {
+    /// smsoffice.ge.
+    pub smsoffice: usize,
+    /// smsco.ge.
+    pub smsco: usize,
+    /// getsms.uz.
+    pub getsms: usize,
+}
+
+impl Default for BodyBytes {
+    fn default() -> BodyBytes {
+        BodyBytes {
+            smsoffice: smsoffice::MAX_BODY_BYTES,
+            smsco: smsco::MAX_BODY_BYTES,
+            getsms: getsms::MAX_BODY_BYTES,
+        }
+    }
+}
+
+impl BodyBytes {
+    /// `provider`'s limit.
+    pub fn of(&self, provider: Provider) -> usize {
+        match provider {
+            Provider::Smsoffice => self.smsoffice,
+            Provider::Smsco => self.smsco,
+            Provider::Getsms => self.getsms,
+        }
+    }
+}
+
+/// The longest `limits.header_timeout_seconds`: a day.
+pub const MAX_HEADER_TIMEOUT_SECONDS: u64 = 86_400;
 
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8800))
@@ -328,9 +375,19 @@ impl Config {
             ("limits.journal_entries", self.limits.journal_entries),
             ("limits.messages", self.limits.messages),
             ("limits.max_body_bytes", self.limits.max_body_bytes),
+            (
+                "limits.body_bytes.smsoffice",
+                self.limits.body_bytes.smsoffice,
+            ),
+            ("limits.body_bytes.smsco", self.limits.body_bytes.smsco),
+            ("limits.body_bytes.getsms", self.limits.body_bytes.getsms),
             ("limits.callback_entries", self.limits.callback_entries),
             ("limits.max_connections", self.limits.max_connections),
             ("callbacks.max_in_flight", self.callbacks.max_in_flight),
+            (
+                "limits.header_timeout_seconds",
+                usize::try_from(self.limits.header_timeout_seconds).unwrap_or(usize::MAX),
+            ),
             (
                 "quirks.smsoffice.max_content_chars",
                 self.quirks.smsoffice.max_content_chars,
@@ -343,6 +400,12 @@ impl Config {
             if value == 0 {
                 return Err(invalid(field.to_owned(), "must be at least 1"));
             }
+        }
+        if self.limits.header_timeout_seconds > MAX_HEADER_TIMEOUT_SECONDS {
+            return Err(invalid(
+                "limits.header_timeout_seconds".into(),
+                format!("must be at most {MAX_HEADER_TIMEOUT_SECONDS} (a day)"),
+            ));
         }
         let span = 0.0..=crate::domain::clock::MAX_SPAN_SECONDS;
         if let Some(bad) = self

@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::sync::Arc;
 
 use tokio::net::{TcpListener, TcpStream};
@@ -268,6 +268,7 @@ async fn serve_connection(
             return;
         }
     };
+    let header_timeout = Duration::from_secs(app.sim.config().limits.header_timeout_seconds);
     let (control, killed) = ConnControl::new();
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let mut answer = Box::pin(app.clone().serve(
@@ -292,10 +293,12 @@ async fn serve_connection(
             })
         }
     });
-    // No header-read timer: it costs a timer per request, and a local simulator has no slow-loris
-    // clients to fend off.
-    let connection =
-        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    // hyper starts this timer whenever the connection waits for a request (at its start and after
+    // each reply), so one setting bounds a half-sent header and an idle keep-alive connection.
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => {

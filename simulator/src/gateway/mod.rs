@@ -12,7 +12,7 @@ use http::Method;
 
 use crate::domain::{Endpoint, Provider, World};
 use crate::http::params::shorten;
-use crate::http::{Answer, Connection, Handler, Inbound, Run, pages};
+use crate::http::{Answer, BodyLimit, Connection, Handler, Inbound, Run, pages};
 use crate::providers::{Routed, getsms, smsco, smsoffice};
 use crate::sim::{Sim, State};
 pub use journal::Exchange;
@@ -75,6 +75,20 @@ fn bound_lints(lints: &mut Vec<String>) {
     }
 }
 
+/// How much body `provider`'s endpoints read: its own limit under the global one, and its
+/// server's way with a larger body.
+fn body_limit(sim: &Sim, provider: Provider) -> BodyLimit {
+    let limits = &sim.config().limits;
+    BodyLimit {
+        bytes: limits.body_bytes.of(provider).min(limits.max_body_bytes),
+        over: match provider {
+            Provider::Smsoffice => smsoffice::OVER_BODY_LIMIT,
+            Provider::Smsco => smsco::OVER_BODY_LIMIT,
+            Provider::Getsms => getsms::OVER_BODY_LIMIT,
+        },
+    }
+}
+
 /// `provider`'s own error reply for `code`.
 pub fn error_response(sim: &Sim, provider: Provider, code: i64) -> Response {
     let quirks = &sim.config().quirks;
@@ -104,23 +118,28 @@ async fn dispatch(
     }
     let quirks = &sim.config().quirks;
     let (so, sc, gs) = (&quirks.smsoffice, &quirks.smsco, &quirks.getsms);
+    let limit = body_limit(sim, endpoint.provider());
     match endpoint {
         Endpoint::SmsofficeSend => {
-            run::<smsoffice::Send>(sim, request, client, so, State::smsoffice).await
+            run::<smsoffice::Send>(sim, request, client, limit, so, State::smsoffice).await
         }
         Endpoint::SmsofficeBalance => {
-            run::<smsoffice::Balance>(sim, request, client, so, State::smsoffice).await
+            run::<smsoffice::Balance>(sim, request, client, limit, so, State::smsoffice).await
         }
         Endpoint::SmsofficeStatus => {
-            run::<smsoffice::MessageStatus>(sim, request, client, so, State::smsoffice).await
+            run::<smsoffice::MessageStatus>(sim, request, client, limit, so, State::smsoffice).await
         }
-        Endpoint::SmscoSend => run::<smsco::Send>(sim, request, client, sc, State::smsco).await,
+        Endpoint::SmscoSend => {
+            run::<smsco::Send>(sim, request, client, limit, sc, State::smsco).await
+        }
         Endpoint::SmscoStatus => {
-            run::<smsco::MessageStatus>(sim, request, client, sc, State::smsco).await
+            run::<smsco::MessageStatus>(sim, request, client, limit, sc, State::smsco).await
         }
-        Endpoint::GetsmsSend => run::<getsms::Send>(sim, request, client, gs, State::getsms).await,
+        Endpoint::GetsmsSend => {
+            run::<getsms::Send>(sim, request, client, limit, gs, State::getsms).await
+        }
         Endpoint::GetsmsStatus => {
-            run::<getsms::MessageStatus>(sim, request, client, gs, State::getsms).await
+            run::<getsms::MessageStatus>(sim, request, client, limit, gs, State::getsms).await
         }
     }
 }
@@ -130,6 +149,7 @@ async fn run<H: Handler>(
     sim: &Sim,
     request: Request,
     client: Option<SocketAddr>,
+    body_limit: BodyLimit,
     quirks: &H::Quirks,
     part: fn(&mut State) -> (&mut World, &mut H::State),
 ) -> Answer {
@@ -138,7 +158,7 @@ async fn run<H: Handler>(
         request,
         quirks,
         client,
-        max_body_bytes: sim.config().limits.max_body_bytes,
+        body_limit,
         lints: &mut lints,
     };
     let handler = match H::decode(inbound).await {

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use axum::extract::Request;
 use axum::response::Response;
 
-use super::RawRequest;
+use super::{BodyLimit, RawRequest};
 use crate::domain::World;
 use crate::domain::clock::Timestamp;
 
@@ -20,8 +20,8 @@ pub struct Inbound<'a, Q> {
     pub quirks: &'a Q,
     /// The connection's peer, when there is a socket.
     pub client: Option<SocketAddr>,
-    /// The largest body to read (`limits.max_body_bytes`).
-    pub max_body_bytes: usize,
+    /// How much body to read, and what a larger one gets.
+    pub body_limit: BodyLimit,
     /// Where lints go: things accepted but risky against the real service.
     pub lints: &'a mut Vec<String>,
 }
@@ -38,12 +38,19 @@ pub struct Read<'a, Q> {
 }
 
 impl<'a, Q> Inbound<'a, Q> {
-    /// Reads the request's body (up to `max_body_bytes`); a body over the limit or broken off is
-    /// refused with 413 or 400.
+    /// Reads the request's body up to the limit: a body broken off is refused with 400, one over
+    /// the limit with 413 or read as none (with a lint), as the provider's server does.
     pub async fn read(self) -> Result<Read<'a, Q>, Response> {
-        let raw = RawRequest::read(self.request, self.client, self.max_body_bytes)
+        let limit = self.body_limit;
+        let raw = RawRequest::read(self.request, self.client, limit)
             .await
             .map_err(|e| e.into_response())?;
+        if raw.body_ignored {
+            self.lints.push(format!(
+                "body over {} bytes ignored, as PHP ignores a body past post_max_size",
+                limit.bytes
+            ));
+        }
         Ok(Read {
             raw,
             quirks: self.quirks,

@@ -90,8 +90,28 @@ pub struct RawRequest {
     pub headers: HeaderMap,
     /// The body bytes.
     pub body: Bytes,
+    /// True when a body over the limit was left unread (and `body` is empty).
+    pub body_ignored: bool,
     /// The connection's peer address, when known.
     pub client: Option<SocketAddr>,
+}
+
+/// What a provider's web server does with a request body over its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverLimit {
+    /// Refuses the request: 413.
+    Refuse,
+    /// Runs the request as if it had no body (PHP past `post_max_size`).
+    Ignore,
+}
+
+/// How much body an endpoint reads, and what happens past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimit {
+    /// The most bytes read.
+    pub bytes: usize,
+    /// What a larger body gets.
+    pub over: OverLimit,
 }
 
 /// Why a request could not be read.
@@ -116,18 +136,21 @@ impl ReadError {
 }
 
 impl RawRequest {
-    /// Reads the request, its body up to `limit` bytes; `client` is the connection's peer.
+    /// Reads the request, its body up to `limit.bytes`; `client` is the connection's peer. A body
+    /// over the limit is never held: reading stops there (at once when `Content-Length` says so),
+    /// and the request is refused or read without a body as `limit.over` says.
     pub async fn read(
         request: Request,
         client: Option<SocketAddr>,
-        limit: usize,
+        limit: BodyLimit,
     ) -> Result<RawRequest, ReadError> {
         let (parts, body) = request.into_parts();
-        let body = match Limited::new(body, limit).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-                return Err(ReadError::TooLarge);
-            }
+        let (body, body_ignored) = match Limited::new(body, limit.bytes).collect().await {
+            Ok(collected) => (collected.to_bytes(), false),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => match limit.over {
+                OverLimit::Refuse => return Err(ReadError::TooLarge),
+                OverLimit::Ignore => (Bytes::new(), true),
+            },
             Err(_) => return Err(ReadError::Broken),
         };
         Ok(RawRequest {
@@ -135,6 +158,7 @@ impl RawRequest {
             uri: parts.uri,
             headers: parts.headers,
             body,
+            body_ignored,
             client,
         })
     }

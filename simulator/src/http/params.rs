@@ -27,9 +27,14 @@ pub enum DuplicateParams {
     Join,
 }
 
-/// Parameters from one place (query string or body), in the order they came. Every decoded name
-/// and value lives in one buffer, so reading a request's parameters costs a couple of allocations
-/// however many there are.
+/// Items one place (query string or body) yields at most: PHP's `max_input_vars` and ASP.NET's
+/// `MaxHttpCollectionKeys`, both 1,000 by default. Items past it are counted, not read, so
+/// a body of millions of parameters costs no more memory than its first thousand.
+pub const MAX_INPUT_VARS: usize = 1000;
+
+/// Parameters from one place (query string or body), in the order they came, the first
+/// [`MAX_INPUT_VARS`] of them. Every decoded name and value lives in one buffer, so reading a
+/// request's parameters costs a couple of allocations however many there are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParamList {
     text: String,
@@ -38,17 +43,22 @@ pub struct ParamList {
     /// Items without `=`: PHP reads them as a name with an empty value, ASP.NET as a value
     /// without a name.
     bare: Vec<(usize, usize)>,
+    /// Items past [`MAX_INPUT_VARS`], not read.
+    ignored: usize,
 }
 
 impl ParamList {
     /// Decodes `a=1&b=2` form syntax. Empty items (`&&`) are skipped.
     pub fn from_urlencoded(raw: &[u8]) -> ParamList {
         let mut list = ParamList {
-            text: String::with_capacity(raw.len()),
+            // Enough for any usual request at once; a huge body's items past the limit are
+            // never decoded, so its size does not decide this.
+            text: String::with_capacity(raw.len().min(1 << 16)),
             ..ParamList::default()
         };
         let mut scratch = Vec::new();
-        for item in raw.split(|&b| b == b'&').filter(|item| !item.is_empty()) {
+        let mut items = raw.split(|&b| b == b'&').filter(|item| !item.is_empty());
+        for item in items.by_ref().take(MAX_INPUT_VARS) {
             let start = list.text.len();
             match item.iter().position(|&b| b == b'=') {
                 Some(eq) => {
@@ -63,11 +73,16 @@ impl ParamList {
                 }
             }
         }
+        list.ignored = items.count();
         list
     }
 
-    /// Appends a `name=value` item.
+    /// Appends a `name=value` item; past [`MAX_INPUT_VARS`] items it is only counted.
     pub fn push(&mut self, name: &str, value: &str) {
+        if self.pairs.len() + self.bare.len() >= MAX_INPUT_VARS {
+            self.ignored += 1;
+            return;
+        }
         let start = self.text.len();
         self.text.push_str(name);
         let split = self.text.len();
@@ -89,7 +104,7 @@ impl ParamList {
 
     /// True when there are no items at all.
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty() && self.bare.is_empty()
+        self.pairs.is_empty() && self.bare.is_empty() && self.ignored == 0
     }
 }
 
@@ -244,6 +259,17 @@ impl Params {
             .enumerate()
             .filter_map(|(i, k)| (repeated & (1u64 << (i % 64)) != 0).then_some(*k))
             .collect()
+    }
+
+    /// The lint for items past [`MAX_INPUT_VARS`] in the query or the body, if any.
+    pub fn ignored_lint(&self) -> Option<String> {
+        let ignored = self.query.ignored + self.body.ignored;
+        (ignored > 0).then(|| {
+            format!(
+                "{ignored} parameters past the first {MAX_INPUT_VARS} ignored, as PHP's \
+                 max_input_vars drops them (ASP.NET refuses such a request)"
+            )
+        })
     }
 
     /// Names given that are not in `known` (named items first, then items without `=`): the
@@ -423,6 +449,37 @@ mod tests {
         assert_eq!(
             params("key", "", DuplicateParams::Last, false).get("key"),
             None
+        );
+    }
+
+    #[test]
+    fn items_past_the_input_limit_are_counted_not_read() {
+        let raw: String = (0..MAX_INPUT_VARS + 5)
+            .map(|i| format!("n{i}=v&"))
+            .collect();
+        let list = ParamList::from_urlencoded(raw.as_bytes());
+        assert_eq!(list.pairs().count(), MAX_INPUT_VARS);
+        assert_eq!(list.pairs().last(), Some(("n999", "v")));
+        assert_eq!(list.ignored, 5);
+        let mut pushed = ParamList::default();
+        for i in 0..MAX_INPUT_VARS + 2 {
+            pushed.push(&format!("p{i}"), "x");
+        }
+        assert_eq!(
+            (pushed.pairs().count(), pushed.ignored),
+            (MAX_INPUT_VARS, 2)
+        );
+        let params = Params::new(
+            ParamList::from_urlencoded(b"a=1"),
+            list,
+            NameMatching::Exact,
+            DuplicateParams::Last,
+            true,
+        );
+        let lint = params.ignored_lint().unwrap();
+        assert!(
+            lint.starts_with("5 parameters past the first 1000 ignored"),
+            "{lint}"
         );
     }
 

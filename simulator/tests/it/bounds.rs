@@ -1,6 +1,8 @@
 //! Numbers out of range are refused where they are set, naming the field; arithmetic never
 //! overflows; a send is charged only when its messages are stored.
 
+use std::time::Duration;
+
 use smsim::{ClockMode, Config, Simulator};
 
 use crate::client::{admin, admin_patch, admin_post, get, raw};
@@ -193,7 +195,15 @@ async fn a_request_with_half_a_million_stray_parameters_leaves_a_small_journal_e
         .iter()
         .find_map(|l| l.as_str().filter(|l| l.contains("unrecognised")))
         .unwrap();
-    assert!(strays.contains("and 499990 more"), "{strays}");
+    // The first thousand items are read (four known, 996 strays); the rest are only counted.
+    assert!(strays.contains("and 986 more"), "{strays}");
+    assert!(
+        lints.iter().any(|l| l
+            .as_str()
+            .unwrap()
+            .starts_with("499004 parameters past the first 1000 ignored")),
+        "{lints:?}"
+    );
     assert!(entry["target"].as_str().unwrap().len() <= 2048);
     // A fault spec too long for the journal is refused.
     let long = format!(r#"{{"spec": "smsoffice=delay:1ms{}"}}"#, " ".repeat(300));
@@ -235,4 +245,79 @@ async fn connections_over_the_cap_wait_until_one_closes() {
         String::from_utf8_lossy(&reply).ends_with("1000"),
         "{reply:?}"
     );
+}
+
+/// Reads until the server closes the connection; `None` if it is still open after `wait`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, wait: Duration) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    match tokio::time::timeout(wait, stream.read_to_end(&mut got)).await {
+        Ok(_) => Some(got),
+        Err(_) => None,
+    }
+}
+
+#[tokio::test]
+async fn a_half_sent_header_and_an_idle_connection_are_closed_after_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sim = start_with(|c| c.limits.header_timeout_seconds = 1).await;
+    let mut half = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    half.write_all(b"GET /api/getBalance?key=demo-key HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut idle = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    idle.write_all(b"GET /api/getBalance?key=demo-key HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 512];
+    let n = idle.read(&mut first).await.unwrap();
+    assert!(String::from_utf8_lossy(&first[..n]).ends_with("1000"));
+    // Neither is closed at once...
+    assert!(
+        closed_within(&mut half, Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+    // ...and both are within a few seconds of the one-second limit.
+    let wait = Duration::from_secs(10);
+    assert!(
+        closed_within(&mut half, wait).await.is_some(),
+        "half header held"
+    );
+    assert!(
+        closed_within(&mut idle, wait).await.is_some(),
+        "idle connection held"
+    );
+    assert_eq!(
+        get(&sim, "/api/getBalance?key=demo-key").await.text(),
+        "1000"
+    );
+}
+
+#[tokio::test]
+async fn a_hang_fault_outlasts_the_header_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let sim = start_with(|c| {
+        c.limits.header_timeout_seconds = 1;
+        c.faults = vec!["smsoffice.balance=hang*1".into()];
+    })
+    .await;
+    let mut hung = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    hung.write_all(b"GET /api/getBalance?key=demo-key HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // The request is in the server's hands: the header timer does not run, the fault holds.
+    assert!(
+        closed_within(&mut hung, Duration::from_millis(2500))
+            .await
+            .is_none()
+    );
+}
+
+#[test]
+fn a_header_timeout_over_a_day_names_the_field() {
+    let err = Config::from_json(r#"{"limits": {"header_timeout_seconds": 86401}}"#, "x.json")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("limits.header_timeout_seconds"), "{err}");
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod bad_input;
+mod body_limits;
 mod bounds;
 mod callbacks;
 mod cli;

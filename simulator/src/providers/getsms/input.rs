@@ -1,30 +1,16 @@
 //! getsms request parameters, from a form body or a JSON body.
 
-use serde_json::Value;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
 
 use super::GetParams;
-use crate::http::params::{DuplicateParams, NameMatching, ParamList, Params};
+use crate::http::params::{DuplicateParams, NameMatching, ParamList, Params, shorten};
 use crate::http::{BodyKind, RawRequest};
 
-/// The `data` parameter: JSON text (form field, or a JSON body's string) or an already parsed
-/// JSON value (a JSON body's array).
+/// The `data` parameter as JSON text still to be parsed: a form field, a JSON body's string, or
+/// the text of a JSON body's array (each endpoint parses it with its own bounds).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Data {
-    /// Text still to be parsed.
-    Text(String),
-    /// A parsed value.
-    Value(Value),
-}
-
-impl Data {
-    /// The JSON value, or `None` when the text is not JSON.
-    pub fn parse(&self) -> Option<Value> {
-        match self {
-            Data::Text(text) => serde_json::from_str(text).ok(),
-            Data::Value(value) => Some(value.clone()),
-        }
-    }
-}
+pub struct Data(pub String);
 
 /// What getsms reads from a request: `None` absent.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -42,12 +28,25 @@ pub struct GetsmsInput {
 /// Names getsms reads.
 pub const KNOWN: &[&str] = &["login", "password", "nickname", "data"];
 
-fn scalar(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(if *b { "1".into() } else { String::new() }),
+/// A JSON body's scalar as PHP would turn it into a string; arrays, objects and null are none.
+/// Only scalars are parsed: a huge array in the wrong place costs nothing.
+fn scalar(raw: &RawValue) -> Option<String> {
+    let text = raw.get();
+    match text.as_bytes().first()? {
+        b'"' => serde_json::from_str(text).ok(),
+        b't' => Some("1".into()),
+        b'f' => Some(String::new()),
+        b'-' | b'0'..=b'9' => Some(text.to_owned()),
         _ => None,
+    }
+}
+
+/// `data` from a JSON body: a string's content, or any other value's JSON text.
+fn data(raw: &RawValue) -> Data {
+    let text = raw.get();
+    match serde_json::from_str::<String>(text) {
+        Ok(content) if text.starts_with('"') => Data(content),
+        _ => Data(text.to_owned()),
     }
 }
 
@@ -87,6 +86,9 @@ impl GetsmsInput {
             DuplicateParams::Last,
             true,
         );
+        if let Some(lint) = params.ignored_lint() {
+            lints.push(lint);
+        }
         let strays = params.strays(KNOWN);
         if !strays.is_empty() {
             lints.push(format!("unrecognised parameters {strays} ignored"));
@@ -95,7 +97,7 @@ impl GetsmsInput {
             login: params.get("login"),
             password: params.get("password"),
             nickname: params.get("nickname"),
-            data: params.get("data").map(Data::Text),
+            data: params.get("data").map(Data),
         }
     }
 
@@ -111,30 +113,102 @@ impl GetsmsInput {
             login: from_query.get("login"),
             password: from_query.get("password"),
             nickname: from_query.get("nickname"),
-            data: from_query.get("data").map(Data::Text),
+            data: from_query.get("data").map(Data),
         };
-        match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(object)) => {
-                for (key, value) in object {
-                    match key.as_str() {
-                        "login" => input.login = scalar(&value),
-                        "password" => input.password = scalar(&value),
-                        "nickname" => input.nickname = scalar(&value),
-                        "data" => {
-                            input.data = Some(match value {
-                                Value::String(text) => Data::Text(text),
-                                other => Data::Value(other),
-                            })
-                        }
-                        other => lints.push(format!("unrecognised JSON key {other:?} ignored")),
+        // Values stay raw JSON text until read, and other keys are only counted: the body is never
+        // held as a tree, whatever it holds. A repeated key's last value counts, as in PHP's
+        // json_decode.
+        match serde_json::from_slice::<JsonBody<'_>>(body) {
+            Ok(object) => {
+                for (field, value) in [
+                    (&mut input.login, object.login),
+                    (&mut input.password, object.password),
+                    (&mut input.nickname, object.nickname),
+                ] {
+                    if let Some(value) = value {
+                        *field = scalar(value);
                     }
                 }
+                if let Some(value) = object.data {
+                    input.data = Some(data(value));
+                }
+                if object.unknown_total > 0 {
+                    let more = object.unknown_total - object.unknown.len();
+                    let more = if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    };
+                    lints.push(format!(
+                        "unrecognised JSON keys {:?}{more} ignored",
+                        object.unknown
+                    ));
+                }
             }
-            Ok(_) => lints.push("JSON body is not an object: nothing read from it".into()),
+            Err(_) if serde_json::from_slice::<IgnoredAny>(body).is_ok() => {
+                lints.push("JSON body is not an object: nothing read from it".into());
+            }
             Err(e) => lints.push(format!(
                 "JSON body does not parse ({e}): nothing read from it"
             )),
         }
         input
+    }
+}
+
+/// A JSON body's object as getsms reads it: its four keys' values as raw JSON text, and other
+/// keys counted, the first few named.
+#[derive(Debug, Default)]
+struct JsonBody<'a> {
+    login: Option<&'a RawValue>,
+    password: Option<&'a RawValue>,
+    nickname: Option<&'a RawValue>,
+    data: Option<&'a RawValue>,
+    unknown: Vec<String>,
+    unknown_total: usize,
+}
+
+/// Unknown keys a lint names at most, and characters of each.
+const UNKNOWN_SHOWN: usize = 10;
+const UNKNOWN_CHARS: usize = 40;
+
+impl<'de> serde::Deserialize<'de> for JsonBody<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(JsonBodyVisitor)
+    }
+}
+
+struct JsonBodyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonBodyVisitor {
+    type Value = JsonBody<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<JsonBody<'de>, A::Error> {
+        let mut body = JsonBody::default();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let slot = match key.as_ref() {
+                "login" => &mut body.login,
+                "password" => &mut body.password,
+                "nickname" => &mut body.nickname,
+                "data" => &mut body.data,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    if body.unknown.len() < UNKNOWN_SHOWN {
+                        body.unknown.push(shorten(&key, UNKNOWN_CHARS));
+                    }
+                    body.unknown_total += 1;
+                    continue;
+                }
+            };
+            *slot = Some(map.next_value()?);
+        }
+        Ok(body)
     }
 }

@@ -9,6 +9,7 @@ pub mod batch;
 pub mod errors;
 pub mod input;
 pub mod quirks;
+pub mod request_ids;
 pub mod send;
 pub mod status;
 
@@ -19,7 +20,7 @@ use http::StatusCode;
 use serde::Serialize;
 
 use crate::domain::Endpoint;
-use crate::http::{Inbound, RawRequest, Read, Reply, pages, with_content_type};
+use crate::http::{Inbound, OverLimit, RawRequest, Read, Reply, pages, with_content_type};
 use crate::providers::{Routed, route_merging_slashes};
 pub use accounts::{GetsmsAccount, GetsmsAccountPatch, Section, State};
 use allow_list::normalize;
@@ -55,6 +56,12 @@ pub const CREDENTIALS: &[(&str, &str)] = &[
     ("login", "{{getsms.login}}"),
     ("password", "{{getsms.password}}"),
 ];
+
+/// The largest request body by default: PHP's default `post_max_size` (8M); past it PHP runs the script with no POST parameters.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// What a body over `limits.body_bytes.getsms` gets.
+pub const OVER_BODY_LIMIT: OverLimit = OverLimit::Ignore;
 
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "POST";

@@ -2,10 +2,10 @@
 
 use axum::response::Response;
 use serde::Serialize;
-use serde_json::Value;
 
 use super::errors::GetsmsError;
 use super::input::GetsmsInput;
+use super::request_ids::request_ids;
 use super::send::authenticate;
 use super::{Decoded, MESSAGE_ID, Outcome, Quirks, REQUEST_ID, State, StatusWords};
 use super::{UTC_OFFSET_HOURS, decode};
@@ -88,39 +88,17 @@ impl StatusRow {
     }
 }
 
-/// The request ids of `data`: an array of objects with a `request_id` string of digits or
-/// integer. Anything else is 400.
-fn request_ids(input: &GetsmsInput) -> Result<Vec<u64>, GetsmsError> {
-    let data = input
-        .data
-        .as_ref()
-        .and_then(|d| d.parse())
-        .ok_or(GetsmsError::RequestIdWrong)?;
-    let array = data
-        .as_array()
-        .filter(|a| !a.is_empty())
-        .ok_or(GetsmsError::RequestIdWrong)?;
-    array
-        .iter()
-        .map(|item| match item.get("request_id") {
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            Some(Value::Number(n)) => n.as_u64(),
-            _ => None,
-        })
-        .collect::<Option<Vec<u64>>>()
-        .ok_or(GetsmsError::RequestIdWrong)
-}
-
 /// Answers a status request.
 pub fn status(
     world: &World,
     state: &mut State,
     input: &GetsmsInput,
+    ids: Result<Vec<u64>, GetsmsError>,
     words: StatusWords,
 ) -> Result<Vec<StatusRow>, GetsmsError> {
     let account = authenticate(state, input)?;
     let (login, user_id) = (account.login.as_str(), account.user_id);
-    let ids = request_ids(input)?;
+    let ids = ids?;
     let mut rows = Vec::new();
     for id in ids {
         let before = rows.len();
@@ -141,9 +119,12 @@ pub fn status(
     Ok(rows)
 }
 
-/// A decoded `/smsgateway/status/` request.
+/// A decoded `/smsgateway/status/` request, its request ids parsed before the world lock.
 #[derive(Debug)]
-pub struct MessageStatus(Decoded);
+pub struct MessageStatus {
+    decoded: Decoded,
+    ids: Result<Vec<u64>, GetsmsError>,
+}
 
 impl Handler for MessageStatus {
     type Quirks = Quirks;
@@ -151,11 +132,16 @@ impl Handler for MessageStatus {
     type Output = Outcome<Vec<StatusRow>>;
 
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
-        decode(inbound).await.map(MessageStatus)
+        let decoded = decode(inbound).await?;
+        let ids = request_ids(decoded.input.data.as_ref());
+        Ok(MessageStatus { decoded, ids })
     }
 
     fn execute(self, run: Run<'_, State, Quirks>) -> Self::Output {
-        let MessageStatus(Decoded { input, caller }) = self;
+        let MessageStatus {
+            decoded: Decoded { input, caller },
+            ids,
+        } = self;
         if caller.admitted(run.state).is_none() {
             run.lints.clear();
             return Outcome::Forbidden;
@@ -164,6 +150,7 @@ impl Handler for MessageStatus {
             run.world,
             run.state,
             &input,
+            ids,
             run.quirks.status_words,
         ))
     }

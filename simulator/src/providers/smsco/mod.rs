@@ -15,7 +15,7 @@ use axum::response::Response;
 
 use crate::domain::Endpoint;
 use crate::http::params::{DuplicateParams, NameMatching, Params};
-use crate::http::{BodyKind, Inbound, Read, with_content_type};
+use crate::http::{BodyKind, Inbound, OverLimit, Read, with_content_type};
 use crate::providers::{Routed, route_merging_slashes};
 pub use accounts::{Section, SmscoAccount, SmscoAccountPatch, State};
 pub use errors::SmscoError;
@@ -48,6 +48,12 @@ pub const CREDENTIALS: &[(&str, &str)] = &[
     ("username", "{{smsco.username}}"),
     ("password", "{{smsco.password}}"),
 ];
+
+/// The largest request body by default: PHP's default `post_max_size` (8M); past it PHP runs the script with no POST parameters.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// What a body over `limits.body_bytes.smsco` gets.
+pub const OVER_BODY_LIMIT: OverLimit = OverLimit::Ignore;
 
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "GET, POST";
@@ -90,6 +96,9 @@ async fn read(
         DuplicateParams::Last,
         true,
     );
+    if let Some(lint) = params.ignored_lint() {
+        lints.push(lint);
+    }
     let strays = params.strays(known);
     if !strays.is_empty() && known.contains(&"message") && params.get("message").is_some() {
         lints.push(format!(

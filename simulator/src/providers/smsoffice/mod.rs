@@ -17,7 +17,9 @@ use axum::response::Response;
 use crate::domain::Endpoint;
 use crate::domain::messages::Status;
 use crate::http::params::Params;
-use crate::http::{BodyKind, Inbound, RawRequest, Read, pages, target_len, with_content_type};
+use crate::http::{
+    BodyKind, Inbound, OverLimit, RawRequest, Read, pages, target_len, with_content_type,
+};
 use crate::providers::{Routed, exact};
 pub use accounts::{Section, SmsofficeAccountPatch, State};
 pub use balance::Balance;
@@ -64,6 +66,12 @@ pub fn unknown_path_hint(path: &str) -> Option<String> {
 
 /// The parameters that carry credentials, and the placeholders contract fixtures write for them.
 pub const CREDENTIALS: &[(&str, &str)] = &[("key", "{{smsoffice.key}}")];
+
+/// The largest request body by default: IIS request filtering's default `maxAllowedContentLength`; past it the server refuses the request (413 here).
+pub const MAX_BODY_BYTES: usize = 30_000_000;
+
+/// What a body over `limits.body_bytes.smsoffice` gets.
+pub const OVER_BODY_LIMIT: OverLimit = OverLimit::Refuse;
 
 /// The methods the endpoints take, for the `Allow` header of a 405.
 pub const ALLOW: &str = "GET, POST";
@@ -126,6 +134,9 @@ fn note_params(params: &Params, known: &[&str], quirks: &Quirks, lints: &mut Vec
             "parameter {name} given more than once; quirk smsoffice.duplicate_params = {:?} chose the value",
             quirks.duplicate_params
         ));
+    }
+    if let Some(lint) = params.ignored_lint() {
+        lints.push(lint);
     }
     let strays = params.strays(known);
     if strays.is_empty() {
