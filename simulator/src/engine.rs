@@ -18,6 +18,7 @@ use tokio_util::task::TaskTracker;
 use crate::domain::callbacks::CallbackAttempt;
 use crate::domain::clock::{ClockMode, Timestamp};
 use crate::domain::faults::{FaultKind, Target};
+use crate::domain::messages::Status;
 use crate::domain::schedule::{CallbackJob, Event};
 use crate::providers::smsoffice::CallbackAck;
 use crate::providers::smsoffice::callbacks::{SOURCE_ADDRESS, job_for};
@@ -46,6 +47,15 @@ enum Verdict {
     GivenUp,
     /// Lost to an injected fault: never sent, neither retried nor given up.
     Dropped,
+}
+
+/// Why a message's fate cannot be decided by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undecidable {
+    /// No such message is held.
+    NotFound,
+    /// It already ended in this state.
+    Final(Status),
 }
 
 /// A cheap-to-clone handle on the engine of one simulation.
@@ -186,6 +196,11 @@ impl Engine {
             }
             world.schedule.recycle(events);
         }
+        self.start(jobs, at)
+    }
+
+    /// Starts one task per callback attempt.
+    fn start(&self, jobs: Vec<CallbackJob>, at: Timestamp) -> Vec<JoinHandle<()>> {
         jobs.into_iter()
             .map(|job| {
                 let engine = self.clone();
@@ -194,6 +209,61 @@ impl Engine {
                     .spawn(async move { engine.attempt(job, at).await })
             })
             .collect()
+    }
+
+    /// Decides a message's fate by hand: moves it to the final `status` now (through `pending`
+    /// first if it was not handed over yet), with the callbacks its rule would have caused, and
+    /// waits for their first attempts. Its scheduled transitions then find it final and do
+    /// nothing.
+    pub async fn decide(
+        &self,
+        message_id: u64,
+        status: Status,
+        reason: Option<String>,
+    ) -> Result<(), Undecidable> {
+        let sim = &self.inner.sim;
+        let config = sim.config();
+        let at = sim.now();
+        let jobs = {
+            let mut state = sim.state();
+            let state = &mut *state;
+            let world = &mut state.world;
+            let current = world
+                .messages
+                .get(message_id)
+                .ok_or(Undecidable::NotFound)?
+                .status;
+            if current.is_final() {
+                return Err(Undecidable::Final(current));
+            }
+            let handover = matches!(current, Status::Accepted | Status::Scheduled);
+            let reason = (status != Status::Delivered).then_some(reason).flatten();
+            let steps = handover
+                .then_some((Status::Pending, None))
+                .into_iter()
+                .chain([(status, reason)]);
+            let mut jobs = Vec::new();
+            for (step, reason) in steps {
+                if let Some(previous) = world.transition(message_id, step, reason, at)
+                    && let Some(message) = world.messages.get(message_id)
+                    && let Some(job) = job_for(
+                        &state.smsoffice,
+                        message,
+                        previous,
+                        &config.quirks.smsoffice,
+                        &config.operators,
+                        at,
+                    )
+                {
+                    jobs.push(job);
+                }
+            }
+            jobs
+        };
+        for handle in self.start(jobs, at) {
+            let _ = handle.await;
+        }
+        Ok(())
     }
 
     /// One callback attempt: apply a callback fault if one is picked, GET the URL, record what
@@ -312,14 +382,18 @@ impl Engine {
             Verdict::RetryAt(at) => Some(at),
             _ => None,
         };
-        self.inner
-            .sim
-            .state()
-            .world
-            .callbacks
-            .record(|id| CallbackAttempt {
+        let sim = &self.inner.sim;
+        let id = {
+            let mut state = sim.state();
+            let world = &mut state.world;
+            let account = world
+                .messages
+                .get(job.message_id)
+                .map(|m| m.account.to_string());
+            world.callbacks.record(|id| CallbackAttempt {
                 id,
                 message_id: job.message_id,
+                account,
                 url: job.url.clone(),
                 attempt: job.attempt,
                 at,
@@ -330,7 +404,9 @@ impl Engine {
                 given_up,
                 retry_at,
                 fault,
-            });
+            })
+        };
+        sim.events().publish(crate::events::Event::Callback(id));
     }
 
     async fn get(&self, url: &str) -> Result<(u16, String), String> {

@@ -25,6 +25,7 @@ pub mod cli;
 pub mod config;
 mod domain;
 mod engine;
+mod events;
 mod gateway;
 mod http;
 mod providers;

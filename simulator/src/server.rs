@@ -117,6 +117,8 @@ impl Simulator {
     /// all, and says what was left undone.
     pub async fn shutdown(self) -> ShutdownReport {
         self.cancel.cancel();
+        // Event streams never end by themselves: end them so their connections can close.
+        self.sim.events().close();
         self.tracker.close();
         let _ = tokio::time::timeout(SHUTDOWN_LIMIT, self.tracker.wait()).await;
         let report = ShutdownReport {
@@ -148,6 +150,7 @@ pub struct ShutdownReport {
 impl Drop for Simulator {
     fn drop(&mut self) {
         self.cancel.cancel();
+        self.sim.events().close();
     }
 }
 

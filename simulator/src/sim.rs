@@ -1,6 +1,7 @@
 //! One running simulation: the configuration, the clock, and behind one lock the neutral world
 //! together with each provider's own state. A cheap-to-clone handle (mini-redis `Db`).
 
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -11,6 +12,7 @@ use crate::domain::clock::{Clock, Timestamp};
 use crate::domain::journal::Journal;
 use crate::domain::messages::{Message, MessageFilter};
 use crate::domain::{Bounds, Provider, World};
+use crate::events::{Event, Events, Listener};
 use crate::providers::{getsms, smsco, smsoffice};
 
 /// Everything that changes while the simulator runs, behind the one world lock.
@@ -74,6 +76,41 @@ struct Inner {
     /// False while no fault is active, so requests skip the fault lookup and its lock.
     faults_active: AtomicBool,
     schedule_changed: Notify,
+    events: Events,
+}
+
+/// The locked world. When it is released, the messages that changed under it are published as
+/// events, each as it is now (recorded only while someone listens).
+pub(crate) struct StateGuard<'a> {
+    guard: MutexGuard<'a, State>,
+    events: &'a Events,
+}
+
+impl Deref for StateGuard<'_> {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        &self.guard
+    }
+}
+
+impl DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.guard
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        let world = &mut self.guard.world;
+        world.watching = self.events.listening();
+        for id in world.changed.drain(..) {
+            if let Some(message) = world.messages.get(id) {
+                self.events
+                    .publish(Event::Message(Arc::new(message.clone())));
+            }
+        }
+    }
 }
 
 impl Sim {
@@ -93,6 +130,7 @@ impl Sim {
                 journal,
                 state,
                 schedule_changed: Notify::new(),
+                events: Events::default(),
             }),
         }
     }
@@ -118,9 +156,24 @@ impl Sim {
     }
 
     /// Locks the world for a short synchronous section. Never hold it across `.await`.
-    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
-        // A panic elsewhere must not take the whole simulator down with a poisoned lock.
-        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    pub(crate) fn state(&self) -> StateGuard<'_> {
+        StateGuard {
+            // A panic elsewhere must not take the whole simulator down with a poisoned lock.
+            guard: self.inner.state.lock().unwrap_or_else(|e| e.into_inner()),
+            events: &self.inner.events,
+        }
+    }
+
+    /// The event hub.
+    pub(crate) fn events(&self) -> &Events {
+        &self.inner.events
+    }
+
+    /// A new listener to every event; message changes are recorded from now on.
+    pub(crate) fn listen(&self) -> Listener {
+        let listener = self.inner.events.subscribe();
+        self.state().world.watching = true;
+        listener
     }
 
     /// Locks the request journal.
@@ -177,5 +230,7 @@ impl Sim {
         self.set_faults_active(!self.inner.config.faults.is_empty());
         self.inner.clock.reset();
         self.wake_engine();
+        self.inner.events.publish(Event::Cleared);
+        self.inner.events.publish(Event::Clock);
     }
 }

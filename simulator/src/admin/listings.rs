@@ -83,6 +83,7 @@ pub(super) struct MessageQuery {
     destination: Option<String>,
     reference: Option<String>,
     status: Option<String>,
+    account: Option<String>,
     after: Option<u64>,
     limit: Option<usize>,
 }
@@ -109,6 +110,7 @@ impl MessageQuery {
             destination: self.destination,
             id: self.reference.map(|r| (smsoffice::REFERENCE, r)),
             status,
+            account: self.account,
         };
         Ok((filter, Cursor::new(self.after, self.limit)?))
     }
@@ -142,6 +144,7 @@ pub(super) async fn messages(
 #[derive(Debug, Deserialize)]
 pub(super) struct RequestQuery {
     provider: Option<String>,
+    account: Option<String>,
     after: Option<u64>,
     limit: Option<usize>,
 }
@@ -162,7 +165,13 @@ pub(super) async fn requests(
         let page = page(
             journal.iter(),
             |e| e.id,
-            |e| wanted.is_none_or(|p| e.provider == Some(p)),
+            |e| {
+                wanted.is_none_or(|p| e.provider == Some(p))
+                    && query
+                        .account
+                        .as_deref()
+                        .is_none_or(|a| e.account.as_deref() == Some(a))
+            },
             cursor,
         );
         (page, journal.evicted())
@@ -178,6 +187,7 @@ pub(super) async fn requests(
 #[derive(Debug, Deserialize)]
 pub(super) struct CallbackQuery {
     message_id: Option<u64>,
+    account: Option<String>,
     after: Option<u64>,
     limit: Option<usize>,
 }
@@ -196,7 +206,13 @@ pub(super) async fn callbacks(
         let page = page(
             world.callbacks.iter(),
             |a| a.id,
-            |a| query.message_id.is_none_or(|id| a.message_id == id),
+            |a| {
+                query.message_id.is_none_or(|id| a.message_id == id)
+                    && query
+                        .account
+                        .as_deref()
+                        .is_none_or(|wanted| a.account.as_deref() == Some(wanted))
+            },
             cursor,
         );
         (page, world.callbacks.evicted(), world.schedule.len())

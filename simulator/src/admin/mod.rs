@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRef, Path, Query, State};
+use axum::extract::{FromRef, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use http::StatusCode;
@@ -11,13 +11,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::config::{Config, validate_callback_url};
+use crate::config::Config;
 use crate::domain::Provider;
 use crate::domain::clock::MAX_SPAN_SECONDS;
 use crate::domain::rules::Rule;
 use crate::engine::Engine;
+use crate::events::Event;
 use crate::providers::getsms::allow_list::IpRange;
-use crate::providers::{getsms, smsco, smsoffice};
+use crate::providers::{getsms, smsoffice};
 use crate::sim::Sim;
 
 /// What every route can extract: the simulation and its delivery engine.
@@ -50,8 +51,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/messages", get(listings::messages).delete(delete_messages))
         .route("/requests", get(listings::requests))
-        .route("/accounts", get(list_accounts))
-        .route("/accounts/{provider}/{id}", patch(patch_account))
+        .route("/messages/{id}/outcome", post(messages::decide))
+        .route("/events", get(events::stream))
+        .route("/accounts", get(accounts::list))
+        .route("/accounts/{provider}", post(accounts::create))
+        .route(
+            "/accounts/{provider}/{id}",
+            patch(accounts::patch).delete(accounts::delete),
+        )
         .route(
             "/getsms/allow-list",
             get(read_allow_list).put(put_allow_list),
@@ -144,7 +151,10 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
         .map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
 }
 
+mod accounts;
+mod events;
 mod listings;
+mod messages;
 
 /// A query string read by axum's `Query` (serde_urlencoded), or 400 saying why not.
 fn read_query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, AdminError> {
@@ -171,62 +181,9 @@ async fn delete_messages(State(sim): State<Sim>) -> AdminResult {
     let world = &mut state.world;
     let deleted = world.messages.len();
     world.messages.clear();
+    drop(state);
+    sim.events().publish(Event::Cleared);
     Ok(axum::Json(json!({"deleted": deleted})))
-}
-
-async fn list_accounts(State(sim): State<Sim>) -> AdminResult {
-    let state = sim.state();
-    Ok(axum::Json(json!({
-        "smsoffice": state.smsoffice.accounts.values().collect::<Vec<_>>(),
-        "smsco": state.smsco.accounts.values().collect::<Vec<_>>(),
-        "getsms": state.getsms.accounts.values().collect::<Vec<_>>(),
-    })))
-}
-
-async fn patch_account(
-    State(sim): State<Sim>,
-    Path((provider, id)): Path<(String, String)>,
-    Body(body): Body,
-) -> AdminResult {
-    let provider = self::provider(&provider, StatusCode::NOT_FOUND)?;
-    let not_found = || {
-        error(
-            StatusCode::NOT_FOUND,
-            format!("no {} account {id:?}", provider.name()),
-        )
-    };
-    let updated = match provider {
-        Provider::Smsoffice => {
-            parse_body::<smsoffice::SmsofficeAccountPatch>(&body).and_then(|patch| {
-                if let Some(Some(url)) = &patch.callback_url {
-                    validate_callback_url(url).map_err(|why| {
-                        error(StatusCode::BAD_REQUEST, format!("`callback_url`: {why}"))
-                    })?;
-                }
-                let mut state = sim.state();
-                let account = state
-                    .smsoffice
-                    .accounts
-                    .get_mut(&id)
-                    .ok_or_else(not_found)?;
-                account.apply(patch);
-                Ok(json!(account))
-            })
-        }
-        Provider::Smsco => parse_body::<smsco::SmscoAccountPatch>(&body).and_then(|patch| {
-            let mut state = sim.state();
-            let account = state.smsco.accounts.get_mut(&id).ok_or_else(not_found)?;
-            account.apply(patch);
-            Ok(json!(account))
-        }),
-        Provider::Getsms => parse_body::<getsms::GetsmsAccountPatch>(&body).and_then(|patch| {
-            let mut state = sim.state();
-            let account = state.getsms.accounts.get_mut(&id).ok_or_else(not_found)?;
-            account.apply(patch);
-            Ok(json!(account))
-        }),
-    };
-    updated.map(axum::Json)
 }
 
 fn allow_list_json(getsms: &getsms::State) -> Value {
@@ -258,7 +215,8 @@ async fn put_allow_list(State(sim): State<Sim>, Body(body): Body) -> AdminResult
     Ok(axum::Json(allow_list_json(&state.getsms)))
 }
 
-fn clock_json(sim: &Sim) -> Value {
+/// The clock as the admin API shows it.
+pub(crate) fn clock_json(sim: &Sim) -> Value {
     let now = sim.now();
     json!({
         "mode": sim.clock().mode(),
@@ -341,6 +299,7 @@ async fn advance_clock(State(engine): State<Engine>, Body(body): Body) -> AdminR
     engine
         .advance((advance.seconds * 1000.0).round() as i64)
         .await;
+    engine.sim().events().publish(Event::Clock);
     Ok(axum::Json(clock_json(engine.sim())))
 }
 

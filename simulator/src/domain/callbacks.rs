@@ -12,6 +12,8 @@ pub struct CallbackAttempt {
     pub id: u64,
     /// The message reported on.
     pub message_id: u64,
+    /// The message's account, when it was still held.
+    pub account: Option<String>,
     /// The URL requested, query included.
     pub url: String,
     /// 1 for the first attempt.

@@ -23,6 +23,8 @@ pub struct JournalEntry {
     pub provider: Option<Provider>,
     /// The endpoint that answered (serialised as its name: `send`, `balance`, `status`).
     pub endpoint: Option<Endpoint>,
+    /// The account the request named (smsoffice key, smsco username, getsms login), as sent.
+    pub account: Option<String>,
     /// HTTP status answered; `null` when no reply was sent (an injected hang, reset or close).
     pub status: Option<u16>,
     /// The client's address as seen by the provider.

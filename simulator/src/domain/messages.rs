@@ -259,6 +259,8 @@ pub struct MessageFilter {
     pub id: Option<(&'static str, String)>,
     /// Only this status.
     pub status: Option<Status>,
+    /// Only this account (smsoffice key, smsco username, getsms login).
+    pub account: Option<String>,
 }
 
 impl MessageFilter {
@@ -276,6 +278,7 @@ impl MessageFilter {
                 })
             })
             && self.status.is_none_or(|s| s == m.status)
+            && self.account.as_deref().is_none_or(|a| a == &*m.account)
     }
 }
 

@@ -44,6 +44,11 @@ pub struct World {
     /// The one seeded generator: every random choice is drawn under the world lock, so a seed
     /// replays a run exactly.
     pub rng: ChaCha8Rng,
+    /// While true (someone watches), the ids of messages accepted or moved are noted in
+    /// `changed`, for whoever holds the lock to pass on.
+    pub watching: bool,
+    /// Messages accepted or moved since `changed` was last drained.
+    pub changed: Vec<u64>,
 }
 
 /// How many of each kind of record the world keeps before evicting the oldest.
@@ -65,6 +70,8 @@ impl World {
             callbacks: CallbackLog::new(bounds.callback_entries),
             faults,
             rng: ChaCha8Rng::seed_from_u64(seed),
+            watching: false,
+            changed: Vec::new(),
         }
     }
 
@@ -104,6 +111,9 @@ impl World {
             );
         }
         self.messages.insert(message);
+        if self.watching {
+            self.changed.push(id);
+        }
     }
 
     /// Moves a message to `status` at `at`. Returns the message as it now is and the status it
@@ -123,6 +133,9 @@ impl World {
         message.status = status;
         message.reason = reason;
         message.history.push(StatusChange { status, at });
+        if self.watching {
+            self.changed.push(message_id);
+        }
         Some(previous)
     }
 }

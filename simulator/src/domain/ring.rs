@@ -23,15 +23,26 @@ impl<T> NumberedLog<T> {
         }
     }
 
-    /// Appends the entry `make` builds from the next id, evicting the oldest when full.
-    pub fn record(&mut self, make: impl FnOnce(u64) -> T) {
-        let entry = make(self.next_id);
+    /// Appends the entry `make` builds from the next id, evicting the oldest when full; returns
+    /// the id.
+    pub fn record(&mut self, make: impl FnOnce(u64) -> T) -> u64 {
+        let id = self.next_id;
+        let entry = make(id);
         self.next_id += 1;
         if self.entries.len() >= self.capacity {
             self.entries.pop_front();
             self.evicted += 1;
         }
         self.entries.push_back(entry);
+        id
+    }
+
+    /// The entry with id `id`, if it is still held (ids are consecutive, so this is a lookup by
+    /// position).
+    pub fn get(&self, id: u64) -> Option<&T> {
+        let oldest = self.next_id - self.entries.len() as u64;
+        let index = id.checked_sub(oldest)?;
+        self.entries.get(usize::try_from(index).ok()?)
     }
 
     /// Entries held, oldest first.
@@ -57,5 +68,9 @@ mod tests {
         }
         assert_eq!(log.iter().copied().collect::<Vec<_>>(), [3, 4, 5]);
         assert_eq!(log.evicted(), 2);
+        assert_eq!(
+            [log.get(2), log.get(3), log.get(5), log.get(6)],
+            [None, Some(&3), Some(&5), None]
+        );
     }
 }

@@ -70,6 +70,7 @@ async fn apply(
                 Some(endpoint),
                 None,
                 Vec::new(),
+                None,
                 Some(fault.text.clone()),
             );
             let how = match fault.kind {

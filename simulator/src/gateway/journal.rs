@@ -8,6 +8,7 @@ use axum::extract::Request;
 use crate::domain::Endpoint;
 use crate::domain::clock::Timestamp;
 use crate::domain::journal::JournalEntry;
+use crate::events::Event;
 use crate::http::{method_name, truncate};
 use crate::providers::{getsms, smsco, smsoffice};
 use crate::sim::Sim;
@@ -100,6 +101,7 @@ impl Exchange {
         endpoint: Option<Endpoint>,
         status: Option<u16>,
         lints: Vec<String>,
+        account: Option<String>,
         fault: Option<String>,
     ) {
         // The log line masks credentials; the journal keeps the target as received (it is the
@@ -119,18 +121,20 @@ impl Exchange {
                 "request"
             );
         }
-        sim.journal().record(|id| JournalEntry {
+        let id = sim.journal().record(|id| JournalEntry {
             id,
             at: self.at,
             method: self.method,
             target: self.target,
             provider: endpoint.map(|e| e.provider()),
             endpoint,
+            account,
             status,
             client: self.client,
             lints,
             fault,
         });
+        sim.events().publish(Event::Request(id));
     }
 }
 

@@ -50,7 +50,14 @@ pub async fn exchange(sim: &Sim, request: Request, connection: Option<&Connectio
     }
     bound_lints(&mut answer.lints);
     let status = answer.response.status().as_u16();
-    exchange.record(sim, endpoint, Some(status), answer.lints, fault);
+    exchange.record(
+        sim,
+        endpoint,
+        Some(status),
+        answer.lints,
+        answer.account,
+        fault,
+    );
     answer.response
 }
 
@@ -165,6 +172,7 @@ async fn run<H: Handler>(
         Ok(handler) => handler,
         Err(refusal) => return Answer::new(refusal, lints),
     };
+    let account = handler.account().map(std::borrow::Cow::into_owned);
     let now = sim.now();
     let output = {
         let mut state = sim.state();
@@ -182,7 +190,11 @@ async fn run<H: Handler>(
     if reply.wake_engine {
         sim.wake_engine();
     }
-    Answer::new(reply.response, lints)
+    Answer {
+        response: reply.response,
+        lints,
+        account,
+    }
 }
 
 #[cfg(test)]

@@ -107,6 +107,10 @@ pub trait Handler: Sized + Send {
         inbound: Inbound<'_, Self::Quirks>,
     ) -> impl Future<Output = Result<Self, Response>> + Send;
 
+    /// The account the request names (smsoffice key, smsco username, getsms login) as sent,
+    /// for the journal; `None` when it names none.
+    fn account(&self) -> Option<std::borrow::Cow<'_, str>>;
+
     /// Runs the endpoint's checks and effects under the world lock.
     fn execute(self, run: Run<'_, Self::State, Self::Quirks>) -> Self::Output;
 

@@ -27,12 +27,18 @@ pub struct Answer {
     pub response: Response,
     /// Things accepted but risky against the real service.
     pub lints: Vec<String>,
+    /// The account the request named, for the journal.
+    pub account: Option<String>,
 }
 
 impl Answer {
     /// An answer with lints.
     pub fn new(response: Response, lints: Vec<String>) -> Answer {
-        Answer { response, lints }
+        Answer {
+            response,
+            lints,
+            account: None,
+        }
     }
 }
 

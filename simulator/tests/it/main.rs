@@ -12,6 +12,7 @@ mod encoding;
 mod faults;
 mod getsms;
 mod getsms_allow_list;
+mod inbox_api;
 mod paths;
 mod smsco;
 mod smsoffice_send;

@@ -197,6 +197,14 @@ impl Handler for Send {
     type State = State;
     type Output = Outcome<Vec<ItemReply>>;
 
+    fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.decoded
+            .input
+            .login
+            .as_deref()
+            .map(std::borrow::Cow::Borrowed)
+    }
+
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {
         let decoded = decode(inbound).await?;
         let items = batch::items(decoded.input.data.as_ref());

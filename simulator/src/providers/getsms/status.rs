@@ -131,6 +131,14 @@ impl Handler for MessageStatus {
     type State = State;
     type Output = Outcome<Vec<StatusRow>>;
 
+    fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.decoded
+            .input
+            .login
+            .as_deref()
+            .map(std::borrow::Cow::Borrowed)
+    }
+
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
         let decoded = decode(inbound).await?;
         let ids = request_ids(decoded.input.data.as_ref());

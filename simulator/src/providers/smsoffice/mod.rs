@@ -21,7 +21,7 @@ use crate::http::{
     BodyKind, Inbound, OverLimit, RawRequest, Read, pages, target_len, with_content_type,
 };
 use crate::providers::{Routed, exact};
-pub use accounts::{Section, SmsofficeAccountPatch, State};
+pub use accounts::{Section, SmsofficeAccount, SmsofficeAccountPatch, State};
 pub use balance::Balance;
 pub use callbacks::{CallbackConfig, OperatorPrefix};
 use errors::Envelope;

@@ -1,0 +1,59 @@
+//! Deciding a message's fate by hand.
+
+use axum::extract::{Path, State};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{AdminResult, AppState, Body, error, parse_body};
+use crate::domain::messages::Status;
+use crate::engine::Undecidable;
+
+/// The outcomes a person may decide.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Outcome {
+    Delivered,
+    Undelivered,
+    Expired,
+    Rejected,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Decision {
+    outcome: Outcome,
+    reason: Option<String>,
+}
+
+/// `POST /__admin/messages/{id}/outcome`: moves a message that has not ended to the outcome now,
+/// as if its rule had decided it (history, provider status and callbacks follow); 409 for a
+/// message that already ended, 404 for one not held.
+pub(super) async fn decide(
+    State(app): State<AppState>,
+    Path(id): Path<u64>,
+    Body(body): Body,
+) -> AdminResult {
+    let Decision { outcome, reason } = parse_body(&body)?;
+    let status = match outcome {
+        Outcome::Delivered => Status::Delivered,
+        Outcome::Undelivered => Status::Undelivered,
+        Outcome::Expired => Status::Expired,
+        Outcome::Rejected => Status::Rejected,
+    };
+    match app.engine.decide(id, status, reason).await {
+        Ok(()) => {}
+        Err(Undecidable::NotFound) => {
+            return Err(error(StatusCode::NOT_FOUND, format!("no message {id}")));
+        }
+        Err(Undecidable::Final(status)) => {
+            return Err(error(
+                StatusCode::CONFLICT,
+                format!("message {id} already ended: {}", json!(status)),
+            ));
+        }
+    }
+    let state = app.sim.state();
+    let message = state.world.messages.get(id);
+    Ok(axum::Json(json!(message)))
+}

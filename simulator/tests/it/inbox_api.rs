@@ -1,0 +1,286 @@
+//! The API under the inbox: the live event stream, deciding a message's fate by hand, and
+//! accounts of one's own with listings filtered by account.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use smsim::Simulator;
+use smsim_testkit::receiver::{Answer, Receiver};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::client::{admin, admin_post, get, raw};
+use crate::delivery::{advance, manual, set_callback, smsoffice_send, smsoffice_status};
+
+/// An open `GET /__admin/events` stream, read as text.
+struct EventStream {
+    stream: TcpStream,
+    seen: String,
+}
+
+impl EventStream {
+    async fn open(sim: &Simulator) -> EventStream {
+        let mut stream = TcpStream::connect(sim.addr()).await.unwrap();
+        stream
+            .write_all(
+                b"GET /__admin/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n",
+            )
+            .await
+            .unwrap();
+        let mut events = EventStream {
+            stream,
+            seen: String::new(),
+        };
+        let head = events.wait_for("event: hello").await;
+        assert!(head.contains("content-type: text/event-stream"), "{head:?}");
+        events
+    }
+
+    /// Reads until `needle` has been seen (within ten seconds); returns everything read after
+    /// the previous wait.
+    async fn wait_for(&mut self, needle: &str) -> String {
+        let read = async {
+            let mut buf = [0u8; 8192];
+            while !self.seen.contains(needle) {
+                let n = self.stream.read(&mut buf).await.unwrap();
+                assert!(n > 0, "stream ended before {needle:?}:\n{}", self.seen);
+                self.seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), read)
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in:\n{}", self.seen));
+        let at = self.seen.find(needle).unwrap() + needle.len();
+        let rest = self.seen.split_off(at);
+        std::mem::replace(&mut self.seen, rest)
+    }
+
+    /// The JSON data of the next event called `name`.
+    async fn next(&mut self, name: &str) -> Value {
+        self.wait_for(&format!("event: {name}\n")).await;
+        let data = self.wait_for("\n\n").await;
+        let line = data
+            .lines()
+            .find_map(|l| l.strip_prefix("data: "))
+            .unwrap_or_else(|| panic!("no data in {data:?}"));
+        serde_json::from_str(line).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_event_stream_tells_of_requests_messages_and_the_clock() {
+    let sim = manual().await;
+    let mut events = EventStream::open(&sim).await;
+    smsoffice_send(&sim, "995555123456", "live-1").await;
+    // The message is published as its lock is released, the journal entry after the reply.
+    let accepted = events.next("message").await;
+    assert_eq!(
+        (&accepted["destination"], &accepted["status"]),
+        (&Value::from("995555123456"), &Value::from("accepted"))
+    );
+    let request = events.next("request").await;
+    assert_eq!(
+        (
+            &request["endpoint"],
+            &request["account"],
+            &request["status"]
+        ),
+        (
+            &Value::from("send"),
+            &Value::from("demo-key"),
+            &Value::from(200)
+        )
+    );
+    advance(&sim, 5.0).await;
+    let pending = events.next("message").await;
+    assert_eq!(pending["status"], "pending");
+    let delivered = events.next("message").await;
+    assert_eq!(
+        (&delivered["id"], &delivered["status"]),
+        (&accepted["id"], &Value::from("delivered"))
+    );
+    let clock = events.next("clock").await;
+    assert_eq!(clock["rfc3339"], "2023-11-14T22:13:25.000Z");
+    assert_eq!(admin_post(&sim, "/reset", "").await.status, 200);
+    events.next("cleared").await;
+}
+
+#[tokio::test]
+async fn a_listener_that_does_not_read_is_told_it_lagged_and_slows_nobody() {
+    let sim = manual().await;
+    // A tiny receive window, and nothing read: the server's side fills up quickly.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stalled = socket.connect(sim.addr()).await.unwrap();
+    stalled
+        .write_all(b"GET /__admin/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Each request event carries its 2 kB target: far more than the sockets can hold.
+    let target = format!("/api/getBalance?key=demo-key&pad={}", "x".repeat(2000));
+    for i in 0..3000 {
+        let reply = get(&sim, &target).await;
+        assert_eq!(reply.status, 200, "request {i}");
+    }
+    let mut text = String::new();
+    let mut buf = [0u8; 65536];
+    let read = async {
+        while !text.contains("event: lagged") {
+            let n = stalled.read(&mut buf).await.unwrap();
+            assert!(n > 0);
+            text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("told it lagged");
+    let missed = text
+        .split("event: lagged\ndata: ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .map(|line| serde_json::from_str::<Value>(line).unwrap()["missed"].clone())
+        .unwrap();
+    assert!(missed.as_u64().unwrap() > 0, "{missed}");
+}
+
+#[tokio::test]
+async fn an_outcome_set_by_hand_moves_the_message_as_its_rule_would() {
+    let sim = manual().await;
+    let receiver = Receiver::start_with(vec![], Answer::Reply(200, "OK"))
+        .await
+        .unwrap();
+    set_callback(&sim, &receiver.url()).await;
+    // 0003 stays pending forever unless someone decides.
+    smsoffice_send(&sim, "995555120003", "by-hand").await;
+    let id = admin(&sim, "/messages").await["messages"][0]["id"]
+        .as_u64()
+        .unwrap();
+    let path = format!("/messages/{id}/outcome");
+    let decided = admin_post(
+        &sim,
+        &path,
+        r#"{"outcome": "undelivered", "reason": "Phone switched off"}"#,
+    )
+    .await;
+    assert_eq!(decided.status, 200, "{}", decided.text());
+    let message = decided.json();
+    let history: Vec<&str> = message["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["accepted", "pending", "undelivered"]);
+    assert_eq!(message["reason"], "Phone switched off");
+    assert_eq!(
+        smsoffice_status(&sim, "995555120003", "by-hand").await,
+        "Undelivered"
+    );
+    let statuses: Vec<String> = receiver
+        .hits()
+        .iter()
+        .map(|h| format!("{}:{}", h.params["status"], h.params["reason"]))
+        .collect();
+    // Hand-over (Pending) reads the same as accepted in smsoffice's words: no callback for it.
+    assert_eq!(statuses, ["Undelivered:Phone switched off"]);
+    // Final now: no second decision, and its rule's schedule changes nothing.
+    assert_eq!(
+        admin_post(&sim, &path, r#"{"outcome": "delivered"}"#)
+            .await
+            .status,
+        409
+    );
+    advance(&sim, 3600.0).await;
+    assert_eq!(
+        smsoffice_status(&sim, "995555120003", "by-hand").await,
+        "Undelivered"
+    );
+    for (path, body, status) in [
+        ("/messages/999/outcome", r#"{"outcome": "delivered"}"#, 404),
+        (path.as_str(), r#"{"outcome": "lost"}"#, 400),
+        (path.as_str(), "not json", 400),
+    ] {
+        let reply = admin_post(&sim, path, body).await;
+        assert_eq!(reply.status, status, "{path} {body}: {}", reply.text());
+        assert!(reply.json()["error"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn accounts_of_ones_own_are_created_used_listed_apart_and_deleted() {
+    let sim = Simulator::start_default().await.unwrap();
+    let team = r#"{"key": "team-a", "balance": 5, "senders": [{"name": "TEAMA", "active": true}]}"#;
+    let created = admin_post(&sim, "/accounts/smsoffice", team).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(created.json()["balance"], 5);
+    assert_eq!(
+        admin_post(&sim, "/accounts/smsoffice", team).await.status,
+        409
+    );
+    let getsms = r#"{"login": "team-a", "password": "pw", "nicknames": ["TEAMA"], "balance": 3}"#;
+    assert_eq!(
+        admin_post(&sim, "/accounts/getsms", getsms).await.status,
+        201
+    );
+    for (path, body) in [
+        ("/accounts/smsoffice", r#"{"key": "", "balance": 1}"#),
+        (
+            "/accounts/smsoffice",
+            r#"{"key": "k", "balance": 1, "callback_url": "ftp://x"}"#,
+        ),
+        ("/accounts/smsco", r#"{"username": "u"}"#),
+    ] {
+        assert_eq!(admin_post(&sim, path, body).await.status, 400, "{body}");
+    }
+    assert_eq!(admin_post(&sim, "/accounts/nobody", team).await.status, 404);
+
+    let send = |key: &str, sender: &str| {
+        format!("/api/v2/send/?key={key}&destination=995577123456&sender={sender}&content=hi")
+    };
+    assert_eq!(
+        get(&sim, &send("team-a", "TEAMA")).await.json()["ErrorCode"],
+        0
+    );
+    assert_eq!(
+        get(&sim, &send("demo-key", "SMSOFFICE")).await.json()["ErrorCode"],
+        0
+    );
+    let mine = admin(&sim, "/messages?account=team-a").await;
+    assert_eq!(mine["count"], 1);
+    assert_eq!(mine["messages"][0]["account"], "team-a");
+    let requests = admin(&sim, "/requests?account=team-a").await;
+    assert_eq!(requests["count"], 1);
+    assert_eq!(admin(&sim, "/callbacks?account=team-a").await["count"], 0);
+    let balance = get(&sim, "/api/getBalance?key=team-a").await.text();
+    assert_eq!(balance, "4");
+
+    let delete = raw(
+        sim.addr(),
+        b"DELETE /__admin/accounts/smsoffice/team-a HTTP/1.1",
+        b"",
+    )
+    .await;
+    assert_eq!(delete.status, 200, "{}", delete.text());
+    assert_eq!(
+        get(&sim, &send("team-a", "TEAMA")).await.json()["ErrorCode"],
+        80
+    );
+    let again = raw(
+        sim.addr(),
+        b"DELETE /__admin/accounts/smsoffice/team-a HTTP/1.1",
+        b"",
+    )
+    .await;
+    assert_eq!(again.status, 404);
+    // Reset keeps its meaning: back to the configured accounts only.
+    assert_eq!(admin_post(&sim, "/reset", "").await.status, 200);
+    let accounts = admin(&sim, "/accounts").await;
+    assert!(
+        accounts["getsms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["login"] != "team-a")
+    );
+}
