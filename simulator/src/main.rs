@@ -186,6 +186,7 @@ fn banner(simulator: &Simulator) -> String {
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default()
         ),
+        format!("inbox: {base}/__admin/ui/"),
         format!("admin: {base}/__admin/health"),
         "credentials:".to_owned(),
     ];

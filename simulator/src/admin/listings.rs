@@ -17,15 +17,30 @@ pub const DEFAULT_LIMIT: usize = 100;
 /// The most entries one page holds.
 pub const MAX_LIMIT: usize = 1000;
 
-/// Where a page starts and how long it is: `after` an id (exclusive), at most `limit` entries.
+/// Where a page starts and how long it is: past the id `after` (exclusive; in the listing's
+/// order), at most `limit` entries, oldest first or with `order=newest` newest first.
 #[derive(Debug, Clone, Copy)]
 struct Cursor {
     after: u64,
     limit: usize,
+    newest: bool,
+}
+
+/// The listing's order: `oldest` first (the default) or `newest` first.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum Order {
+    #[default]
+    Oldest,
+    Newest,
 }
 
 impl Cursor {
-    fn new(after: Option<u64>, limit: Option<usize>) -> Result<Cursor, AdminError> {
+    fn new(
+        after: Option<u64>,
+        limit: Option<usize>,
+        order: Option<Order>,
+    ) -> Result<Cursor, AdminError> {
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(error(
@@ -33,9 +48,11 @@ impl Cursor {
                 format!("`limit` must be 1 to {MAX_LIMIT}, got {limit}"),
             ));
         }
+        let newest = matches!(order, Some(Order::Newest));
         Ok(Cursor {
-            after: after.unwrap_or(0),
+            after: after.unwrap_or(if newest { u64::MAX } else { 0 }),
             limit,
+            newest,
         })
     }
 }
@@ -49,7 +66,7 @@ struct Page<T> {
 
 /// The page of `entries` (oldest first, ids increasing) that `keep` accepts, from `cursor`.
 fn page<'a, T: Clone + 'a>(
-    entries: impl Iterator<Item = &'a T>,
+    entries: impl DoubleEndedIterator<Item = &'a T>,
     id: impl Fn(&T) -> u64,
     keep: impl Fn(&T) -> bool,
     cursor: Cursor,
@@ -60,9 +77,19 @@ fn page<'a, T: Clone + 'a>(
         next: None,
     };
     let mut more = false;
+    let entries: Box<dyn Iterator<Item = &T>> = if cursor.newest {
+        Box::new(entries.rev())
+    } else {
+        Box::new(entries)
+    };
     for entry in entries.filter(|e| keep(e)) {
         page.total += 1;
-        if id(entry) <= cursor.after {
+        let passed = if cursor.newest {
+            id(entry) >= cursor.after
+        } else {
+            id(entry) <= cursor.after
+        };
+        if passed {
             continue;
         }
         if page.entries.len() < cursor.limit {
@@ -86,6 +113,7 @@ pub(super) struct MessageQuery {
     account: Option<String>,
     after: Option<u64>,
     limit: Option<usize>,
+    order: Option<Order>,
 }
 
 impl MessageQuery {
@@ -112,7 +140,7 @@ impl MessageQuery {
             status,
             account: self.account,
         };
-        Ok((filter, Cursor::new(self.after, self.limit)?))
+        Ok((filter, Cursor::new(self.after, self.limit, self.order)?))
     }
 }
 
@@ -145,8 +173,10 @@ pub(super) async fn messages(
 pub(super) struct RequestQuery {
     provider: Option<String>,
     account: Option<String>,
+    message_id: Option<u64>,
     after: Option<u64>,
     limit: Option<usize>,
+    order: Option<Order>,
 }
 
 /// `GET /__admin/requests`: the request journal, oldest first, paged.
@@ -159,7 +189,7 @@ pub(super) async fn requests(
         .provider
         .map(|p| provider(&p, StatusCode::BAD_REQUEST))
         .transpose()?;
-    let cursor = Cursor::new(query.after, query.limit)?;
+    let cursor = Cursor::new(query.after, query.limit, query.order)?;
     let (page, evicted) = {
         let journal = sim.journal();
         let page = page(
@@ -171,6 +201,10 @@ pub(super) async fn requests(
                         .account
                         .as_deref()
                         .is_none_or(|a| e.account.as_deref() == Some(a))
+                    && query.message_id.is_none_or(|id| {
+                        e.messages
+                            .is_some_and(|(first, last)| (first..=last).contains(&id))
+                    })
             },
             cursor,
         );
@@ -190,6 +224,7 @@ pub(super) struct CallbackQuery {
     account: Option<String>,
     after: Option<u64>,
     limit: Option<usize>,
+    order: Option<Order>,
 }
 
 /// `GET /__admin/callbacks`: callback attempts, oldest first, paged; `pending` counts the events
@@ -199,7 +234,7 @@ pub(super) async fn callbacks(
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> AdminResult {
     let query = read_query(query)?;
-    let cursor = Cursor::new(query.after, query.limit)?;
+    let cursor = Cursor::new(query.after, query.limit, query.order)?;
     let (page, evicted, pending) = {
         let state = sim.state();
         let world = &state.world;
@@ -234,14 +269,24 @@ mod tests {
     fn pages_follow_the_cursor_and_count_every_match() {
         let entries: Vec<u64> = (1..=10).collect();
         let odd = |n: &u64| n % 2 == 1;
-        let first = page(entries.iter(), |n| *n, odd, Cursor { after: 0, limit: 2 });
+        let at = |after, order| Cursor::new(after, Some(2), order).unwrap();
+        let first = page(entries.iter(), |n| *n, odd, at(None, None));
         assert_eq!(
             (first.entries, first.total, first.next),
             (vec![1, 3], 5, Some(3))
         );
-        let last = page(entries.iter(), |n| *n, odd, Cursor { after: 7, limit: 2 });
+        let last = page(entries.iter(), |n| *n, odd, at(Some(7), None));
         assert_eq!((last.entries, last.total, last.next), (vec![9], 5, None));
-        assert!(Cursor::new(None, Some(0)).is_err());
-        assert!(Cursor::new(None, Some(MAX_LIMIT + 1)).is_err());
+        let newest = page(entries.iter(), |n| *n, odd, at(None, Some(Order::Newest)));
+        assert_eq!((newest.entries, newest.next), (vec![9, 7], Some(7)));
+        let older = page(
+            entries.iter(),
+            |n| *n,
+            odd,
+            at(Some(7), Some(Order::Newest)),
+        );
+        assert_eq!((older.entries, older.next), (vec![5, 3], Some(3)));
+        assert!(Cursor::new(None, Some(0), None).is_err());
+        assert!(Cursor::new(None, Some(MAX_LIMIT + 1), None).is_err());
     }
 }

@@ -72,6 +72,8 @@ pub fn routes() -> Router<AppState> {
         .route("/clock", get(read_clock))
         .route("/clock/advance", post(advance_clock))
         .route("/reset", post(reset))
+        .route("/ui", get(ui::redirect))
+        .route("/ui/", get(ui::page))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such admin endpoint") })
         .method_not_allowed_fallback(|| async {
             error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed here")
@@ -88,12 +90,24 @@ pub async fn require_token(
     let Some(token) = sim.config().admin_token.as_deref() else {
         return next.run(request).await;
     };
+    // The page itself holds no data; it asks for the token and sends it with each call.
+    // Paths here are inside `/__admin` (the nest strips it).
+    if matches!(request.uri().path(), "/ui" | "/ui/") {
+        return next.run(request).await;
+    }
     let given = request
         .headers()
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    if given == Some(token) {
+    // A browser's EventSource cannot set headers: the event stream also takes the token in
+    // the query string.
+    let in_query = request.uri().path() == "/events"
+        && request.uri().query().is_some_and(|query| {
+            form_urlencoded::parse(query.as_bytes())
+                .any(|(name, value)| name == "access_token" && value == token)
+        });
+    if given == Some(token) || in_query {
         return next.run(request).await;
     }
     let mut response = error(
@@ -155,6 +169,7 @@ mod accounts;
 mod events;
 mod listings;
 mod messages;
+mod ui;
 
 /// A query string read by axum's `Query` (serde_urlencoded), or 400 saying why not.
 fn read_query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, AdminError> {
@@ -218,7 +233,9 @@ async fn put_allow_list(State(sim): State<Sim>, Body(body): Body) -> AdminResult
 /// The clock as the admin API shows it.
 pub(crate) fn clock_json(sim: &Sim) -> Value {
     let now = sim.now();
+    let next_due = sim.state().world.schedule.next_due();
     json!({
+        "next_due": next_due.map(|t| t.rfc3339()),
         "mode": sim.clock().mode(),
         "unix": now.unix_seconds(),
         "unix_ms": now.0,

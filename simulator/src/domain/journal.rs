@@ -24,7 +24,9 @@ pub struct JournalEntry {
     /// The endpoint that answered (serialised as its name: `send`, `balance`, `status`).
     pub endpoint: Option<Endpoint>,
     /// The account the request named (smsoffice key, smsco username, getsms login), as sent.
-    pub account: Option<String>,
+    pub account: Option<compact_str::CompactString>,
+    /// The first and last id of the messages the request created (consecutive), if any.
+    pub messages: Option<(u64, u64)>,
     /// HTTP status answered; `null` when no reply was sent (an injected hang, reset or close).
     pub status: Option<u16>,
     /// The client's address as seen by the provider.

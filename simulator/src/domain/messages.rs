@@ -348,7 +348,7 @@ impl MessageStore {
     pub fn filtered<'a>(
         &'a self,
         filter: &'a MessageFilter,
-    ) -> impl Iterator<Item = &'a Message> + 'a {
+    ) -> impl DoubleEndedIterator<Item = &'a Message> + 'a {
         self.messages.iter().filter(move |m| filter.accepts(m))
     }
 

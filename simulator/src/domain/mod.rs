@@ -49,6 +49,9 @@ pub struct World {
     pub watching: bool,
     /// Messages accepted or moved since `changed` was last drained.
     pub changed: Vec<u64>,
+    /// The first and last id accepted since this was last taken (ids are consecutive under one
+    /// lock), so a request's journal entry can name the messages it created.
+    pub accepted: Option<(u64, u64)>,
 }
 
 /// How many of each kind of record the world keeps before evicting the oldest.
@@ -72,6 +75,7 @@ impl World {
             rng: ChaCha8Rng::seed_from_u64(seed),
             watching: false,
             changed: Vec::new(),
+            accepted: None,
         }
     }
 
@@ -111,6 +115,7 @@ impl World {
             );
         }
         self.messages.insert(message);
+        self.accepted = Some((self.accepted.map_or(id, |(first, _)| first), id));
         if self.watching {
             self.changed.push(id);
         }

@@ -46,7 +46,7 @@ impl<T> NumberedLog<T> {
     }
 
     /// Entries held, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &T> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
         self.entries.iter()
     }
 

@@ -65,12 +65,12 @@ async fn apply(
         FaultKind::Hang | FaultKind::Reset | FaultKind::Close => {
             // No reply ever comes, so the journal is written here, before going silent.
             let exchange = Exchange::of(sim, &request, connection.map(|c| c.peer));
-            exchange.record(
+            // No reply goes out: the response handed back is dropped.
+            let _ = exchange.record(
                 sim,
                 Some(endpoint),
                 None,
-                Vec::new(),
-                None,
+                Answer::from(Response::new(Body::empty())),
                 Some(fault.text.clone()),
             );
             let how = match fault.kind {

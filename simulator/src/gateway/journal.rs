@@ -4,12 +4,13 @@ use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::Request;
+use axum::response::Response;
 
 use crate::domain::Endpoint;
 use crate::domain::clock::Timestamp;
 use crate::domain::journal::JournalEntry;
 use crate::events::Event;
-use crate::http::{method_name, truncate};
+use crate::http::{Answer, method_name, truncate};
 use crate::providers::{getsms, smsco, smsoffice};
 use crate::sim::Sim;
 
@@ -94,16 +95,22 @@ impl Exchange {
         }
     }
 
-    /// Writes the journal entry and the log line. `status` is `None` when no reply was sent.
+    /// Writes the journal entry and the log line, and hands back the answer's response.
+    /// `status` is `None` when no reply was sent.
     pub fn record(
         self,
         sim: &Sim,
         endpoint: Option<Endpoint>,
         status: Option<u16>,
-        lints: Vec<String>,
-        account: Option<String>,
+        answer: Answer,
         fault: Option<String>,
-    ) {
+    ) -> Response {
+        let Answer {
+            response,
+            lints,
+            account,
+            messages,
+        } = answer;
         // The log line masks credentials; the journal keeps the target as received (it is the
         // tester's own data, read through the admin API).
         let target = Masked(truncate(&self.target, LOG_TARGET_MAX));
@@ -129,12 +136,14 @@ impl Exchange {
             provider: endpoint.map(|e| e.provider()),
             endpoint,
             account,
+            messages,
             status,
             client: self.client,
             lints,
             fault,
         });
         sim.events().publish(Event::Request(id));
+        response
     }
 }
 

@@ -6,6 +6,8 @@ mod journal;
 
 use std::net::SocketAddr;
 
+use compact_str::CompactString;
+
 use axum::extract::Request;
 use axum::response::Response;
 use http::Method;
@@ -50,15 +52,7 @@ pub async fn exchange(sim: &Sim, request: Request, connection: Option<&Connectio
     }
     bound_lints(&mut answer.lints);
     let status = answer.response.status().as_u16();
-    exchange.record(
-        sim,
-        endpoint,
-        Some(status),
-        answer.lints,
-        answer.account,
-        fault,
-    );
-    answer.response
+    exchange.record(sim, endpoint, Some(status), answer, fault)
 }
 
 /// Most lints one journal entry keeps.
@@ -172,19 +166,22 @@ async fn run<H: Handler>(
         Ok(handler) => handler,
         Err(refusal) => return Answer::new(refusal, lints),
     };
-    let account = handler.account().map(std::borrow::Cow::into_owned);
+    // Account ids are short: kept inline, without an allocation per request.
+    let account = handler.account().map(|a| CompactString::from(a.as_ref()));
     let now = sim.now();
-    let output = {
+    let (output, messages) = {
         let mut state = sim.state();
         let (world, state) = part(&mut state);
+        world.accepted = None;
         let lints = &mut lints;
-        handler.execute(Run {
+        let output = handler.execute(Run {
             world,
             state,
             quirks,
             now,
             lints,
-        })
+        });
+        (output, world.accepted.take())
     };
     let reply = H::respond(output, quirks);
     if reply.wake_engine {
@@ -194,6 +191,7 @@ async fn run<H: Handler>(
         response: reply.response,
         lints,
         account,
+        messages,
     }
 }
 

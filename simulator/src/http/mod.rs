@@ -28,7 +28,9 @@ pub struct Answer {
     /// Things accepted but risky against the real service.
     pub lints: Vec<String>,
     /// The account the request named, for the journal.
-    pub account: Option<String>,
+    pub account: Option<compact_str::CompactString>,
+    /// The first and last id of the messages it created, for the journal.
+    pub messages: Option<(u64, u64)>,
 }
 
 impl Answer {
@@ -38,6 +40,7 @@ impl Answer {
             response,
             lints,
             account: None,
+            messages: None,
         }
     }
 }

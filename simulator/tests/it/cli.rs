@@ -76,6 +76,8 @@ async fn serve_prints_address_credentials_and_admin_url_then_answers() {
         "smsim listening on http://127.0.0.1:",
         "seed 7",
         "/__admin/health",
+        "inbox: http://127.0.0.1:",
+        "/__admin/ui/",
         "key=demo-key",
         "username=demo",
         "login=demo",

@@ -284,3 +284,83 @@ async fn accounts_of_ones_own_are_created_used_listed_apart_and_deleted() {
             .all(|a| a["login"] != "team-a")
     );
 }
+
+#[tokio::test]
+async fn listings_come_newest_first_and_a_message_finds_its_request() {
+    let sim = manual().await;
+    smsoffice_send(&sim, "995555123456", "first").await;
+    smsoffice_send(&sim, "995555123457", "second").await;
+    assert_eq!(get(&sim, "/api/getBalance?key=demo-key").await.status, 200);
+    let newest = admin(&sim, "/messages?order=newest&limit=1").await;
+    assert_eq!(newest["messages"][0]["destination"], "995555123457");
+    let older = admin(
+        &sim,
+        &format!("/messages?order=newest&after={}", newest["next"]),
+    )
+    .await;
+    assert_eq!(older["messages"][0]["destination"], "995555123456");
+    let second = newest["messages"][0]["id"].as_u64().unwrap();
+    let made = admin(&sim, &format!("/requests?message_id={second}")).await;
+    assert_eq!(made["count"], 1);
+    assert!(
+        made["requests"][0]["target"]
+            .as_str()
+            .unwrap()
+            .contains("reference=second")
+    );
+    assert_eq!(
+        made["requests"][0]["messages"],
+        serde_json::json!([second, second])
+    );
+    let latest = admin(&sim, "/requests?order=newest&limit=1").await;
+    assert_eq!(latest["requests"][0]["endpoint"], "balance");
+    assert_eq!(latest["requests"][0]["messages"], Value::Null);
+    assert_eq!(
+        admin_post(&sim, "/messages?order=sideways", "")
+            .await
+            .status,
+        405
+    );
+    assert_eq!(
+        get(&sim, "/__admin/messages?order=sideways").await.status,
+        400
+    );
+    // The clock says when the next thing falls due (hand-over and delivery of the two).
+    assert_eq!(
+        admin(&sim, "/clock").await["next_due"],
+        "2023-11-14T22:13:20.000Z"
+    );
+    advance(&sim, 10.0).await;
+    assert_eq!(admin(&sim, "/clock").await["next_due"], Value::Null);
+}
+
+#[tokio::test]
+async fn with_a_token_the_page_loads_and_the_stream_takes_the_token_in_its_query() {
+    let sim = crate::smsoffice_send::start_with(|c| c.admin_token = Some("s3cret".into())).await;
+    let page = get(&sim, "/__admin/ui/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("<title>smsim inbox</title>"));
+    assert_eq!(
+        get(&sim, "/__admin/ui").await.header("location"),
+        Some("/__admin/ui/")
+    );
+    assert_eq!(get(&sim, "/__admin/events").await.status, 401);
+    assert_eq!(
+        get(&sim, "/__admin/messages?access_token=s3cret")
+            .await
+            .status,
+        401
+    );
+    let mut stream = TcpStream::connect(sim.addr()).await.unwrap();
+    stream
+        .write_all(b"GET /__admin/events?access_token=s3cret HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = [0u8; 256];
+    let n = stream.read(&mut head).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&head[..n]).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head[..n])
+    );
+}
