@@ -316,12 +316,6 @@ async fn listings_come_newest_first_and_a_message_finds_its_request() {
     assert_eq!(latest["requests"][0]["endpoint"], "balance");
     assert_eq!(latest["requests"][0]["messages"], Value::Null);
     assert_eq!(
-        admin_post(&sim, "/messages?order=sideways", "")
-            .await
-            .status,
-        405
-    );
-    assert_eq!(
         get(&sim, "/__admin/messages?order=sideways").await.status,
         400
     );
