@@ -72,23 +72,29 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8800].
     #[arg(long, env = "SMSIM_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// JSON configuration file replacing the embedded defaults (see `smsim print-config`).
+    /// JSON configuration file replacing the embedded defaults (see `smsim print-config`)
+    /// [default: the embedded defaults].
     #[arg(long, env = "SMSIM_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Seed of every random choice, to replay a run exactly.
+    /// Seed of every random choice, to replay a run exactly [default: drawn at start and
+    /// printed in the banner].
     #[arg(long, env = "SMSIM_SEED", value_name = "N")]
     pub seed: Option<u64>,
-    /// Real clock, or a manual one moved by POST /__admin/clock/advance.
+    /// Real clock, or a manual one moved by POST /__admin/clock/advance [default: real].
     #[arg(long, env = "SMSIM_CLOCK", value_enum)]
     pub clock: Option<ClockFlag>,
-    /// Log format.
+    /// The simulator's time at start, in Unix seconds (the configuration's `clock_start`)
+    /// [default: now].
+    #[arg(long, env = "SMSIM_CLOCK_START", value_name = "UNIX_SECONDS")]
+    pub clock_start: Option<i64>,
+    /// Log format [default: text].
     #[arg(long, env = "SMSIM_LOG", value_enum)]
     pub log: Option<LogFormat>,
-    /// Callback URL of the demo smsoffice account (`demo-key`).
+    /// Callback URL of the demo smsoffice account (`demo-key`) [default: none].
     #[arg(long, env = "SMSIM_CALLBACK_URL", value_name = "URL")]
     pub callback_url: Option<String>,
     /// A fault to inject, `SCOPE=KIND[:ARG][@PROBABILITY][*COUNT]`; repeatable (in the
-    /// environment variable, separate specs with `;`).
+    /// environment variable, separate specs with `;`) [default: none].
     #[arg(
         long = "fault",
         env = "SMSIM_FAULT",
@@ -96,10 +102,10 @@ pub struct ServeArgs {
         value_delimiter = ';'
     )]
     pub faults: Vec<String>,
-    /// Local address outgoing callbacks are sent from, e.g. 127.0.0.2.
+    /// Local address outgoing callbacks are sent from, e.g. 127.0.0.2 [default: any].
     #[arg(long, env = "SMSIM_CALLBACK_BIND", value_name = "ADDR")]
     pub callback_bind: Option<IpAddr>,
-    /// Require `Authorization: Bearer TOKEN` on every /__admin call.
+    /// Require `Authorization: Bearer TOKEN` on every /__admin call [default: no token].
     #[arg(
         long,
         env = "SMSIM_ADMIN_TOKEN",
@@ -128,6 +134,10 @@ impl ServeArgs {
         }
         if let Some(clock) = self.clock {
             config.clock = clock.into();
+        }
+        if let Some(start) = self.clock_start {
+            config.clock_start = Some(start);
+            config.validate()?;
         }
         if let Some(log) = self.log {
             config.log = log;

@@ -29,7 +29,8 @@ pub struct Config {
     /// Real or manual clock.
     #[serde(default)]
     pub clock: ClockMode,
-    /// Where a manual clock starts (Unix seconds); wall time when absent.
+    /// Where the clock starts (Unix seconds): a manual clock stands there until advanced, a real
+    /// one runs on from there; wall time when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_start: Option<i64>,
     /// Log format.

@@ -22,13 +22,21 @@ struct Args {
     /// smsoffice, smsco or getsms.
     #[arg(long, value_parser = ["smsoffice", "smsco", "getsms"])]
     provider: String,
-    /// The fixtures folder.
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures"))]
+    /// The fixtures folder (relative to where it runs: the repository's root by default).
+    #[arg(long, default_value = "fixtures")]
     fixtures: PathBuf,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if !args.fixtures.join(&args.provider).is_dir() {
+        eprintln!(
+            "smsim-contract: no {} fixtures under {} (run it from the repository's root, or give --fixtures DIR)",
+            args.provider,
+            args.fixtures.display()
+        );
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -30,6 +30,8 @@ async fn start(change: impl FnOnce(&mut Config)) -> Simulator {
 fn live(sim: &Simulator, provider: &str) -> (bool, String) {
     let output = Command::new(BIN)
         .args(["--target", &sim.base_url(), "--provider", provider])
+        .arg("--fixtures")
+        .arg(fixtures())
         .env_remove("SMSIM_LIVE_SMSOFFICE_KEY")
         .env_remove("SMSIM_LIVE_SMSCO_USERNAME")
         .env_remove("SMSIM_LIVE_SMSCO_PASSWORD")
@@ -53,6 +55,8 @@ async fn live_mode_finds_no_drift_against_a_running_smsim() {
             move || {
                 let output = Command::new(BIN)
                     .args(["--target", &sim_url, "--provider", &provider])
+                    .arg("--fixtures")
+                    .arg(fixtures())
                     .output()
                     .unwrap();
                 (
@@ -114,10 +118,27 @@ async fn live_mode_names_the_drift_of_an_injected_fault() {
 }
 
 #[test]
+fn a_missing_fixtures_folder_exits_2_naming_it() {
+    let output = Command::new(BIN)
+        .args(["--target", "http://127.0.0.1:9", "--provider", "smsco"])
+        .args(["--fixtures", "no-such-folder"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("no smsco fixtures under no-such-folder"),
+        "{said}"
+    );
+}
+
+#[test]
 fn bad_targets_exit_2() {
     for target in ["ftp://smsoffice.ge", "http://user:pass@127.0.0.1:1"] {
         let output = Command::new(BIN)
             .args(["--target", target, "--provider", "smsoffice"])
+            .arg("--fixtures")
+            .arg(fixtures())
             .output()
             .unwrap();
         assert_eq!(output.status.code(), Some(2), "{target}");

@@ -151,6 +151,7 @@ fn request_length(head: &[u8]) -> usize {
 fn live_over_tls(base_url: String, ca_file: Option<PathBuf>) -> (bool, String) {
     let mut command = Command::new(BIN);
     command.args(["--target", &base_url, "--provider", "smsoffice"]);
+    command.arg("--fixtures").arg(super::fixtures());
     if let Some(ca_file) = ca_file {
         command.arg("--ca-file").arg(ca_file);
     }

@@ -16,6 +16,13 @@ fn print_config_prints_the_embedded_defaults() {
     smsim::Config::from_json(&printed, "printed").expect("the printed config loads back");
 }
 
+/// Sends SIGTERM to a child, as a service manager stopping it would.
+fn terminate(child: &tokio::process::Child) {
+    let pid = i32::try_from(child.id().expect("still running")).unwrap();
+    let pid = rustix::process::Pid::from_raw(pid).expect("a real pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+}
+
 fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
     let output = Command::new(BIN)
         .args(args)
@@ -196,9 +203,7 @@ async fn sigterm_stops_the_server_cleanly() {
             .status,
         200
     );
-    let pid = child.id().unwrap().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(killed.success());
+    terminate(&child);
     let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
         .await
         .expect("smsim exits after SIGTERM")
@@ -360,14 +365,7 @@ async fn shutdown_is_bounded_and_says_which_callbacks_were_left() {
     receiver.wait_for(2).await;
 
     let started = std::time::Instant::now();
-    let pid = child.id().unwrap().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    terminate(&child);
     let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
         .await
         .expect("smsim exits")

@@ -50,27 +50,3 @@ async fn absolute_form_targets_work_like_a_proxy() {
     .await;
     assert_envelope(&reply, OK);
 }
-
-/// An unmodified client honouring `http_proxy`: Python's urllib, present on every CI machine.
-#[tokio::test]
-async fn an_unmodified_client_reaches_smsoffice_through_http_proxy() {
-    let sim = Simulator::start_default().await.unwrap();
-    let proxy = sim.base_url();
-    let output = tokio::process::Command::new("python3")
-        .args([
-            "-c",
-            "import urllib.request,sys; r=urllib.request.urlopen('http://smsoffice.ge/api/getBalance?key=demo-key', timeout=10); sys.stdout.write(r.read().decode())",
-        ])
-        .env("http_proxy", &proxy)
-        .env("no_proxy", "")
-        .env("NO_PROXY", "")
-        .output()
-        .await
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "1000");
-}
