@@ -235,13 +235,13 @@ pub(crate) fn clock_json(sim: &Sim) -> Value {
     let now = sim.now();
     let next_due = sim.state().world.schedule.next_due();
     json!({
-        "next_due": next_due.map(|t| t.rfc3339()),
         "mode": sim.clock().mode(),
         "unix": now.unix_seconds(),
         "unix_ms": now.0,
         "rfc3339": now.rfc3339(),
         "georgia": now.format_datetime(smsoffice::UTC_OFFSET_HOURS),
         "tashkent": now.format_datetime(getsms::UTC_OFFSET_HOURS),
+        "next_due": next_due.map(|t| t.rfc3339()),
     })
 }
 

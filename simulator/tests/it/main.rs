@@ -14,6 +14,7 @@ mod getsms;
 mod getsms_allow_list;
 mod inbox_api;
 mod paths;
+mod readme;
 mod smsco;
 mod smsoffice_send;
 mod smsoffice_status;
