@@ -383,3 +383,34 @@ async fn shutdown_is_bounded_and_says_which_callbacks_were_left() {
     );
     let _ = std::fs::remove_file(&file);
 }
+
+#[test]
+fn version_and_help_state_what_a_newcomer_needs() {
+    let version = Command::new(BIN).arg("--version").output().unwrap();
+    assert!(version.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("smsim {}", env!("CARGO_PKG_VERSION"))
+    );
+    let help = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for default in [
+        "[default: 127.0.0.1:8800]",
+        "[default: real]",
+        "[default: now]",
+        "[default: text]",
+        "[default: drawn at start and printed in the banner]",
+        "--clock-start <UNIX_SECONDS>",
+    ] {
+        assert!(help.contains(default), "{default} missing from:\n{help}");
+    }
+}
+
+#[tokio::test]
+async fn clock_start_sets_the_simulators_time() {
+    let (mut child, addr, _stderr) =
+        spawn_piped(&["--clock", "manual", "--clock-start", "1767225600"]).await;
+    let clock = crate::client::raw(addr, b"GET /__admin/clock HTTP/1.1", b"").await;
+    assert_eq!(clock.json()["rfc3339"], "2026-01-01T00:00:00.000Z");
+    child.kill().await.unwrap();
+}
