@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::config::Config;
 use crate::domain::callbacks::CallbackAttempt;
 use crate::domain::clock::{ClockMode, Timestamp};
 use crate::domain::faults::{FaultKind, Target};
@@ -22,7 +23,7 @@ use crate::domain::messages::Status;
 use crate::domain::schedule::{CallbackJob, Event};
 use crate::providers::smsoffice::CallbackAck;
 use crate::providers::smsoffice::callbacks::{SOURCE_ADDRESS, job_for};
-use crate::sim::Sim;
+use crate::sim::{Sim, State};
 /// Longest receiver body kept in the callback log.
 const BODY_KEPT: usize = 1024;
 /// Longest real-time sleep between looks at the schedule, so a real clock moved by `advance`
@@ -169,32 +170,17 @@ impl Engine {
         {
             let mut state = sim.state();
             let state = &mut *state;
-            let world = &mut state.world;
             for event in events.drain(..) {
                 match event {
                     Event::Transition {
                         message_id,
                         status,
                         reason,
-                    } => {
-                        if let Some(previous) = world.transition(message_id, status, reason, at)
-                            && let Some(message) = world.messages.get(message_id)
-                            && let Some(job) = job_for(
-                                &state.smsoffice,
-                                message,
-                                previous,
-                                &config.quirks.smsoffice,
-                                &config.operators,
-                                at,
-                            )
-                        {
-                            jobs.push(job);
-                        }
-                    }
+                    } => jobs.extend(transition(state, config, message_id, status, reason, at)),
                     Event::Callback(job) => jobs.push(job),
                 }
             }
-            world.schedule.recycle(events);
+            state.world.schedule.recycle(events);
         }
         self.start(jobs, at)
     }
@@ -242,23 +228,11 @@ impl Engine {
                 .then_some((Status::Pending, None))
                 .into_iter()
                 .chain([(status, reason)]);
-            let mut jobs = Vec::new();
-            for (step, reason) in steps {
-                if let Some(previous) = world.transition(message_id, step, reason, at)
-                    && let Some(message) = world.messages.get(message_id)
-                    && let Some(job) = job_for(
-                        &state.smsoffice,
-                        message,
-                        previous,
-                        &config.quirks.smsoffice,
-                        &config.operators,
-                        at,
-                    )
-                {
-                    jobs.push(job);
-                }
-            }
-            jobs
+            steps
+                .filter_map(|(step, reason)| {
+                    transition(state, config, message_id, step, reason, at)
+                })
+                .collect::<Vec<_>>()
         };
         for handle in self.start(jobs, at) {
             let _ = handle.await;
@@ -438,6 +412,28 @@ impl Engine {
         let kept = &bytes[..bytes.len().min(BODY_KEPT)];
         Ok((status, String::from_utf8_lossy(kept).into_owned()))
     }
+}
+
+/// Moves a message to `status` at `at`; the callback its account is owed for it, if any.
+fn transition(
+    state: &mut State,
+    config: &Config,
+    message_id: u64,
+    status: Status,
+    reason: Option<String>,
+    at: Timestamp,
+) -> Option<CallbackJob> {
+    let world = &mut state.world;
+    let previous = world.transition(message_id, status, reason, at)?;
+    let message = world.messages.get(message_id)?;
+    job_for(
+        &state.smsoffice,
+        message,
+        previous,
+        &config.quirks.smsoffice,
+        &config.operators,
+        at,
+    )
 }
 
 /// The innermost cause of a client error, which says what actually happened (refused...).

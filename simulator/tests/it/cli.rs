@@ -392,7 +392,10 @@ fn version_and_help_state_what_a_newcomer_needs() {
         String::from_utf8_lossy(&version.stdout).trim(),
         format!("smsim {}", env!("CARGO_PKG_VERSION"))
     );
-    let help = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
+    let help = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
     for default in [
         "[default: 127.0.0.1:8800]",

@@ -127,6 +127,12 @@ pub async fn admin_post(sim: &Simulator, path: &str, body: &str) -> Reply {
     .await
 }
 
+/// `DELETE /__admin{path}`.
+pub async fn admin_delete(sim: &Simulator, path: &str) -> Reply {
+    let head = format!("DELETE /__admin{path} HTTP/1.1");
+    raw(sim.addr(), head.as_bytes(), b"").await
+}
+
 /// Like [`raw`], but the connection leaves from `source` (e.g. 127.0.0.2), to test allow-lists.
 pub async fn raw_from(
     source: std::net::IpAddr,

@@ -9,7 +9,7 @@ use smsim_testkit::receiver::{Answer, Receiver};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::client::{admin, admin_post, get, raw};
+use crate::client::{admin, admin_delete, admin_post, get};
 use crate::delivery::{advance, manual, set_callback, smsoffice_send, smsoffice_status};
 
 /// An open `GET /__admin/events` stream, read as text.
@@ -255,23 +255,13 @@ async fn accounts_of_ones_own_are_created_used_listed_apart_and_deleted() {
     let balance = get(&sim, "/api/getBalance?key=team-a").await.text();
     assert_eq!(balance, "4");
 
-    let delete = raw(
-        sim.addr(),
-        b"DELETE /__admin/accounts/smsoffice/team-a HTTP/1.1",
-        b"",
-    )
-    .await;
+    let delete = admin_delete(&sim, "/accounts/smsoffice/team-a").await;
     assert_eq!(delete.status, 200, "{}", delete.text());
     assert_eq!(
         get(&sim, &send("team-a", "TEAMA")).await.json()["ErrorCode"],
         80
     );
-    let again = raw(
-        sim.addr(),
-        b"DELETE /__admin/accounts/smsoffice/team-a HTTP/1.1",
-        b"",
-    )
-    .await;
+    let again = admin_delete(&sim, "/accounts/smsoffice/team-a").await;
     assert_eq!(again.status, 404);
     // Reset keeps its meaning: back to the configured accounts only.
     assert_eq!(admin_post(&sim, "/reset", "").await.status, 200);

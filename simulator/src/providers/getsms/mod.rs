@@ -134,6 +134,13 @@ struct Decoded {
     caller: Caller,
 }
 
+impl Decoded {
+    /// The login the request gave, for the journal.
+    fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.input.login.as_deref().map(std::borrow::Cow::Borrowed)
+    }
+}
+
 /// Reads the body (413, 400) and decodes the parameters; the allow-list is checked under the
 /// world lock, where it can change.
 async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Decoded, Response> {

@@ -198,11 +198,7 @@ impl Handler for Send {
     type Output = Outcome<Vec<ItemReply>>;
 
     fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.decoded
-            .input
-            .login
-            .as_deref()
-            .map(std::borrow::Cow::Borrowed)
+        self.decoded.account()
     }
 
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {

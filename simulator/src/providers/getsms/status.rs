@@ -132,11 +132,7 @@ impl Handler for MessageStatus {
     type Output = Outcome<Vec<StatusRow>>;
 
     fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.decoded
-            .input
-            .login
-            .as_deref()
-            .map(std::borrow::Cow::Borrowed)
+        self.decoded.account()
     }
 
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
