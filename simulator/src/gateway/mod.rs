@@ -6,8 +6,6 @@ mod journal;
 
 use std::net::SocketAddr;
 
-use compact_str::CompactString;
-
 use axum::extract::Request;
 use axum::response::Response;
 use http::Method;
@@ -155,19 +153,24 @@ async fn run<H: Handler>(
     part: fn(&mut State) -> (&mut World, &mut H::State),
 ) -> Answer {
     let mut lints = Vec::new();
+    // Account ids are short: kept inline, without an allocation per request.
+    let mut account = None;
     let inbound = Inbound {
         request,
         quirks,
         client,
         body_limit,
         lints: &mut lints,
+        account: &mut account,
     };
     let handler = match H::decode(inbound).await {
         Ok(handler) => handler,
-        Err(refusal) => return Answer::new(refusal, lints),
+        Err(refusal) => {
+            let mut answer = Answer::new(refusal, lints);
+            answer.account = account;
+            return answer;
+        }
     };
-    // Account ids are short: kept inline, without an allocation per request.
-    let account = handler.account().map(|a| CompactString::from(a.as_ref()));
     let now = sim.now();
     let (output, messages) = {
         let mut state = sim.state();

@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use axum::extract::Request;
 use axum::response::Response;
 
+use compact_str::CompactString;
+
 use super::{BodyLimit, RawRequest};
 use crate::domain::World;
 use crate::domain::clock::Timestamp;
@@ -24,6 +26,9 @@ pub struct Inbound<'a, Q> {
     pub body_limit: BodyLimit,
     /// Where lints go: things accepted but risky against the real service.
     pub lints: &'a mut Vec<String>,
+    /// Where the provider's read step notes the account the request names (smsoffice key,
+    /// smsco username, getsms login), for the journal.
+    pub account: &'a mut Option<CompactString>,
 }
 
 /// A request read whole, with what came with it.
@@ -35,6 +40,8 @@ pub struct Read<'a, Q> {
     pub quirks: &'a Q,
     /// Where lints go.
     pub lints: &'a mut Vec<String>,
+    /// Where the account the request names goes.
+    pub account: &'a mut Option<CompactString>,
 }
 
 impl<'a, Q> Inbound<'a, Q> {
@@ -55,6 +62,7 @@ impl<'a, Q> Inbound<'a, Q> {
             raw,
             quirks: self.quirks,
             lints: self.lints,
+            account: self.account,
         })
     }
 }
@@ -106,10 +114,6 @@ pub trait Handler: Sized + Send {
     fn decode(
         inbound: Inbound<'_, Self::Quirks>,
     ) -> impl Future<Output = Result<Self, Response>> + Send;
-
-    /// The account the request names (smsoffice key, smsco username, getsms login) as sent,
-    /// for the journal; `None` when it names none.
-    fn account(&self) -> Option<std::borrow::Cow<'_, str>>;
 
     /// Runs the endpoint's checks and effects under the world lock.
     fn execute(self, run: Run<'_, Self::State, Self::Quirks>) -> Self::Output;

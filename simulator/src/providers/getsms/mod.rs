@@ -16,6 +16,7 @@ pub mod status;
 use std::net::{IpAddr, Ipv4Addr};
 
 use axum::response::Response;
+use compact_str::CompactString;
 use http::StatusCode;
 use serde::Serialize;
 
@@ -134,21 +135,20 @@ struct Decoded {
     caller: Caller,
 }
 
-impl Decoded {
-    /// The login the request gave, for the journal.
-    fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.input.login.as_deref().map(std::borrow::Cow::Borrowed)
-    }
-}
-
 /// Reads the body (413, 400) and decodes the parameters; the allow-list is checked under the
 /// world lock, where it can change.
 async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Decoded, Response> {
-    let Read { raw, quirks, lints } = inbound.read().await?;
+    let Read {
+        raw,
+        quirks,
+        lints,
+        account,
+    } = inbound.read().await?;
     if raw.method == http::Method::GET {
         lints.push("GET on a getsms endpoint: the service expects POST".into());
     }
     let input = GetsmsInput::read(&raw, quirks.get_params, lints).await;
+    *account = input.login.as_deref().map(CompactString::from);
     Ok(Decoded {
         caller: Caller::of(&raw),
         input,

@@ -197,10 +197,6 @@ impl Handler for Send {
     type State = State;
     type Output = Outcome<Vec<ItemReply>>;
 
-    fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.decoded.account()
-    }
-
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {
         let decoded = decode(inbound).await?;
         let items = batch::items(decoded.input.data.as_ref());

@@ -131,10 +131,6 @@ impl Handler for MessageStatus {
     type State = State;
     type Output = Outcome<Vec<StatusRow>>;
 
-    fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.decoded.account()
-    }
-
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
         let decoded = decode(inbound).await?;
         let ids = request_ids(decoded.input.data.as_ref());

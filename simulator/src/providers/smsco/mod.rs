@@ -12,6 +12,7 @@ mod status;
 use std::net::IpAddr;
 
 use axum::response::Response;
+use compact_str::CompactString;
 
 use crate::domain::Endpoint;
 use crate::http::params::{DuplicateParams, NameMatching, Params};
@@ -80,7 +81,12 @@ async fn read(
     inbound: Inbound<'_, Quirks>,
     known: &[&str],
 ) -> Result<(Params, Option<IpAddr>), Response> {
-    let Read { raw, lints, .. } = inbound.read().await?;
+    let Read {
+        raw,
+        lints,
+        account,
+        ..
+    } = inbound.read().await?;
     let client_ip = raw.client.map(|c| c.ip());
     if matches!(raw.body_kind(), BodyKind::Json | BodyKind::Other) {
         lints.push(format!(
@@ -96,6 +102,9 @@ async fn read(
         DuplicateParams::Last,
         true,
     );
+    *account = params
+        .value("username")
+        .map(|u| CompactString::from(u.as_ref()));
     if let Some(lint) = params.ignored_lint() {
         lints.push(lint);
     }

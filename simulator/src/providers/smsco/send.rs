@@ -266,14 +266,6 @@ impl Handler for Send {
     type State = State;
     type Output = Result<Reply, SmscoError>;
 
-    fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.request
-            .login
-            .username
-            .as_deref()
-            .map(std::borrow::Cow::Borrowed)
-    }
-
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {
         let (params, client_ip) = read(inbound, KNOWN).await?;
         Ok(Send {

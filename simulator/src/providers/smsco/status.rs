@@ -65,13 +65,6 @@ impl Handler for MessageStatus {
     type State = State;
     type Output = String;
 
-    fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.login
-            .username
-            .as_deref()
-            .map(std::borrow::Cow::Borrowed)
-    }
-
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
         let (params, _) = read(inbound, &["username", "password", "mes_id"]).await?;
         Ok(MessageStatus {

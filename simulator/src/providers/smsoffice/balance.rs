@@ -29,10 +29,6 @@ impl Handler for Balance {
     type State = State;
     type Output = BalanceOutput;
 
-    fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.params.value("key")
-    }
-
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Balance, Response> {
         let (_, params) = read(inbound, &["key"]).await?;
         Ok(Balance { params })

@@ -13,6 +13,7 @@ pub mod send;
 mod status;
 
 use axum::response::Response;
+use compact_str::CompactString;
 
 use crate::domain::Endpoint;
 use crate::domain::messages::Status;
@@ -106,7 +107,12 @@ async fn read(
     if target_len(inbound.request.uri()) > inbound.quirks.max_request_target {
         return Err(pages::uri_too_long());
     }
-    let Read { raw, quirks, lints } = inbound.read().await?;
+    let Read {
+        raw,
+        quirks,
+        lints,
+        account,
+    } = inbound.read().await?;
     match raw.body_kind() {
         BodyKind::Empty | BodyKind::UrlEncoded | BodyKind::Multipart => {}
         BodyKind::Json | BodyKind::Other => lints.push(format!(
@@ -124,6 +130,7 @@ async fn read(
         false,
     );
     note_params(&params, known, quirks, lints);
+    *account = params.value("key").map(|k| CompactString::from(k.as_ref()));
     Ok((raw, params))
 }
 

@@ -281,10 +281,6 @@ impl Handler for Send {
     type State = State;
     type Output = (Result<Accepted, SmsofficeError>, Option<Instant>);
 
-    fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.params.value("key")
-    }
-
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {
         let started = Instant::now();
         let quirks = inbound.quirks;

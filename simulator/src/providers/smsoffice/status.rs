@@ -22,10 +22,6 @@ impl Handler for MessageStatus {
     type State = State;
     type Output = Result<&'static str, SmsofficeError>;
 
-    fn account(&self) -> Option<std::borrow::Cow<'_, str>> {
-        self.key.as_deref().map(std::borrow::Cow::Borrowed)
-    }
-
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
         let (_, params) = read(inbound, &["key", "destination", "reference"]).await?;
         Ok(MessageStatus {
