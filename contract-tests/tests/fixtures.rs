@@ -5,9 +5,9 @@
 //! `documented` quote verbatim in the provider document it names. One more test,
 //! `quirks-table`, checks that `fixtures/README.md` lists for each quirk the fixtures it moves.
 //!
-//! The provider documents are read from `$SMSIM_PROVIDER_DOCUMENTS`, else from
-//! `../shared/seeds` beside the repository. Without them the quote tests are ignored, unless
-//! `SMSIM_REQUIRE_DOCUMENTS` is set (CI sets it), which makes them fail.
+//! The provider documents are read from the folder `$SMSIM_PROVIDER_DOCUMENTS` names. Without
+//! them the quote tests are ignored, unless `SMSIM_REQUIRE_DOCUMENTS` is set (CI sets both),
+//! which makes them fail.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -20,9 +20,10 @@ use libtest_mimic::{Arguments, Failed, Trial};
 fn main() {
     let args = Arguments::from_args();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    let documents = documents_dir();
+    let documents = std::env::var_os("SMSIM_PROVIDER_DOCUMENTS").map(PathBuf::from);
     let required = std::env::var_os("SMSIM_REQUIRE_DOCUMENTS").is_some();
-    let documents_missing = !documents.is_dir();
+    let documents_missing = !documents.as_deref().is_some_and(Path::is_dir);
+    let documents = documents.unwrap_or_default();
     let fixtures = discover(&root);
     let mut trials = Vec::new();
     for (name, path) in &fixtures {
@@ -44,12 +45,6 @@ fn main() {
         quirks_table(&table_root, &fixtures)
     }));
     libtest_mimic::run(&args, trials).exit();
-}
-
-fn documents_dir() -> PathBuf {
-    std::env::var_os("SMSIM_PROVIDER_DOCUMENTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/seeds"))
 }
 
 fn load(path: &Path) -> Result<Fixture, Failed> {
