@@ -1,8 +1,8 @@
-//! Every fixture under `fixtures/`, each against its own in-process simulator, as three named
+//! Every fixture under `fixtures/`, each against its own in-process simulator, as named
 //! tests: `<name>` replays it with the embedded defaults; `<name>/quirks` replays it with each
 //! quirk flipped in turn and holds it to its provenance (an `assumed` fixture moves with exactly
-//! the quirks it lists, a `documented` or `observed` one with none); `<name>/quote` finds a
-//! `documented` quote verbatim in the provider document it names. One more test,
+//! the quirks it lists, a `documented` or `observed` one with none); and for a `documented`
+//! fixture, `<name>/quote` finds its quote verbatim in the provider document it names. One more test,
 //! `quirks-table`, checks that `fixtures/README.md` lists for each quirk the fixtures it moves.
 //!
 //! The provider documents are read from the folder `$SMSIM_PROVIDER_DOCUMENTS` names. Without
@@ -33,12 +33,17 @@ fn main() {
         trials.push(Trial::test(format!("{name}/quirks"), move || {
             flips(&flip_path)
         }));
-        let quote_path = path.clone();
-        let dir = documents.clone();
-        trials.push(
-            Trial::test(format!("{name}/quote"), move || quote(&quote_path, &dir))
-                .with_ignored_flag(!required && documents_missing),
-        );
+        // Only a documented fixture quotes a document.
+        let documented = Fixture::load(path)
+            .is_ok_and(|f| matches!(f.provenance, Provenance::Documented { .. }));
+        if documented {
+            let quote_path = path.clone();
+            let dir = documents.clone();
+            trials.push(
+                Trial::test(format!("{name}/quote"), move || quote(&quote_path, &dir))
+                    .with_ignored_flag(!required && documents_missing),
+            );
+        }
     }
     let table_root = root.clone();
     trials.push(Trial::test("quirks-table", move || {
