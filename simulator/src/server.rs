@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -12,8 +13,8 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use std::sync::Arc;
 
+use futures_util::future::Either;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -271,56 +272,116 @@ async fn serve_connection(
             return;
         }
     };
-    let header_timeout = Duration::from_secs(app.sim.config().limits.header_timeout_seconds);
-    let (control, killed) = ConnControl::new();
-    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-        let mut answer = Box::pin(app.clone().serve(
-            request.map(Body::new),
-            Connection {
-                peer,
-                control: control.clone(),
-            },
-        ));
-        // Most requests (every GET) finish without waiting on anything, so the first poll happens
-        // here, inside hyper's call: the request, which borrows hyper's read buffer, is then gone
-        // before hyper reads again, and hyper reuses the buffer instead of allocating a new one
-        // for every request. A request that does wait (a body still arriving, a delay) is polled
-        // again by hyper with the real waker, like any future.
-        let first = answer
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()));
-        async move {
-            Ok::<_, Infallible>(match first {
-                Poll::Ready(response) => response,
-                Poll::Pending => answer.await,
+    serve_http(TokioIo::new(stream), Arc::new(handle), peer, app, cancel).await;
+}
+
+/// A boxed connection task: a tunnel serves HTTP inside HTTP, so the type must not contain itself.
+type Task = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Serves HTTP/1.1 on `io` (the socket, or a tunnel opened on it with `CONNECT`); `socket` is
+/// the TCP socket underneath, for faults that reset it.
+fn serve_http<I>(
+    io: I,
+    socket: Arc<std::net::TcpStream>,
+    peer: SocketAddr,
+    app: App,
+    cancel: CancellationToken,
+) -> Task
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    Box::pin(async move {
+        let header_timeout = Duration::from_secs(app.sim.config().limits.header_timeout_seconds);
+        let (control, killed) = ConnControl::new();
+        let tunnel = (socket.clone(), app.clone(), cancel.clone());
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            if request.method() == http::Method::CONNECT {
+                let (socket, app, cancel) = tunnel.clone();
+                let response = open_tunnel(request, socket, peer, app, cancel);
+                return Either::Right(std::future::ready(Ok::<_, Infallible>(response)));
+            }
+            let mut answer = Box::pin(app.clone().serve(
+                request.map(Body::new),
+                Connection {
+                    peer,
+                    control: control.clone(),
+                },
+            ));
+            // Most requests (every GET) finish without waiting on anything, so the first poll
+            // happens here, inside hyper's call: the request, which borrows hyper's read buffer,
+            // is then gone before hyper reads again, and hyper reuses the buffer instead of
+            // allocating a new one for every request. A request that does wait (a body still
+            // arriving, a delay) is polled again by hyper with the real waker, like any future.
+            let first = answer
+                .as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()));
+            Either::Left(async move {
+                Ok::<_, Infallible>(match first {
+                    Poll::Ready(response) => response,
+                    Poll::Pending => answer.await,
+                })
             })
+        });
+        // hyper starts this timer whenever the connection waits for a request (at its start and
+        // after each reply), so one setting bounds a half-sent header and an idle keep-alive
+        // connection.
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(io, service)
+            .with_upgrades();
+        tokio::pin!(connection);
+        tokio::select! {
+            result = connection.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(error = %e, %peer, "connection ended with an error");
+                }
+            }
+            Ok(how) = killed => {
+                if how == Kill::Reset {
+                    // Linger 0 turns the close below into a RST instead of a FIN.
+                    let _ = socket2::SockRef::from(&*socket).set_linger(Some(Duration::ZERO));
+                }
+                // Dropping the connection and the last handle closes the socket without a reply;
+                // inside a tunnel the socket outlives this connection, so it is shut here.
+                if Arc::strong_count(&socket) > 2 {
+                    let _ = socket.shutdown(std::net::Shutdown::Both);
+                }
+            }
+            _ = cancel.cancelled() => {
+                connection.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(SHUTDOWN_LIMIT, connection).await;
+            }
+        }
+    })
+}
+
+/// Answers `CONNECT host:port` the way a forward proxy does, so a client that tunnels through its
+/// proxy setting (Node's undici `ProxyAgent`, Rust's ureq, ...) reaches the simulator unmodified:
+/// 200, then the same HTTP service inside the tunnel. An `https://` URL (port 443) would start
+/// TLS inside it, which smsim does not speak: that is refused with 502 and a reason.
+fn open_tunnel(
+    mut request: hyper::Request<Incoming>,
+    socket: Arc<std::net::TcpStream>,
+    peer: SocketAddr,
+    app: App,
+    cancel: CancellationToken,
+) -> Response {
+    if request.uri().port_u16() == Some(443) {
+        let mut response = Response::new(Body::from(
+            "smsim answers http:// only: point the client at http:// URLs to reach it through a proxy",
+        ));
+        *response.status_mut() = http::StatusCode::BAD_GATEWAY;
+        return response;
+    }
+    let upgrade = hyper::upgrade::on(&mut request);
+    tokio::spawn(async move {
+        match upgrade.await {
+            Ok(upgraded) => serve_http(upgraded, socket, peer, app, cancel).await,
+            Err(e) => tracing::debug!(error = %e, %peer, "tunnel not opened"),
         }
     });
-    // hyper starts this timer whenever the connection waits for a request (at its start and after
-    // each reply), so one setting bounds a half-sent header and an idle keep-alive connection.
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(connection);
-    tokio::select! {
-        result = connection.as_mut() => {
-            if let Err(e) = result {
-                tracing::debug!(error = %e, %peer, "connection ended with an error");
-            }
-        }
-        Ok(how) = killed => {
-            if how == Kill::Reset {
-                // Linger 0 turns the close below into a RST instead of a FIN.
-                let _ = socket2::SockRef::from(&handle).set_linger(Some(Duration::ZERO));
-            }
-            // Dropping the connection and the handle closes the socket without a reply.
-        }
-        _ = cancel.cancelled() => {
-            connection.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(SHUTDOWN_LIMIT, connection).await;
-        }
-    }
+    Response::new(Body::empty())
 }
 
 /// The stream for hyper and a duplicate handle on the same socket.

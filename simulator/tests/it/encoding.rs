@@ -32,6 +32,43 @@ async fn content_is_stored_identically_from_get_urlencoded_and_multipart() {
     );
 }
 
+/// A client that keeps the provider's real URL and only has a proxy set, and tunnels through it
+/// with `CONNECT` (as ureq and Node's undici `ProxyAgent` do), reaches the simulator unmodified.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_tunnels_through_its_proxy_reaches_smsoffice() {
+    let sim = Simulator::start_default().await.unwrap();
+    let proxy = sim.base_url();
+    let bodies = tokio::task::spawn_blocking(move || {
+        let agent = ureq::Agent::config_builder()
+            .proxy(Some(ureq::Proxy::new(&proxy).unwrap()))
+            .build()
+            .new_agent();
+        // Two requests: the tunnel stays open and serves both.
+        ["http://smsoffice.ge/api/getBalance?key=demo-key"; 2].map(|url| {
+            agent
+                .get(url)
+                .call()
+                .unwrap()
+                .body_mut()
+                .read_to_string()
+                .unwrap()
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(bodies, ["1000", "1000"]);
+    let journal = admin(&sim, "/requests").await;
+    assert_eq!(journal["requests"][0]["endpoint"], "balance");
+    // An https:// URL would start TLS inside the tunnel: refused, saying why.
+    let refused = raw(sim.addr(), b"CONNECT smsoffice.ge:443 HTTP/1.1", b"").await;
+    assert_eq!(refused.status, 502);
+    assert!(
+        refused.text().contains("http:// only"),
+        "{}",
+        refused.text()
+    );
+}
+
 #[tokio::test]
 async fn absolute_form_targets_work_like_a_proxy() {
     let sim = Simulator::start_default().await.unwrap();
