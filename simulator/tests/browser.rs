@@ -317,6 +317,18 @@ async fn the_inbox_shows_messages_live_and_drives_time_outcomes_faults_and_balan
             reply.send(&sim.addr().to_string()).await.unwrap().text() == "777"
         })
         .await;
+    // The page's own requests (to /__admin) are not journaled, and it asks for no icon.
+    let journal = call(&sim, RequestBytes::get("/__admin/requests?limit=1000")).await;
+    let targets: Vec<&str> = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["target"].as_str().unwrap())
+        .collect();
+    assert!(
+        targets.iter().all(|t| t.starts_with("/api/")),
+        "{targets:?}"
+    );
     browser.client.close().await.unwrap();
 }
 
