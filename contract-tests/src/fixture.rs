@@ -108,6 +108,9 @@ pub struct ExpectedCallbacks {
     pub after_seconds: f64,
     /// Each callback's query parameters.
     pub callbacks: Vec<BTreeMap<String, String>>,
+    /// The body the receiver answers with (status 200); `OK` when absent.
+    #[serde(default)]
+    pub answer: Option<String>,
 }
 
 /// One exchange with a provider.

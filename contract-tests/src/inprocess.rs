@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use smsim::ClockMode;
 use smsim::{Config, Simulator};
 use smsim_testkit::Receiver;
+use smsim_testkit::receiver::Answer;
 
 use crate::fixture::{Credentials, Fixture};
 use crate::replay::{Mismatch, Upstream, replay};
@@ -38,7 +39,10 @@ pub async fn run_in_process(fixture: &Fixture, config: Config) -> std::io::Resul
     let simulator = Simulator::start(config).await?;
     let upstream = Upstream::Plain(simulator.addr().to_string());
     let receiver = match &fixture.expect_callbacks {
-        Some(_) => Some(Receiver::start(Vec::new()).await?),
+        Some(expected) => {
+            let body = expected.answer.clone().unwrap_or_else(|| "OK".to_owned());
+            Some(Receiver::start_with(Vec::new(), Answer::Reply(200, body.into())).await?)
+        }
         None => None,
     };
     if let Some(receiver) = &receiver {

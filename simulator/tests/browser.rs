@@ -183,7 +183,7 @@ async fn the_inbox_shows_messages_live_and_drives_time_outcomes_faults_and_balan
         return;
     };
     let sim = simulator().await;
-    let receiver = Receiver::start_with(vec![], Answer::Reply(200, "OK"))
+    let receiver = Receiver::start_with(vec![], Answer::Reply(200, "OK".into()))
         .await
         .unwrap();
     let callback = json!({ "callback_url": receiver.url() }).to_string();

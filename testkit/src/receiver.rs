@@ -1,6 +1,7 @@
 //! A scripted callback receiver on loopback: answers from a script, records every hit, and wakes
 //! waiters on each one (tests await hits; they never sleep).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -16,7 +17,7 @@ use tokio::sync::Notify;
 #[derive(Debug, Clone)]
 pub enum Answer {
     /// This status and body.
-    Reply(u16, &'static str),
+    Reply(u16, Cow<'static, str>),
     /// No answer at all.
     Hang,
 }
@@ -49,7 +50,7 @@ pub struct Receiver {
 impl Receiver {
     /// Answers `script` in order, then `200 OK` forever.
     pub async fn start(script: Vec<Answer>) -> std::io::Result<Receiver> {
-        Receiver::start_with(script, Answer::Reply(200, "OK")).await
+        Receiver::start_with(script, Answer::Reply(200, "OK".into())).await
     }
 
     /// Answers `script` in order, then `after` forever.
@@ -110,7 +111,7 @@ async fn handle(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> (StatusCode, &'static str) {
+) -> (StatusCode, String) {
     let params = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
@@ -126,7 +127,7 @@ async fn handle(
     match answer {
         Some(Answer::Reply(status, body)) => (
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            body,
+            body.into_owned(),
         ),
         Some(Answer::Hang) | None => std::future::pending().await,
     }

@@ -17,8 +17,8 @@ use crate::smsoffice_send::start_with;
 async fn an_unacknowledged_callback_is_retried_at_the_backoff_times() {
     let sim = manual().await;
     let receiver = Receiver::start(vec![
-        Answer::Reply(500, "error"),
-        Answer::Reply(200, "NOT OK"),
+        Answer::Reply(500, "error".into()),
+        Answer::Reply(200, "NOT OK".into()),
     ])
     .await
     .unwrap();
@@ -68,7 +68,7 @@ async fn an_unacknowledged_callback_is_retried_at_the_backoff_times() {
 #[tokio::test]
 async fn a_receiver_that_never_acknowledges_is_given_up_after_the_configured_attempts() {
     let sim = manual().await;
-    let receiver = Receiver::start_with(vec![], Answer::Reply(200, "nope"))
+    let receiver = Receiver::start_with(vec![], Answer::Reply(200, "nope".into()))
         .await
         .unwrap();
     set_callback(&sim, &receiver.url()).await;

@@ -345,7 +345,7 @@ async fn shutdown_is_bounded_and_says_which_callbacks_were_left() {
     use smsim_testkit::receiver::{Answer, Receiver};
     // A receiver that refuses the first callback (so a retry is scheduled) and never answers the
     // second (so it is in flight), with a callback timeout longer than the shutdown limit.
-    let receiver = Receiver::start_with(vec![Answer::Reply(500, "no")], Answer::Hang)
+    let receiver = Receiver::start_with(vec![Answer::Reply(500, "no".into())], Answer::Hang)
         .await
         .unwrap();
     let mut config: serde_json::Value =

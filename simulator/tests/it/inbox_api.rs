@@ -147,7 +147,7 @@ async fn a_listener_that_does_not_read_is_told_it_lagged_and_slows_nobody() {
 #[tokio::test]
 async fn an_outcome_set_by_hand_moves_the_message_as_its_rule_would() {
     let sim = manual().await;
-    let receiver = Receiver::start_with(vec![], Answer::Reply(200, "OK"))
+    let receiver = Receiver::start_with(vec![], Answer::Reply(200, "OK".into()))
         .await
         .unwrap();
     set_callback(&sim, &receiver.url()).await;
