@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, State};
 use http::StatusCode;
+use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use super::{AdminError, AdminResult, Body, error, parse_body, provider};
@@ -45,65 +46,51 @@ pub(super) async fn create(
     Body(body): Body,
 ) -> Result<(StatusCode, axum::Json<Value>), AdminError> {
     let provider = self::provider(&provider, StatusCode::NOT_FOUND)?;
-    let exists = |id: &str| {
-        error(
-            StatusCode::CONFLICT,
-            format!("{} account {id:?} exists", provider.name()),
-        )
-    };
-    let empty = || {
-        error(
-            StatusCode::BAD_REQUEST,
-            "the account's id must not be empty",
-        )
-    };
     let (id, created) = match provider {
         Provider::Smsoffice => {
             let account: smsoffice::SmsofficeAccount = parse_body(&body)?;
             checked_callback_url(account.callback_url.as_deref())?;
-            if account.key.is_empty() {
-                return Err(empty());
-            }
-            let mut state = sim.state();
-            if state.smsoffice.accounts.contains_key(&account.key) {
-                return Err(exists(&account.key));
-            }
-            let created = json!(account);
             let id = account.key.clone();
-            state.smsoffice.accounts.insert(id.clone(), account);
-            (id, created)
+            insert_new(provider, &mut sim.state().smsoffice.accounts, id, account)?
         }
         Provider::Smsco => {
             let account: smsco::SmscoAccount = parse_body(&body)?;
-            if account.username.is_empty() {
-                return Err(empty());
-            }
-            let mut state = sim.state();
-            if state.smsco.accounts.contains_key(&account.username) {
-                return Err(exists(&account.username));
-            }
-            let created = json!(account);
             let id = account.username.clone();
-            state.smsco.accounts.insert(id.clone(), account);
-            (id, created)
+            insert_new(provider, &mut sim.state().smsco.accounts, id, account)?
         }
         Provider::Getsms => {
             let account: getsms::GetsmsAccount = parse_body(&body)?;
-            if account.login.is_empty() {
-                return Err(empty());
-            }
-            let mut state = sim.state();
-            if state.getsms.accounts.contains_key(&account.login) {
-                return Err(exists(&account.login));
-            }
-            let created = json!(account);
             let id = account.login.clone();
-            state.getsms.accounts.insert(id.clone(), account);
-            (id, created)
+            insert_new(provider, &mut sim.state().getsms.accounts, id, account)?
         }
     };
     announce(&sim, provider, &id);
     Ok((StatusCode::CREATED, axum::Json(created)))
+}
+
+/// Adds `account` under `id` unless the id is empty (400) or taken (409); the id and the
+/// account as the API shows it.
+fn insert_new<A: serde::Serialize>(
+    provider: Provider,
+    accounts: &mut IndexMap<String, A>,
+    id: String,
+    account: A,
+) -> Result<(String, Value), AdminError> {
+    if id.is_empty() {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "the account's id must not be empty",
+        ));
+    }
+    if accounts.contains_key(&id) {
+        return Err(error(
+            StatusCode::CONFLICT,
+            format!("{} account {id:?} exists", provider.name()),
+        ));
+    }
+    let created = json!(account);
+    accounts.insert(id.clone(), account);
+    Ok((id, created))
 }
 
 /// `PATCH /__admin/accounts/{provider}/{id}`: the fields given replace the account's.
