@@ -50,7 +50,9 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RecordArgs {
     /// The provider being recorded (its credentials are replaced by placeholders).
-    #[arg(long, value_parser = ["smsoffice", "smsco", "getsms"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+        crate::Provider::ALL.iter().map(|p| p.name())
+    ))]
     pub provider: String,
     /// Base URL of the real service, e.g. `https://smsoffice.ge`.
     #[arg(long, value_name = "URL")]

@@ -10,91 +10,180 @@ use crate::domain::Provider;
 use crate::domain::clock::{ClockMode, Timestamp};
 use crate::domain::faults::{FaultSet, FaultSpec, SpecError};
 use crate::domain::rules::Rule;
+pub use crate::providers::smsoffice::validate_callback_url;
 use crate::providers::smsoffice::{CallbackConfig, OperatorPrefix};
-use crate::providers::{getsms, smsco, smsoffice};
+use crate::providers::{self, Descriptor, Invalid, QuirkSet, with_provider};
 
 /// The embedded default configuration, as printed by `smsim print-config`.
 pub const DEFAULT_CONFIG_JSON: &str = include_str!("default-config.json");
 
-/// Everything the simulator is started with.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    /// Address of the one listener serving all providers and the admin API.
-    #[serde(default = "default_listen")]
-    pub listen: SocketAddr,
-    /// Seed of the one random generator; `None` draws one and logs it.
-    #[serde(default)]
-    pub seed: Option<u64>,
-    /// Real or manual clock.
-    #[serde(default)]
-    pub clock: ClockMode,
-    /// Where the clock starts (Unix seconds): a manual clock stands there until advanced, a real
-    /// one runs on from there; wall time when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub clock_start: Option<i64>,
-    /// Log format.
-    #[serde(default)]
-    pub log: LogFormat,
-    /// Memory bounds.
-    #[serde(default)]
-    pub limits: Limits,
-    /// Provider behaviours that are guesses, each switchable.
-    #[serde(default)]
-    pub quirks: Quirks,
-    /// smsoffice.ge accounts.
-    #[serde(default)]
-    pub smsoffice: smsoffice::Section,
-    /// smsco.ge accounts.
-    #[serde(default)]
-    pub smsco: smsco::Section,
-    /// getsms.uz accounts and allow-list.
-    #[serde(default)]
-    pub getsms: getsms::Section,
-    /// Delivery rules, first match wins.
-    #[serde(default)]
-    pub rules: Vec<Rule>,
-    /// How smsoffice delivery callbacks are sent.
-    #[serde(default)]
-    pub callbacks: CallbackConfig,
-    /// Mobile network codes (MCC+MNC) by number prefix, for the callback's `operator`.
-    #[serde(default)]
-    pub operators: Vec<OperatorPrefix>,
-    /// Faults active from the start, in `--fault` syntax.
-    #[serde(default)]
-    pub faults: Vec<String>,
-    /// When set, every `/__admin` call needs `Authorization: Bearer <token>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub admin_token: Option<String>,
+/// Declares the types whose fields are one per provider, from the list of providers: the
+/// configuration (each provider's section under its name), its quirks, its body limits, and
+/// [`Configured`] for each provider.
+macro_rules! config_types {
+    ([] $( $(#[$attr:meta])* $folder:ident :: $ty:ident, )*) => {
+        /// Everything the simulator is started with.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Config {
+            /// Address of the one listener serving all providers and the admin API.
+            #[serde(default = "default_listen")]
+            pub listen: SocketAddr,
+            /// Seed of the one random generator; `None` draws one and logs it.
+            #[serde(default)]
+            pub seed: Option<u64>,
+            /// Real or manual clock.
+            #[serde(default)]
+            pub clock: ClockMode,
+            /// Where the clock starts (Unix seconds): a manual clock stands there until advanced,
+            /// a real one runs on from there; wall time when absent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub clock_start: Option<i64>,
+            /// Log format.
+            #[serde(default)]
+            pub log: LogFormat,
+            /// Memory bounds.
+            #[serde(default)]
+            pub limits: Limits,
+            /// Provider behaviours that are guesses, each switchable.
+            #[serde(default)]
+            pub quirks: Quirks,
+            $(
+                $(#[$attr])*
+                #[doc = concat!("`", stringify!($folder), "`: its accounts and settings.")]
+                #[serde(default)]
+                pub $folder: providers::$folder::Section,
+            )*
+            /// Delivery rules, first match wins.
+            #[serde(default)]
+            pub rules: Vec<Rule>,
+            /// How smsoffice delivery callbacks are sent.
+            #[serde(default)]
+            pub callbacks: CallbackConfig,
+            /// Mobile network codes (MCC+MNC) by number prefix, for the callback's `operator`.
+            #[serde(default)]
+            pub operators: Vec<OperatorPrefix>,
+            /// Faults active from the start, in `--fault` syntax.
+            #[serde(default)]
+            pub faults: Vec<String>,
+            /// When set, every `/__admin` call needs `Authorization: Bearer <token>`.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub admin_token: Option<String>,
+        }
+
+        /// Each provider's quirks: behaviours no evidence settles, each a named setting. Written
+        /// flat, as `"PROVIDER.NAME": value`, in the configuration's `quirks` object.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct Quirks {
+            $(
+                $(#[$attr])*
+                #[doc = concat!("`", stringify!($folder), ".*`.")]
+                pub $folder: providers::$folder::Quirks,
+            )*
+        }
+
+        /// Each provider's request body limit: what its web server takes by default. Past it
+        /// smsoffice (IIS) answers 413; smsco and getsms (PHP) run as if no body had been sent,
+        /// as PHP does past `post_max_size`.
+        #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct BodyBytes {
+            $(
+                $(#[$attr])*
+                #[doc = concat!("`", stringify!($folder), "`.")]
+                pub $folder: usize,
+            )*
+        }
+
+        impl Default for BodyBytes {
+            fn default() -> BodyBytes {
+                BodyBytes {
+                    $( $(#[$attr])* $folder: <providers::$folder::$ty as Descriptor>::MAX_BODY_BYTES, )*
+                }
+            }
+        }
+
+        impl Quirks {
+            /// Writes each provider's quirks as `PROVIDER.NAME` entries of `map`.
+            fn serialize_parts<M: serde::ser::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+                $( $(#[$attr])* serialize_part(map, stringify!($folder), &self.$folder)?; )*
+                Ok(())
+            }
+
+            /// Reads each provider's quirks from its part of the flat object.
+            fn from_parts(
+                mut parts: std::collections::HashMap<Provider, serde_json::Map<String, serde_json::Value>>,
+            ) -> Result<Quirks, (Provider, serde_json::Error)> {
+                Ok(Quirks {
+                    $( $(#[$attr])* $folder: {
+                        let provider = <providers::$folder::$ty as Descriptor>::PROVIDER;
+                        let part = parts.remove(&provider).unwrap_or_default();
+                        serde_json::from_value(part.into()).map_err(|e| (provider, e))?
+                    }, )*
+                })
+            }
+        }
+
+        $(
+            $(#[$attr])*
+            impl Configured for providers::$folder::$ty {
+                fn quirks(quirks: &Quirks) -> &Self::Quirks {
+                    &quirks.$folder
+                }
+                fn quirks_mut(quirks: &mut Quirks) -> &mut Self::Quirks {
+                    &mut quirks.$folder
+                }
+                fn section(config: &Config) -> &Self::Section {
+                    &config.$folder
+                }
+                fn body_bytes(limits: &BodyBytes) -> usize {
+                    limits.$folder
+                }
+            }
+        )*
+    };
+}
+providers::for_each_provider!(config_types);
+
+/// A provider's parts of the configuration, for code written once for every provider.
+pub(crate) trait Configured: Descriptor {
+    /// Its quirks.
+    fn quirks(quirks: &Quirks) -> &Self::Quirks;
+    /// Its quirks, to change.
+    fn quirks_mut(quirks: &mut Quirks) -> &mut Self::Quirks;
+    /// Its section.
+    fn section(config: &Config) -> &Self::Section;
+    /// Its body limit.
+    fn body_bytes(limits: &BodyBytes) -> usize;
 }
 
-/// Each provider's quirks: behaviours no evidence settles, each a named setting. Written flat,
-/// as `"PROVIDER.NAME": value`, in the configuration's `quirks` object.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Quirks {
-    /// `smsoffice.*`.
-    pub smsoffice: smsoffice::Quirks,
-    /// `smsco.*`.
-    pub smsco: smsco::Quirks,
-    /// `getsms.*`.
-    pub getsms: getsms::Quirks,
+fn serialize_part<M: serde::ser::SerializeMap>(
+    map: &mut M,
+    provider: &str,
+    quirks: &impl Serialize,
+) -> Result<(), M::Error> {
+    use serde::ser::Error;
+    let value = serde_json::to_value(quirks).map_err(M::Error::custom)?;
+    let serde_json::Value::Object(fields) = value else {
+        return Err(M::Error::custom("quirks serialise as objects"));
+    };
+    for (name, value) in fields {
+        map.serialize_entry(&format!("{provider}.{name}"), &value)?;
+    }
+    Ok(())
 }
 
 impl Quirks {
     /// Every quirk's full name (`smsoffice.check_order`, ...), provider by provider.
     pub fn names() -> Vec<String> {
-        let named = |provider: Provider, names: &[&str]| {
-            names
-                .iter()
-                .map(|name| format!("{}.{name}", provider.name()))
-                .collect::<Vec<_>>()
-        };
-        [
-            named(Provider::Smsoffice, smsoffice::Quirks::NAMES),
-            named(Provider::Smsco, smsco::Quirks::NAMES),
-            named(Provider::Getsms, getsms::Quirks::NAMES),
-        ]
-        .concat()
+        providers::ENTRIES
+            .iter()
+            .flat_map(|e| {
+                e.quirk_names
+                    .iter()
+                    .map(|name| format!("{}.{name}", e.provider.name()))
+            })
+            .collect()
     }
 
     /// These quirks with the one called `name` set to its other choice; `None` for an unknown
@@ -103,32 +192,17 @@ impl Quirks {
     pub fn flipped(&self, name: &str) -> Option<Quirks> {
         let (provider, quirk) = name.split_once('.')?;
         let mut quirks = self.clone();
-        let known = match Provider::parse(provider)? {
-            Provider::Smsoffice => quirks.smsoffice.flip(quirk),
-            Provider::Smsco => quirks.smsco.flip(quirk),
-            Provider::Getsms => quirks.getsms.flip(quirk),
-        };
+        let known =
+            with_provider!(Provider::parse(provider)?, G => G::quirks_mut(&mut quirks).flip(quirk));
         known.then_some(quirks)
     }
 }
 
 impl Serialize for Quirks {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error, SerializeMap};
-        let parts = [
-            (Provider::Smsoffice, serde_json::to_value(&self.smsoffice)),
-            (Provider::Smsco, serde_json::to_value(&self.smsco)),
-            (Provider::Getsms, serde_json::to_value(&self.getsms)),
-        ];
+        use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(None)?;
-        for (provider, part) in parts {
-            let serde_json::Value::Object(fields) = part.map_err(S::Error::custom)? else {
-                return Err(S::Error::custom("quirks serialise as objects"));
-            };
-            for (name, value) in fields {
-                map.serialize_entry(&format!("{}.{name}", provider.name()), &value)?;
-            }
-        }
+        self.serialize_parts(&mut map)?;
         map.end()
     }
 }
@@ -137,39 +211,32 @@ impl<'de> Deserialize<'de> for Quirks {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Quirks, D::Error> {
         use serde::de::Error;
         let flat = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
-        let mut parts: [serde_json::Map<String, serde_json::Value>; 3] = Default::default();
+        let mut parts = std::collections::HashMap::<Provider, serde_json::Map<_, _>>::new();
         for (key, value) in flat {
             let provider = key
                 .split_once('.')
                 .and_then(|(provider, _)| Provider::parse(provider));
             let Some(provider) = provider else {
+                let names: Vec<String> = Provider::ALL
+                    .iter()
+                    .map(|p| format!("`{}.NAME`", p.name()))
+                    .collect();
                 return Err(D::Error::custom(format!(
-                    "unknown quirk `{key}`: quirks are named `smsoffice.NAME`, `smsco.NAME` or `getsms.NAME`"
+                    "unknown quirk `{key}`: quirks are named {}",
+                    names.join(", ")
                 )));
             };
             let name = key[provider.name().len() + 1..].to_owned();
-            parts[provider as usize].insert(name, value);
+            parts.entry(provider).or_default().insert(name, value);
         }
-        let [so, sc, gs] = parts;
-        let part = |provider: Provider, e: serde_json::Error| {
-            D::Error::custom(format!("quirks of {}: {e}", provider.name()))
-        };
-        Ok(Quirks {
-            smsoffice: serde_json::from_value(so.into())
-                .map_err(|e| part(Provider::Smsoffice, e))?,
-            smsco: serde_json::from_value(sc.into()).map_err(|e| part(Provider::Smsco, e))?,
-            getsms: serde_json::from_value(gs.into()).map_err(|e| part(Provider::Getsms, e))?,
-        })
+        Quirks::from_parts(parts)
+            .map_err(|(provider, e)| D::Error::custom(format!("quirks of {provider}: {e}")))
     }
 }
 
 /// Whether `provider` has error code `code`; the refusal lists the valid codes.
 pub fn check_error_code(provider: Provider, code: i64) -> Result<(), String> {
-    match provider {
-        Provider::Smsoffice => smsoffice::SmsofficeError::check(code),
-        Provider::Smsco => smsco::SmscoError::check(code),
-        Provider::Getsms => getsms::GetsmsError::check(code),
-    }
+    (providers::entry(provider).check_error_code)(code)
 }
 
 /// Log output format.
@@ -220,38 +287,10 @@ impl Default for Limits {
     }
 }
 
-/// Each provider's request body limit: what its web server takes by default. Past it smsoffice
-/// (IIS) answers 413; smsco and getsms (PHP) run as if no body had been sent, as PHP does past
-/// `post_max_size`.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct BodyBytes {
-    /// smsoffice.ge.
-    pub smsoffice: usize,
-    /// smsco.ge.
-    pub smsco: usize,
-    /// getsms.uz.
-    pub getsms: usize,
-}
-
-impl Default for BodyBytes {
-    fn default() -> BodyBytes {
-        BodyBytes {
-            smsoffice: smsoffice::MAX_BODY_BYTES,
-            smsco: smsco::MAX_BODY_BYTES,
-            getsms: getsms::MAX_BODY_BYTES,
-        }
-    }
-}
-
 impl BodyBytes {
     /// `provider`'s limit.
     pub fn of(&self, provider: Provider) -> usize {
-        match provider {
-            Provider::Smsoffice => self.smsoffice,
-            Provider::Smsco => self.smsco,
-            Provider::Getsms => self.getsms,
-        }
+        with_provider!(provider, G => G::body_bytes(self))
     }
 }
 
@@ -319,7 +358,7 @@ impl Config {
 
     /// Parses one fault spec, checking error codes against the scope's provider.
     pub fn parse_fault(spec: &str) -> Result<FaultSpec, SpecError> {
-        FaultSpec::parse(spec, check_error_code)
+        FaultSpec::parse(spec, &providers::Faults)
     }
 
     /// The configured faults, active (validated by [`Config::validate`]).
@@ -342,60 +381,19 @@ impl Config {
 
     /// Checks what serde cannot: unique account ids, usable limits.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        fn unique<'a>(
-            section: &str,
-            ids: impl Iterator<Item = &'a str>,
-        ) -> Result<(), ConfigError> {
-            let mut seen = std::collections::HashSet::new();
-            for (i, id) in ids.enumerate() {
-                if id.is_empty() {
-                    return Err(invalid(format!("{section}[{i}]"), "must not be empty"));
-                }
-                if !seen.insert(id) {
-                    return Err(invalid(
-                        format!("{section}[{i}]"),
-                        format!("{id:?} appears twice"),
-                    ));
-                }
-            }
-            Ok(())
+        for provider in Provider::ALL {
+            with_provider!(*provider, G => self.validate_provider::<G>())?;
         }
-        unique(
-            "smsoffice.accounts.key",
-            self.smsoffice.accounts.iter().map(|a| a.key.as_str()),
-        )?;
-        unique(
-            "smsco.accounts.username",
-            self.smsco.accounts.iter().map(|a| a.username.as_str()),
-        )?;
-        unique(
-            "getsms.accounts.login",
-            self.getsms.accounts.iter().map(|a| a.login.as_str()),
-        )?;
         for (field, value) in [
             ("limits.journal_entries", self.limits.journal_entries),
             ("limits.messages", self.limits.messages),
             ("limits.max_body_bytes", self.limits.max_body_bytes),
-            (
-                "limits.body_bytes.smsoffice",
-                self.limits.body_bytes.smsoffice,
-            ),
-            ("limits.body_bytes.smsco", self.limits.body_bytes.smsco),
-            ("limits.body_bytes.getsms", self.limits.body_bytes.getsms),
             ("limits.callback_entries", self.limits.callback_entries),
             ("limits.max_connections", self.limits.max_connections),
             ("callbacks.max_in_flight", self.callbacks.max_in_flight),
             (
                 "limits.header_timeout_seconds",
                 usize::try_from(self.limits.header_timeout_seconds).unwrap_or(usize::MAX),
-            ),
-            (
-                "quirks.smsoffice.max_content_chars",
-                self.quirks.smsoffice.max_content_chars,
-            ),
-            (
-                "quirks.smsoffice.max_request_target",
-                self.quirks.smsoffice.max_request_target,
             ),
         ] {
             if value == 0 {
@@ -420,21 +418,6 @@ impl Config {
                 format!("{bad} is not a number of seconds from 0 to ten years"),
             ));
         }
-        for (field, value) in [
-            (
-                "quirks.smsoffice.content_type",
-                &self.quirks.smsoffice.content_type,
-            ),
-            ("quirks.smsco.content_type", &self.quirks.smsco.content_type),
-            (
-                "quirks.getsms.content_type",
-                &self.quirks.getsms.content_type,
-            ),
-        ] {
-            if http::HeaderValue::from_str(value).is_err() {
-                return Err(invalid(field.into(), "is not a valid header value"));
-            }
-        }
         if self.admin_token.as_deref().is_some_and(|t| {
             t.is_empty() || http::HeaderValue::from_str(&format!("Bearer {t}")).is_err()
         }) {
@@ -447,33 +430,53 @@ impl Config {
             Config::parse_fault(spec)
                 .map_err(|e| invalid(format!("faults[{i}]"), e.to_string()))?;
         }
-        for (i, account) in self.smsoffice.accounts.iter().enumerate() {
-            if let Some(url) = account.callback_url.as_deref().filter(|u| !u.is_empty()) {
-                validate_callback_url(url)
-                    .map_err(|why| invalid(format!("smsoffice.accounts[{i}].callback_url"), why))?;
-            }
-        }
         Ok(())
     }
-}
 
-/// Checks that a callback URL is one the engine can call: absolute `http://` with a host, and no
-/// white space or control character (which would never reach a receiver intact).
-pub fn validate_callback_url(url: &str) -> Result<(), String> {
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "{url:?} holds white space or a control character; percent-encode it"
-        ));
+    /// Each configured account's credentials and state, a line each, provider by provider, as the
+    /// start banner shows them.
+    pub fn account_lines(&self) -> Vec<String> {
+        Provider::ALL
+            .iter()
+            .flat_map(|provider| {
+                with_provider!(*provider, G => G::configured_accounts(G::section(self))
+                    .iter()
+                    .map(G::banner_line)
+                    .collect::<Vec<_>>())
+            })
+            .collect()
     }
-    let uri: http::Uri = url
-        .parse()
-        .map_err(|e| format!("{url:?} is not a URL: {e}"))?;
-    match (uri.scheme_str(), uri.host()) {
-        (Some("http"), Some(_)) => Ok(()),
-        (Some("https"), _) => Err(format!(
-            "{url:?}: https callback URLs are not supported; use http"
-        )),
-        _ => Err(format!("{url:?} must be an absolute http:// URL")),
+
+    /// One provider's checks: unique non-empty account ids, a body limit and a content type that
+    /// work, and what the provider itself requires.
+    fn validate_provider<G: Configured>(&self) -> Result<(), ConfigError> {
+        let name = G::PROVIDER.name();
+        let section = G::section(self);
+        let mut seen = std::collections::HashSet::new();
+        for (i, account) in G::configured_accounts(section).iter().enumerate() {
+            let id = G::account_id(account);
+            let field = || format!("{name}.accounts.{}[{i}]", G::ACCOUNT_ID);
+            if id.is_empty() {
+                return Err(invalid(field(), "must not be empty"));
+            }
+            if !seen.insert(id) {
+                return Err(invalid(field(), format!("{id:?} appears twice")));
+            }
+        }
+        if G::body_bytes(&self.limits.body_bytes) == 0 {
+            return Err(invalid(
+                format!("limits.body_bytes.{name}"),
+                "must be at least 1",
+            ));
+        }
+        let quirks = G::quirks(&self.quirks);
+        if http::HeaderValue::from_str(quirks.content_type()).is_err() {
+            return Err(invalid(
+                format!("quirks.{name}.content_type"),
+                "is not a valid header value",
+            ));
+        }
+        G::validate(section, quirks).map_err(|Invalid { field, why }| invalid(field, why))
     }
 }
 
@@ -539,7 +542,11 @@ mod tests {
 
     #[test]
     fn the_embedded_configuration_spells_out_every_quirk() {
-        for name in Quirks::names() {
+        // The test-only provider ships in no configuration.
+        for name in Quirks::names()
+            .into_iter()
+            .filter(|n| !n.starts_with("fakegate."))
+        {
             assert!(
                 DEFAULT_CONFIG_JSON.contains(&format!("\"{name}\"")),
                 "print-config does not show {name}"

@@ -21,8 +21,9 @@ use crate::domain::clock::{ClockMode, Timestamp};
 use crate::domain::faults::{FaultKind, Target};
 use crate::domain::messages::Status;
 use crate::domain::schedule::{CallbackJob, Event};
-use crate::providers::smsoffice::CallbackAck;
+use crate::providers::Descriptor;
 use crate::providers::smsoffice::callbacks::{SOURCE_ADDRESS, job_for};
+use crate::providers::smsoffice::{CallbackAck, Smsoffice};
 use crate::sim::{Sim, State};
 /// Longest receiver body kept in the callback log.
 const BODY_KEPT: usize = 1024;
@@ -249,7 +250,9 @@ impl Engine {
             None => {
                 let mut state = sim.state();
                 let world = &mut state.world;
-                world.faults.pick(Target::Callback, &mut world.rng)
+                world
+                    .faults
+                    .pick(Target::Callback(Smsoffice::PROVIDER), &mut world.rng)
             }
         };
         let noted = job

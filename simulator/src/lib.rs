@@ -39,6 +39,12 @@ pub use domain::clock::{ClockMode, Timestamp};
 pub use domain::messages::{Message, Status};
 pub use domain::segments;
 pub use domain::{Endpoint, Provider};
+/// What each provider declares about itself (endpoints, credential parameters and their fixture
+/// placeholders, live-mode variables, hosts, time zone, ...), in the order the simulator lists
+/// providers, and one provider's declaration.
+pub use providers::{
+    ENTRIES as PROVIDERS, Entry as ProviderEntry, Routed, entry as provider_entry,
+};
 pub use server::{Simulator, app};
 pub use sim::Sim;
 

@@ -190,27 +190,7 @@ fn banner(simulator: &Simulator) -> String {
         format!("admin: {base}/__admin/health"),
         "credentials:".to_owned(),
     ];
-    for a in &config.smsoffice.accounts {
-        lines.push(format!(
-            "  smsoffice key={} balance={} api_enabled={}",
-            a.key, a.balance, a.api_enabled
-        ));
-    }
-    for a in &config.smsco.accounts {
-        lines.push(format!(
-            "  smsco     username={} password={} balance={} brand={}",
-            a.username,
-            a.password,
-            a.balance,
-            a.brand.as_deref().unwrap_or("-")
-        ));
-    }
-    for a in &config.getsms.accounts {
-        lines.push(format!(
-            "  getsms    login={} password={} balance={} blocked={}",
-            a.login, a.password, a.balance, a.blocked
-        ));
-    }
+    lines.extend(config.account_lines());
     lines.push(format!("try: curl '{base}/api/getBalance?key=demo-key'"));
     if !simulator.addr().ip().is_loopback() {
         let warning = if config.admin_token.is_some() {

@@ -7,56 +7,73 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
-use crate::config::Config;
+use crate::config::{Config, Configured};
 use crate::domain::clock::{Clock, Timestamp};
 use crate::domain::journal::Journal;
 use crate::domain::messages::{Message, MessageFilter};
 use crate::domain::{Bounds, Provider, World};
 use crate::events::{Event, Events, Listener};
-use crate::providers::{getsms, smsco, smsoffice};
+use crate::providers::{self, Descriptor, with_provider};
 
-/// Everything that changes while the simulator runs, behind the one world lock.
-#[derive(Debug)]
-pub(crate) struct State {
-    /// Messages, schedule, rules, faults, callbacks, the random generator.
-    pub world: World,
-    /// smsoffice accounts.
-    pub smsoffice: smsoffice::State,
-    /// smsco accounts and ids.
-    pub smsco: smsco::State,
-    /// getsms accounts, allow-list and ids.
-    pub getsms: getsms::State,
-}
-
-impl State {
-    /// The state the configuration starts with, its generator seeded with `seed`.
-    pub(crate) fn new(config: &Config, seed: u64) -> State {
-        let bounds = Bounds {
-            messages: config.limits.messages,
-            callback_entries: config.limits.callback_entries,
-        };
-        State {
-            world: World::new(config.rules.clone(), config.fault_set(), bounds, seed),
-            smsoffice: smsoffice::State::new(&config.smsoffice),
-            smsco: smsco::State::new(&config.smsco),
-            getsms: getsms::State::new(&config.getsms),
+/// Declares [`State`], the world beside each provider's own part, from the list of providers,
+/// and [`Stateful`] for each provider.
+macro_rules! state_types {
+    ([] $( $(#[$attr:meta])* $folder:ident :: $ty:ident, )*) => {
+        /// Everything that changes while the simulator runs, behind the one world lock.
+        #[derive(Debug)]
+        pub(crate) struct State {
+            /// Messages, schedule, rules, faults, callbacks, the random generator.
+            pub world: World,
+            $(
+                $(#[$attr])*
+                #[doc = concat!("`", stringify!($folder), "`'s accounts and counters.")]
+                pub $folder: providers::$folder::State,
+            )*
         }
-    }
 
-    /// The world and smsoffice's part of it.
-    pub(crate) fn smsoffice(&mut self) -> (&mut World, &mut smsoffice::State) {
-        (&mut self.world, &mut self.smsoffice)
-    }
+        impl State {
+            /// The state the configuration starts with, its generator seeded with `seed`.
+            pub(crate) fn new(config: &Config, seed: u64) -> State {
+                let bounds = Bounds {
+                    messages: config.limits.messages,
+                    callback_entries: config.limits.callback_entries,
+                };
+                State {
+                    world: World::new(config.rules.clone(), config.fault_set(), bounds, seed),
+                    $(
+                        $(#[$attr])*
+                        $folder: <providers::$folder::$ty as Descriptor>::new_state(&config.$folder),
+                    )*
+                }
+            }
+        }
 
-    /// The world and smsco's part of it.
-    pub(crate) fn smsco(&mut self) -> (&mut World, &mut smsco::State) {
-        (&mut self.world, &mut self.smsco)
-    }
+        $(
+            $(#[$attr])*
+            impl Stateful for providers::$folder::$ty {
+                fn part(state: &State) -> &Self::State {
+                    &state.$folder
+                }
+                fn part_mut(state: &mut State) -> &mut Self::State {
+                    &mut state.$folder
+                }
+                fn with_world(state: &mut State) -> (&mut World, &mut Self::State) {
+                    (&mut state.world, &mut state.$folder)
+                }
+            }
+        )*
+    };
+}
+providers::for_each_provider!(state_types);
 
-    /// The world and getsms's part of it.
-    pub(crate) fn getsms(&mut self) -> (&mut World, &mut getsms::State) {
-        (&mut self.world, &mut self.getsms)
-    }
+/// A provider's part of the running state, for code written once for every provider.
+pub(crate) trait Stateful: Configured {
+    /// Its part.
+    fn part(state: &State) -> &Self::State;
+    /// Its part, to change.
+    fn part_mut(state: &mut State) -> &mut Self::State;
+    /// The world and its part, both to change.
+    fn with_world(state: &mut State) -> (&mut World, &mut Self::State);
 }
 
 /// A cheap-to-clone handle on one running simulation.
@@ -205,11 +222,7 @@ impl Sim {
     /// login), if it exists.
     pub fn balance(&self, provider: Provider, account: &str) -> Option<u64> {
         let state = self.state();
-        match provider {
-            Provider::Smsoffice => state.smsoffice.accounts.get(account).map(|a| a.balance),
-            Provider::Smsco => state.smsco.accounts.get(account).map(|a| a.balance),
-            Provider::Getsms => state.getsms.accounts.get(account).map(|a| a.balance),
-        }
+        with_provider!(provider, G => G::accounts(G::part(&state)).get(account).map(G::balance))
     }
 
     /// A copy of every message held, oldest first.

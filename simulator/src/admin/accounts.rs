@@ -3,32 +3,56 @@
 
 use axum::extract::{Path, State};
 use http::StatusCode;
-use indexmap::IndexMap;
 use serde_json::{Value, json};
 
 use super::{AdminError, AdminResult, Body, error, parse_body, provider};
-use crate::config::validate_callback_url;
 use crate::domain::Provider;
 use crate::events::Event;
-use crate::providers::{getsms, smsco, smsoffice};
-use crate::sim::Sim;
+use crate::providers::{Descriptor, Invalid, with_provider};
+use crate::sim::{Sim, Stateful};
+
+/// `GET /__admin/providers`: every provider the simulator serves, with what a client or a page
+/// needs to know of it: its endpoints, the account id's name, credential parameters, hosts,
+/// time zone, whether it sends callbacks, and its quirks.
+pub(super) async fn providers() -> AdminResult {
+    let providers: Vec<Value> = crate::providers::ENTRIES
+        .iter()
+        .map(|e| {
+            json!({
+                "name": e.provider.name(),
+                "endpoints": e.endpoints.iter().map(|e| e.name()).collect::<Vec<_>>(),
+                "account_id": e.account_id,
+                "credentials": e.credentials.iter().map(|(name, _)| *name).collect::<Vec<_>>(),
+                "hosts": e.hosts,
+                "time_zone": {"name": e.zone.0, "utc_offset_hours": e.zone.1},
+                "callbacks": e.callbacks,
+                "methods": e.allow,
+                "quirks": e.quirk_names,
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({"providers": providers})))
+}
 
 /// `GET /__admin/accounts`: every account, by provider.
 pub(super) async fn list(State(sim): State<Sim>) -> AdminResult {
     let state = sim.state();
-    Ok(axum::Json(json!({
-        "smsoffice": state.smsoffice.accounts.values().collect::<Vec<_>>(),
-        "smsco": state.smsco.accounts.values().collect::<Vec<_>>(),
-        "getsms": state.getsms.accounts.values().collect::<Vec<_>>(),
-    })))
+    let mut by_provider = serde_json::Map::new();
+    for provider in Provider::ALL {
+        let accounts = with_provider!(*provider, G => json!(G::accounts(G::part(&state)).values().collect::<Vec<_>>()));
+        by_provider.insert(provider.name().to_owned(), accounts);
+    }
+    Ok(axum::Json(Value::Object(by_provider)))
 }
 
-fn checked_callback_url(url: Option<&str>) -> Result<(), AdminError> {
-    match url {
-        Some(url) => validate_callback_url(url)
-            .map_err(|why| error(StatusCode::BAD_REQUEST, format!("`callback_url`: {why}"))),
-        None => Ok(()),
-    }
+/// `provider`'s account `id` as the API shows it, if it exists.
+pub(super) fn account_json(sim: &Sim, provider: Provider, id: &str) -> Option<Value> {
+    let state = sim.state();
+    with_provider!(provider, G => G::accounts(G::part(&state)).get(id).map(|a| json!(a)))
+}
+
+fn invalid_account(Invalid { field, why }: Invalid) -> AdminError {
+    error(StatusCode::BAD_REQUEST, format!("`{field}`: {why}"))
 }
 
 fn announce(sim: &Sim, provider: Provider, id: &str) {
@@ -46,46 +70,29 @@ pub(super) async fn create(
     Body(body): Body,
 ) -> Result<(StatusCode, axum::Json<Value>), AdminError> {
     let provider = self::provider(&provider, StatusCode::NOT_FOUND)?;
-    let (id, created) = match provider {
-        Provider::Smsoffice => {
-            let account: smsoffice::SmsofficeAccount = parse_body(&body)?;
-            checked_callback_url(account.callback_url.as_deref())?;
-            let id = account.key.clone();
-            insert_new(provider, &mut sim.state().smsoffice.accounts, id, account)?
-        }
-        Provider::Smsco => {
-            let account: smsco::SmscoAccount = parse_body(&body)?;
-            let id = account.username.clone();
-            insert_new(provider, &mut sim.state().smsco.accounts, id, account)?
-        }
-        Provider::Getsms => {
-            let account: getsms::GetsmsAccount = parse_body(&body)?;
-            let id = account.login.clone();
-            insert_new(provider, &mut sim.state().getsms.accounts, id, account)?
-        }
-    };
+    let (id, created) = with_provider!(provider, G => create_account::<G>(&sim, &body))?;
     announce(&sim, provider, &id);
     Ok((StatusCode::CREATED, axum::Json(created)))
 }
 
-/// Adds `account` under `id` unless the id is empty (400) or taken (409); the id and the
+/// Adds the account `body` writes unless its id is empty (400) or taken (409); the id and the
 /// account as the API shows it.
-fn insert_new<A: serde::Serialize>(
-    provider: Provider,
-    accounts: &mut IndexMap<String, A>,
-    id: String,
-    account: A,
-) -> Result<(String, Value), AdminError> {
+fn create_account<G: Stateful>(sim: &Sim, body: &[u8]) -> Result<(String, Value), AdminError> {
+    let account: G::Account = parse_body(body)?;
+    G::check_account(&account).map_err(invalid_account)?;
+    let id = G::account_id(&account).to_owned();
     if id.is_empty() {
         return Err(error(
             StatusCode::BAD_REQUEST,
             "the account's id must not be empty",
         ));
     }
+    let mut state = sim.state();
+    let accounts = G::accounts_mut(G::part_mut(&mut state));
     if accounts.contains_key(&id) {
         return Err(error(
             StatusCode::CONFLICT,
-            format!("{} account {id:?} exists", provider.name()),
+            format!("{} account {id:?} exists", G::PROVIDER.name()),
         ));
     }
     let created = json!(account);
@@ -100,39 +107,20 @@ pub(super) async fn patch(
     Body(body): Body,
 ) -> AdminResult {
     let provider = self::provider(&provider, StatusCode::NOT_FOUND)?;
-    let not_found = || not_found(provider, &id);
-    let updated = match provider {
-        Provider::Smsoffice => {
-            let patch: smsoffice::SmsofficeAccountPatch = parse_body(&body)?;
-            if let Some(Some(url)) = &patch.callback_url {
-                checked_callback_url(Some(url))?;
-            }
-            let mut state = sim.state();
-            let account = state
-                .smsoffice
-                .accounts
-                .get_mut(&id)
-                .ok_or_else(not_found)?;
-            account.apply(patch);
-            json!(account)
-        }
-        Provider::Smsco => {
-            let patch: smsco::SmscoAccountPatch = parse_body(&body)?;
-            let mut state = sim.state();
-            let account = state.smsco.accounts.get_mut(&id).ok_or_else(not_found)?;
-            account.apply(patch);
-            json!(account)
-        }
-        Provider::Getsms => {
-            let patch: getsms::GetsmsAccountPatch = parse_body(&body)?;
-            let mut state = sim.state();
-            let account = state.getsms.accounts.get_mut(&id).ok_or_else(not_found)?;
-            account.apply(patch);
-            json!(account)
-        }
-    };
+    let updated = with_provider!(provider, G => patch_account::<G>(&sim, &id, &body))?;
     announce(&sim, provider, &id);
     Ok(axum::Json(updated))
+}
+
+fn patch_account<G: Stateful>(sim: &Sim, id: &str, body: &[u8]) -> Result<Value, AdminError> {
+    let patch: G::AccountPatch = parse_body(body)?;
+    G::check_patch(&patch).map_err(invalid_account)?;
+    let mut state = sim.state();
+    let account = G::accounts_mut(G::part_mut(&mut state))
+        .get_mut(id)
+        .ok_or_else(|| not_found(G::PROVIDER, id))?;
+    G::apply(account, patch);
+    Ok(json!(account))
 }
 
 fn not_found(provider: Provider, id: &str) -> AdminError {
@@ -150,11 +138,7 @@ pub(super) async fn delete(
     let provider = self::provider(&provider, StatusCode::NOT_FOUND)?;
     let removed = {
         let mut state = sim.state();
-        match provider {
-            Provider::Smsoffice => state.smsoffice.accounts.shift_remove(&id).map(|a| json!(a)),
-            Provider::Smsco => state.smsco.accounts.shift_remove(&id).map(|a| json!(a)),
-            Provider::Getsms => state.getsms.accounts.shift_remove(&id).map(|a| json!(a)),
-        }
+        with_provider!(provider, G => G::accounts_mut(G::part_mut(&mut state)).shift_remove(&id).map(|a| json!(a)))
     };
     let removed = removed.ok_or_else(|| not_found(provider, &id))?;
     announce(&sim, provider, &id);

@@ -10,7 +10,6 @@ use futures_util::Stream;
 use serde_json::{Value, json};
 
 use super::clock_json;
-use crate::domain::Provider;
 use crate::events::{Event, Listener, Received};
 use crate::sim::Sim;
 
@@ -57,12 +56,7 @@ fn render(sim: &Sim, event: Event) -> Option<(&'static str, Value)> {
         Event::Request(id) => ("request", json!(sim.journal().get(id)?)),
         Event::Clock => ("clock", clock_json(sim)),
         Event::Account { provider, id } => {
-            let state = sim.state();
-            let account = match provider {
-                Provider::Smsoffice => state.smsoffice.accounts.get(&id).map(|a| json!(a)),
-                Provider::Smsco => state.smsco.accounts.get(&id).map(|a| json!(a)),
-                Provider::Getsms => state.getsms.accounts.get(&id).map(|a| json!(a)),
-            };
+            let account = super::accounts::account_json(sim, provider, &id);
             (
                 "account",
                 json!({"provider": provider, "id": id, "account": account}),

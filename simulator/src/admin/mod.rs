@@ -18,7 +18,7 @@ use crate::domain::rules::Rule;
 use crate::engine::Engine;
 use crate::events::Event;
 use crate::providers::getsms::allow_list::IpRange;
-use crate::providers::{getsms, smsoffice};
+use crate::providers::{self, getsms};
 use crate::sim::Sim;
 
 /// What every route can extract: the simulation and its delivery engine.
@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/requests", get(listings::requests))
         .route("/messages/{id}/outcome", post(messages::decide))
         .route("/events", get(events::stream))
+        .route("/providers", get(accounts::providers))
         .route("/accounts", get(accounts::list))
         .route("/accounts/{provider}", post(accounts::create))
         .route(
@@ -184,9 +185,10 @@ fn read_query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, AdminErro
 /// The provider `name` names, or `status` saying which exist.
 fn provider(name: &str, status: StatusCode) -> Result<Provider, AdminError> {
     Provider::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = Provider::ALL.iter().map(|p| p.name()).collect();
         error(
             status,
-            format!("unknown provider {name:?}: smsoffice, smsco or getsms"),
+            format!("unknown provider {name:?}: {}", names.join(", ")),
         )
     })
 }
@@ -234,15 +236,19 @@ async fn put_allow_list(State(sim): State<Sim>, Body(body): Body) -> AdminResult
 pub(crate) fn clock_json(sim: &Sim) -> Value {
     let now = sim.now();
     let next_due = sim.state().world.schedule.next_due();
-    json!({
-        "mode": sim.clock().mode(),
-        "unix": now.unix_seconds(),
-        "unix_ms": now.0,
-        "rfc3339": now.rfc3339(),
-        "georgia": now.format_datetime(smsoffice::UTC_OFFSET_HOURS),
-        "tashkent": now.format_datetime(getsms::UTC_OFFSET_HOURS),
-        "next_due": next_due.map(|t| t.rfc3339()),
-    })
+    let mut clock = serde_json::Map::new();
+    clock.insert("mode".into(), json!(sim.clock().mode()));
+    clock.insert("unix".into(), json!(now.unix_seconds()));
+    clock.insert("unix_ms".into(), json!(now.0));
+    clock.insert("rfc3339".into(), json!(now.rfc3339()));
+    // The time in each zone a provider writes dates in, once per zone.
+    for (zone, offset) in providers::ENTRIES.iter().map(|e| e.zone) {
+        clock
+            .entry(zone)
+            .or_insert_with(|| json!(now.format_datetime(offset)));
+    }
+    clock.insert("next_due".into(), json!(next_due.map(|t| t.rfc3339())));
+    Value::Object(clock)
 }
 
 async fn read_clock(State(sim): State<Sim>) -> AdminResult {

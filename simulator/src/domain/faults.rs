@@ -22,8 +22,8 @@ pub enum Scope {
     Provider(Provider),
     /// One endpoint.
     Endpoint(Endpoint),
-    /// smsoffice's outgoing delivery callbacks (`smsoffice.callback`).
-    Callback,
+    /// A provider's outgoing delivery callbacks (`smsoffice.callback`).
+    Callback(Provider),
 }
 
 /// What a fault is picked for: a request to an endpoint, or an outgoing callback.
@@ -31,19 +31,29 @@ pub enum Scope {
 pub enum Target {
     /// A request a client made.
     Request(Endpoint),
-    /// A delivery callback the simulator sends.
-    Callback,
+    /// A delivery callback the simulator sends for a provider.
+    Callback(Provider),
 }
 
-/// The provider whose callbacks the `callback` scope names.
-pub const CALLBACK_PROVIDER: Provider = Provider::Smsoffice;
+/// What the fault syntax needs to know of the providers: their scopes, the names to suggest, and
+/// their error codes. The providers' list answers it; the domain knows no provider's words.
+pub trait Vocabulary {
+    /// The scope `provider[.endpoint]` names, if any (`endpoint` may be `callback`).
+    fn scope(&self, provider: &str, endpoint: Option<&str>) -> Option<Scope>;
+    /// Every valid scope, for a refusal.
+    fn scope_names(&self) -> String;
+    /// The callback scopes, for a refusal.
+    fn callback_scope_names(&self) -> String;
+    /// `Ok` when `provider` has error `code`; otherwise a refusal listing the valid ones.
+    fn check_code(&self, provider: Provider, code: i64) -> Result<(), String>;
+}
 
 impl Scope {
     /// True when `target` is in scope.
     pub fn matches(self, target: Target) -> bool {
         match (self, target) {
-            (Scope::Callback, Target::Callback) => true,
-            (_, Target::Callback) | (Scope::Callback, Target::Request(_)) => false,
+            (Scope::Callback(s), Target::Callback(t)) => s == t,
+            (_, Target::Callback(_)) | (Scope::Callback(_), Target::Request(_)) => false,
             (Scope::All, Target::Request(_)) => true,
             (Scope::Provider(p), Target::Request(e)) => e.provider() == p,
             (Scope::Endpoint(x), Target::Request(e)) => x == e,
@@ -51,7 +61,7 @@ impl Scope {
     }
 
     fn is_callback(self) -> bool {
-        self == Scope::Callback
+        matches!(self, Scope::Callback(_))
     }
 }
 
@@ -105,22 +115,6 @@ pub struct SpecError {
     pub why: String,
 }
 
-fn scope_names() -> String {
-    let mut names = vec!["*".to_owned()];
-    for provider in Provider::ALL {
-        names.push(provider.name().to_owned());
-        names.extend(
-            provider
-                .endpoints()
-                .map(|e| format!("{}.{}", provider.name(), e.name())),
-        );
-        if provider == CALLBACK_PROVIDER {
-            names.push(format!("{}.callback", provider.name()));
-        }
-    }
-    names.join(", ")
-}
-
 /// Parses a duration: `1500ms`, `2s`, `1.5s`, `1m`.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let (number, unit) = text
@@ -140,12 +134,8 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 }
 
 impl FaultSpec {
-    /// Parses a spec. `check_code` says whether a provider has an error code (and lists the
-    /// valid ones when not).
-    pub fn parse(
-        text: &str,
-        check_code: impl Fn(Provider, i64) -> Result<(), String>,
-    ) -> Result<FaultSpec, SpecError> {
+    /// Parses a spec in the providers' `vocabulary` (scopes and error codes).
+    pub fn parse(text: &str, vocabulary: &impl Vocabulary) -> Result<FaultSpec, SpecError> {
         let fail = |why: String| SpecError {
             spec: text.chars().take(MAX_SPEC_CHARS).collect(),
             why,
@@ -158,10 +148,10 @@ impl FaultSpec {
         let (scope_text, rest) = text
             .split_once('=')
             .ok_or_else(|| fail("expected SCOPE=KIND[:ARG][@PROBABILITY][*COUNT]".into()))?;
-        let scope = parse_scope(scope_text.trim()).ok_or_else(|| {
+        let scope = parse_scope(scope_text.trim(), vocabulary).ok_or_else(|| {
             fail(format!(
                 "unknown scope {scope_text:?}; valid scopes: {}",
-                scope_names()
+                vocabulary.scope_names()
             ))
         })?;
         let (rest, count) = match rest.rsplit_once('*') {
@@ -201,13 +191,13 @@ impl FaultSpec {
                     match scope {
                         Scope::Provider(p) => p,
                         Scope::Endpoint(e) => e.provider(),
-                        Scope::Callback => CALLBACK_PROVIDER,
+                        Scope::Callback(p) => p,
                         Scope::All => return Err(fail(
                             "error:CODE needs a provider scope: each provider has its own codes"
                                 .into(),
                         )),
                     };
-                check_code(provider, code).map_err(fail)?;
+                vocabulary.check_code(provider, code).map_err(fail)?;
                 FaultKind::Error(code)
             }
             ("http", Some(status)) => FaultKind::Http(
@@ -260,14 +250,16 @@ impl FaultSpec {
             FaultKind::Drop | FaultKind::Duplicate | FaultKind::Delay(_) | FaultKind::Http(_)
         );
         if scope.is_callback() && !callback_kind {
-            return Err(fail(
-                "smsoffice.callback takes drop, duplicate, delay:DURATION or http:STATUS".into(),
-            ));
+            return Err(fail(format!(
+                "{} takes drop, duplicate, delay:DURATION or http:STATUS",
+                scope_text.trim()
+            )));
         }
         if !scope.is_callback() && matches!(kind, FaultKind::Drop | FaultKind::Duplicate) {
-            return Err(fail(
-                "drop and duplicate apply to smsoffice.callback only".into(),
-            ));
+            return Err(fail(format!(
+                "drop and duplicate apply to {} only",
+                vocabulary.callback_scope_names()
+            )));
         }
         Ok(FaultSpec {
             text: text.trim().to_owned(),
@@ -287,19 +279,13 @@ fn example_arg(kind: &str) -> &'static str {
     }
 }
 
-fn parse_scope(text: &str) -> Option<Scope> {
+fn parse_scope(text: &str, vocabulary: &impl Vocabulary) -> Option<Scope> {
     if text == "*" {
         return Some(Scope::All);
     }
-    let (provider, endpoint) = match text.split_once('.') {
-        Some((p, e)) => (p, Some(e)),
-        None => (text, None),
-    };
-    let provider = Provider::parse(provider)?;
-    match endpoint {
-        None => Some(Scope::Provider(provider)),
-        Some("callback") if provider == CALLBACK_PROVIDER => Some(Scope::Callback),
-        Some(e) => Endpoint::parse(provider, e).map(Scope::Endpoint),
+    match text.split_once('.') {
+        Some((provider, endpoint)) => vocabulary.scope(provider, Some(endpoint)),
+        None => vocabulary.scope(text, None),
     }
 }
 
@@ -382,18 +368,15 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
-    fn any_code(_: Provider, _: i64) -> Result<(), String> {
-        Ok(())
-    }
+    // The providers' own vocabulary: the words these tests use are the documented ones.
+    use crate::providers::Faults;
 
     fn parse(text: &str) -> Result<FaultSpec, SpecError> {
-        FaultSpec::parse(text, |p, code| {
-            if p == Provider::Smsco && code != 2907 {
-                Err(format!("{code} is not an smsco code; valid: 2904, ..."))
-            } else {
-                Ok(())
-            }
-        })
+        FaultSpec::parse(text, &Faults)
+    }
+
+    fn endpoint(provider: Provider, name: &'static str) -> Target {
+        Target::Request(Endpoint::new(provider, name))
     }
 
     #[test]
@@ -402,7 +385,7 @@ mod tests {
         assert_eq!(
             (s.scope, s.kind, s.probability_ppm, s.count),
             (
-                Scope::Endpoint(Endpoint::SmsofficeSend),
+                Scope::Endpoint(Endpoint::new(Provider::Smsoffice, "send")),
                 FaultKind::Error(-100),
                 200_000,
                 None
@@ -464,39 +447,40 @@ mod tests {
     #[test]
     fn counts_run_out_and_scopes_filter() {
         let mut set = FaultSet::default();
-        set.add(FaultSpec::parse("smsoffice.send=hang*2", any_code).unwrap());
+        set.add(parse("smsoffice.send=hang*2").unwrap());
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         assert!(
-            set.pick(Target::Request(Endpoint::SmsofficeBalance), &mut rng)
+            set.pick(endpoint(Provider::Smsoffice, "balance"), &mut rng)
                 .is_none()
         );
         assert!(
-            set.pick(Target::Request(Endpoint::SmscoSend), &mut rng)
+            set.pick(endpoint(Provider::Smsco, "send"), &mut rng)
                 .is_none()
         );
         assert!(
-            set.pick(Target::Request(Endpoint::SmsofficeSend), &mut rng)
+            set.pick(endpoint(Provider::Smsoffice, "send"), &mut rng)
                 .is_some()
         );
         assert!(
-            set.pick(Target::Request(Endpoint::SmsofficeSend), &mut rng)
+            set.pick(endpoint(Provider::Smsoffice, "send"), &mut rng)
                 .is_some()
         );
         assert!(
-            set.pick(Target::Request(Endpoint::SmsofficeSend), &mut rng)
+            set.pick(endpoint(Provider::Smsoffice, "send"), &mut rng)
                 .is_none()
         );
         assert_eq!(
             (set.list()[0].remaining, set.list()[0].injected),
             (Some(0), 2)
         );
-        set.add(FaultSpec::parse("*=close", any_code).unwrap());
+        set.add(parse("*=close").unwrap());
         assert!(
-            set.pick(Target::Callback, &mut rng).is_none(),
+            set.pick(Target::Callback(Provider::Smsoffice), &mut rng)
+                .is_none(),
             "* never covers callbacks"
         );
         assert!(
-            set.pick(Target::Request(Endpoint::GetsmsStatus), &mut rng)
+            set.pick(endpoint(Provider::Getsms, "status"), &mut rng)
                 .is_some()
         );
     }

@@ -1,102 +1,89 @@
-//! The names the domain may know the providers by: an enum of providers and one of their
-//! endpoints. What each endpoint means lives in the provider's own folder.
+//! The names the domain may know the providers by: an enum of providers, generated from the one
+//! list of providers (`for_each_provider!` in `providers/mod.rs`, which holds names only), and
+//! their endpoints by name. What each provider and endpoint means lives in its own folder.
 
 use serde::{Deserialize, Serialize};
 
-/// The three simulated gateways.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Provider {
-    /// smsoffice.ge
-    Smsoffice,
-    /// smsco.ge
-    Smsco,
-    /// getsms.uz
-    Getsms,
+/// Declares [`Provider`] from the list of providers: a variant per folder, named by its type,
+/// written in URLs, configuration and the admin API by its folder's name.
+macro_rules! provider_enum {
+    ([] $( $(#[$attr:meta])* $folder:ident :: $ty:ident, )*) => {
+        /// The simulated gateways.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Provider {
+            $( $(#[$attr])* #[doc = concat!("`", stringify!($folder), "`")] $ty, )*
+        }
+
+        impl Provider {
+            /// Every provider, in the list's order.
+            pub const ALL: &'static [Provider] = &[ $( $(#[$attr])* Provider::$ty, )* ];
+
+            /// The lowercase name used in URLs, config and the admin API.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( $(#[$attr])* Provider::$ty => stringify!($folder), )*
+                }
+            }
+        }
+    };
 }
+crate::providers::for_each_provider!(provider_enum);
 
 impl Provider {
-    /// Every provider, in a fixed order.
-    pub const ALL: [Provider; 3] = [Provider::Smsoffice, Provider::Smsco, Provider::Getsms];
-
-    /// The lowercase name used in URLs, config and the admin API.
-    pub fn name(self) -> &'static str {
-        match self {
-            Provider::Smsoffice => "smsoffice",
-            Provider::Smsco => "smsco",
-            Provider::Getsms => "getsms",
-        }
-    }
-
     /// Parses a lowercase name.
     pub fn parse(name: &str) -> Option<Provider> {
-        Provider::ALL.into_iter().find(|p| p.name() == name)
-    }
-
-    /// The provider's endpoints.
-    pub fn endpoints(self) -> impl Iterator<Item = Endpoint> {
-        Endpoint::ALL
-            .into_iter()
-            .filter(move |e| e.provider() == self)
+        Provider::ALL.iter().copied().find(|p| p.name() == name)
     }
 }
 
-/// Every endpoint a client can call. Paths, fault scopes, the journal and dispatch all use
-/// this one type.
+impl std::fmt::Display for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Provider {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Provider {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Provider, D::Error> {
+        let name = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Provider::parse(&name).ok_or_else(|| {
+            let names: Vec<&str> = Provider::ALL.iter().map(|p| p.name()).collect();
+            serde::de::Error::custom(format!(
+                "unknown provider `{name}`, expected one of {}",
+                names.join(", ")
+            ))
+        })
+    }
+}
+
+/// An endpoint a client can call: its provider and its short name there (`send`, `balance`,
+/// `status`). Paths, fault scopes, the journal and dispatch all use this one type; each
+/// provider declares its endpoints in its folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Endpoint {
-    /// smsoffice `/api/v2/send/`.
-    SmsofficeSend,
-    /// smsoffice `/api/getBalance`.
-    SmsofficeBalance,
-    /// smsoffice `/api/v2/getMessageStatus/`.
-    SmsofficeStatus,
-    /// smsco `smsapi2.php` (sending and the balance).
-    SmscoSend,
-    /// smsco `getstatus.php`.
-    SmscoStatus,
-    /// getsms `/smsgateway/`.
-    GetsmsSend,
-    /// getsms `/smsgateway/status/`.
-    GetsmsStatus,
+pub struct Endpoint {
+    provider: Provider,
+    name: &'static str,
 }
 
 impl Endpoint {
-    /// Every endpoint, grouped by provider.
-    pub const ALL: [Endpoint; 7] = [
-        Endpoint::SmsofficeSend,
-        Endpoint::SmsofficeBalance,
-        Endpoint::SmsofficeStatus,
-        Endpoint::SmscoSend,
-        Endpoint::SmscoStatus,
-        Endpoint::GetsmsSend,
-        Endpoint::GetsmsStatus,
-    ];
+    /// The endpoint `provider` calls `name`.
+    pub const fn new(provider: Provider, name: &'static str) -> Endpoint {
+        Endpoint { provider, name }
+    }
 
     /// The provider it belongs to.
     pub fn provider(self) -> Provider {
-        match self {
-            Endpoint::SmsofficeSend | Endpoint::SmsofficeBalance | Endpoint::SmsofficeStatus => {
-                Provider::Smsoffice
-            }
-            Endpoint::SmscoSend | Endpoint::SmscoStatus => Provider::Smsco,
-            Endpoint::GetsmsSend | Endpoint::GetsmsStatus => Provider::Getsms,
-        }
+        self.provider
     }
 
-    /// The short name within its provider (`send`, `balance`, `status`), as fault scopes and the
-    /// journal write it.
+    /// The short name within its provider, as fault scopes and the journal write it.
     pub fn name(self) -> &'static str {
-        match self {
-            Endpoint::SmsofficeSend | Endpoint::SmscoSend | Endpoint::GetsmsSend => "send",
-            Endpoint::SmsofficeBalance => "balance",
-            Endpoint::SmsofficeStatus | Endpoint::SmscoStatus | Endpoint::GetsmsStatus => "status",
-        }
-    }
-
-    /// The endpoint `provider` calls `name`.
-    pub fn parse(provider: Provider, name: &str) -> Option<Endpoint> {
-        provider.endpoints().find(|e| e.name() == name)
+        self.name
     }
 }
 
@@ -111,13 +98,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_endpoint_parses_back_from_its_provider_and_name() {
-        for endpoint in Endpoint::ALL {
-            assert_eq!(
-                Endpoint::parse(endpoint.provider(), endpoint.name()),
-                Some(endpoint)
-            );
+    fn every_provider_parses_back_from_its_name() {
+        for provider in Provider::ALL {
+            assert_eq!(Provider::parse(provider.name()), Some(*provider));
+            let json = serde_json::to_string(provider).unwrap();
+            assert_eq!(serde_json::from_str::<Provider>(&json).unwrap(), *provider);
         }
-        assert_eq!(Endpoint::parse(Provider::Smsco, "balance"), None);
+        assert_eq!(Provider::parse("Smsoffice"), None);
     }
 }

@@ -112,11 +112,7 @@ fn garbage(sim: &Sim, endpoint: Endpoint) -> Response {
 
 /// Any valid code of the provider: `garbage` only borrows its content type.
 fn any_code(provider: Provider) -> i64 {
-    match provider {
-        Provider::Smsoffice => -100,
-        Provider::Smsco => 2907,
-        Provider::Getsms => 101,
-    }
+    crate::providers::entry(provider).temporary_error
 }
 
 /// The real response's headers with its full `Content-Length`, half its body, then the

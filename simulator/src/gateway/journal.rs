@@ -11,7 +11,6 @@ use crate::domain::clock::Timestamp;
 use crate::domain::journal::JournalEntry;
 use crate::events::Event;
 use crate::http::{Answer, method_name, truncate};
-use crate::providers::{getsms, smsco, smsoffice};
 use crate::sim::Sim;
 
 /// The longest request target the journal keeps (longer ones are cut at a character boundary).
@@ -52,14 +51,10 @@ fn is_credential(raw_name: &str) -> bool {
     let name = decoded.trim();
     let name = name.split('[').next().unwrap_or(name).trim();
     // Any provider's credential names: the log masks them whatever the path.
-    [
-        smsoffice::CREDENTIALS,
-        smsco::CREDENTIALS,
-        getsms::CREDENTIALS,
-    ]
-    .into_iter()
-    .flatten()
-    .any(|(credential, _)| name.eq_ignore_ascii_case(credential))
+    crate::providers::ENTRIES
+        .iter()
+        .flat_map(|e| e.credentials)
+        .any(|(credential, _)| name.eq_ignore_ascii_case(credential))
 }
 
 /// What the journal notes of one request, taken before the request is handed on.
@@ -161,5 +156,20 @@ mod tests {
             "/api?KEY=***&destination=995&passwor%64=***&+login=***&password[]=***&x=key"
         );
         assert_eq!(Masked("/smsgateway/").to_string(), "/smsgateway/");
+    }
+
+    #[test]
+    fn every_providers_credentials_are_masked_from_its_declaration() {
+        for entry in crate::providers::ENTRIES {
+            for (name, _) in entry.credentials {
+                let target = format!("/x?{name}=secret&other=1");
+                assert_eq!(
+                    Masked(&target).to_string(),
+                    format!("/x?{name}=***&other=1"),
+                    "{}",
+                    entry.provider
+                );
+            }
+        }
     }
 }

@@ -10,19 +10,13 @@ use axum::extract::Request;
 use axum::response::Response;
 use http::Method;
 
-use crate::domain::{Endpoint, Provider, World};
+use crate::config::Configured;
+use crate::domain::{Endpoint, Provider};
 use crate::http::params::shorten;
 use crate::http::{Answer, BodyLimit, Connection, Handler, Inbound, Run, pages};
-use crate::providers::{Routed, getsms, smsco, smsoffice};
-use crate::sim::{Sim, State};
+use crate::providers::{self, Descriptor, Routed, Runner, route, with_provider};
+use crate::sim::{Sim, Stateful};
 pub use journal::Exchange;
-
-/// The endpoint a path belongs to, as each provider's web server reads its paths.
-pub fn route(path: &str) -> Option<Routed> {
-    smsoffice::route(path)
-        .or_else(|| smsco::route(path))
-        .or_else(|| getsms::route(path))
-}
 
 /// Whether a path belongs to the admin API (neither faulted nor journaled).
 pub fn is_admin_path(path: &str) -> bool {
@@ -39,7 +33,7 @@ pub async fn exchange(sim: &Sim, request: Request, connection: Option<&Connectio
     let path = request.uri().path();
     let (endpoint, route_lint) = match route(path) {
         Some(Routed { endpoint, lint }) => (Some(endpoint), lint),
-        None => (None, smsoffice::unknown_path_hint(path)),
+        None => (None, providers::unknown_path_hint(path)),
     };
     let (mut answer, fault) = match endpoint {
         Some(endpoint) => faults::inject(sim, endpoint, request, connection).await,
@@ -80,22 +74,14 @@ fn body_limit(sim: &Sim, provider: Provider) -> BodyLimit {
     let limits = &sim.config().limits;
     BodyLimit {
         bytes: limits.body_bytes.of(provider).min(limits.max_body_bytes),
-        over: match provider {
-            Provider::Smsoffice => smsoffice::OVER_BODY_LIMIT,
-            Provider::Smsco => smsco::OVER_BODY_LIMIT,
-            Provider::Getsms => getsms::OVER_BODY_LIMIT,
-        },
+        over: providers::entry(provider).over_body_limit,
     }
 }
 
 /// `provider`'s own error reply for `code`.
 pub fn error_response(sim: &Sim, provider: Provider, code: i64) -> Response {
     let quirks = &sim.config().quirks;
-    match provider {
-        Provider::Smsoffice => smsoffice::error_response(&quirks.smsoffice, code),
-        Provider::Smsco => smsco::error_response(&quirks.smsco, code),
-        Provider::Getsms => getsms::error_response(&quirks.getsms, code),
-    }
+    with_provider!(provider, G => G::error_response(G::quirks(quirks), code))
 }
 
 /// Runs `endpoint` for a request from `client`. The endpoints take GET and POST (HEAD runs GET
@@ -107,39 +93,41 @@ async fn dispatch(
     request: Request,
     client: Option<SocketAddr>,
 ) -> Answer {
+    let provider = endpoint.provider();
     if !matches!(*request.method(), Method::GET | Method::POST | Method::HEAD) {
-        let allow = match endpoint.provider() {
-            Provider::Smsoffice => smsoffice::ALLOW,
-            Provider::Smsco => smsco::ALLOW,
-            Provider::Getsms => getsms::ALLOW,
-        };
-        return Answer::from(pages::method_not_allowed(allow));
+        return Answer::from(pages::method_not_allowed(providers::entry(provider).allow));
     }
-    let quirks = &sim.config().quirks;
-    let (so, sc, gs) = (&quirks.smsoffice, &quirks.smsco, &quirks.getsms);
-    let limit = body_limit(sim, endpoint.provider());
-    match endpoint {
-        Endpoint::SmsofficeSend => {
-            run::<smsoffice::Send>(sim, request, client, limit, so, State::smsoffice).await
-        }
-        Endpoint::SmsofficeBalance => {
-            run::<smsoffice::Balance>(sim, request, client, limit, so, State::smsoffice).await
-        }
-        Endpoint::SmsofficeStatus => {
-            run::<smsoffice::MessageStatus>(sim, request, client, limit, so, State::smsoffice).await
-        }
-        Endpoint::SmscoSend => {
-            run::<smsco::Send>(sim, request, client, limit, sc, State::smsco).await
-        }
-        Endpoint::SmscoStatus => {
-            run::<smsco::MessageStatus>(sim, request, client, limit, sc, State::smsco).await
-        }
-        Endpoint::GetsmsSend => {
-            run::<getsms::Send>(sim, request, client, limit, gs, State::getsms).await
-        }
-        Endpoint::GetsmsStatus => {
-            run::<getsms::MessageStatus>(sim, request, client, limit, gs, State::getsms).await
-        }
+    let body_limit = body_limit(sim, provider);
+    with_provider!(provider, G => {
+        let runner = Gateway::<G> { sim, request, client, body_limit, provider: std::marker::PhantomData };
+        G::dispatch(endpoint, runner).await
+    })
+}
+
+/// One request on its way to a provider's endpoint: what [`run`] needs besides the handler.
+struct Gateway<'a, G> {
+    sim: &'a Sim,
+    request: Request,
+    client: Option<SocketAddr>,
+    body_limit: BodyLimit,
+    provider: std::marker::PhantomData<fn() -> G>,
+}
+
+impl<G: Stateful> Runner<G> for Gateway<'_, G> {
+    async fn run<H>(self) -> Answer
+    where
+        H: Handler<Quirks = G::Quirks, State = G::State>,
+    {
+        let quirks = G::quirks(&self.sim.config().quirks);
+        run::<H>(
+            self.sim,
+            self.request,
+            self.client,
+            self.body_limit,
+            quirks,
+            G::with_world,
+        )
+        .await
     }
 }
 
@@ -150,7 +138,7 @@ async fn run<H: Handler>(
     client: Option<SocketAddr>,
     body_limit: BodyLimit,
     quirks: &H::Quirks,
-    part: fn(&mut State) -> (&mut World, &mut H::State),
+    part: fn(&mut crate::sim::State) -> (&mut crate::domain::World, &mut H::State),
 ) -> Answer {
     let mut lints = Vec::new();
     // Account ids are short: kept inline, without an allocation per request.

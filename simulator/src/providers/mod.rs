@@ -1,6 +1,64 @@
-//! The three providers, each in its own folder owning everything about it: paths, typed
-//! endpoints, parameters, quirks and their defaults, accounts, ids, error table, time zone,
-//! reply types, callback format. Nothing here knows another provider.
+//! The providers, each in its own folder owning everything about it: paths, typed endpoints,
+//! parameters, quirks and their defaults, accounts, ids, error table, time zone, reply types,
+//! callback format. No folder knows another. [`for_each_provider!`] lists them once; everything
+//! above this layer asks that list (through [`Descriptor`], [`Entry`] and [`with_provider!`]).
+
+/// Every provider the simulator serves: its folder and the type there that implements
+/// [`Descriptor`]. **A new provider is its folder and one line here.** The domain's `Provider`
+/// enum, the configuration's sections and quirks, the world's state, dispatch and every listing
+/// are generated from this list.
+///
+/// `for_each_provider!(path::to::macro, args...)` invokes that macro with `[args...]` followed
+/// by the list, one `folder::Type,` per provider (with any `#[cfg]` before it).
+macro_rules! for_each_provider {
+    ($($then:ident)::+ $(, $($args:tt)*)?) => {
+        $($then)::+! { [$($($args)*)?]
+            smsoffice::Smsoffice,
+            smsco::Smsco,
+            getsms::Getsms,
+            #[cfg(test)] fakegate::Fakegate,
+        }
+    };
+}
+pub(crate) use for_each_provider;
+
+/// Evaluates `body` with the type alias `G` naming `provider`'s [`Descriptor`]:
+/// `with_provider!(provider, G => G::NAME)`. Generic code over providers is written once and
+/// this one `match`, generated from the list, picks the provider.
+macro_rules! with_provider {
+    ($provider:expr, $g:ident => $body:expr) => {
+        $crate::providers::for_each_provider!(
+            $crate::providers::provider_arms,
+            $provider,
+            $g,
+            $body
+        )
+    };
+}
+pub(crate) use with_provider;
+
+/// The `match` behind [`with_provider!`].
+macro_rules! provider_arms {
+    ([$provider:expr, $g:ident, $body:expr] $( $(#[$attr:meta])* $folder:ident :: $ty:ident, )*) => {
+        match $provider {
+            $( $(#[$attr])* $crate::domain::Provider::$ty => {
+                #[allow(dead_code)]
+                type $g = $crate::providers::$folder::$ty;
+                $body
+            } )*
+        }
+    };
+}
+pub(crate) use provider_arms;
+
+/// Declares each provider's folder.
+macro_rules! declare_folders {
+    ([] $( $(#[$attr:meta])* $folder:ident :: $ty:ident, )*) => {
+        $( $(#[$attr])* pub mod $folder; )*
+        /// What every provider answers without its types, in the list's order.
+        pub const ENTRIES: &[Entry] = &[ $( $(#[$attr])* Entry::of::<$folder::$ty>(), )* ];
+    };
+}
 
 /// Declares a provider's error codes once: each variant with its code and the provider's text.
 /// Generates `ALL`, `code()`, `text()`, `from_code()`, `check()` and `Display` (the code).
@@ -103,15 +161,148 @@ macro_rules! flip_between {
     };
 }
 
-pub mod getsms;
-pub mod smsco;
-pub mod smsoffice;
+mod descriptor;
+for_each_provider!(declare_folders);
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use crate::domain::Endpoint;
+use crate::domain::faults::{Scope, Vocabulary};
+use crate::domain::{Endpoint, Provider};
+use crate::http::OverLimit;
 use crate::http::params::{DuplicateParams, NameMatching};
+pub use descriptor::{Descriptor, Invalid, QuirkSet, Runner};
+
+/// One provider's answers that need none of its types: plain data and function pointers, so a
+/// listing, the router or the log can go through every provider in a loop.
+#[derive(Debug)]
+pub struct Entry {
+    /// Which provider.
+    pub provider: Provider,
+    /// The real service's host names.
+    pub hosts: &'static [&'static str],
+    /// Its endpoints.
+    pub endpoints: &'static [Endpoint],
+    /// Credential parameters and their fixture placeholders.
+    pub credentials: &'static [(&'static str, &'static str)],
+    /// Credential parameters and the environment variables live mode reads them from.
+    pub live_env: &'static [(&'static str, &'static str)],
+    /// What an account's id is called.
+    pub account_id: &'static str,
+    /// What a body over the limit gets.
+    pub over_body_limit: OverLimit,
+    /// The methods it takes.
+    pub allow: &'static str,
+    /// An error code meaning "temporary failure".
+    pub temporary_error: i64,
+    /// Its time zone's name and UTC offset in hours.
+    pub zone: (&'static str, i64),
+    /// Whether it sends delivery callbacks.
+    pub callbacks: bool,
+    /// Its quirks' names.
+    pub quirk_names: &'static [&'static str],
+    /// The endpoint a path names.
+    pub route: fn(&str) -> Option<Routed>,
+    /// What to say of an unknown path clients are known to call.
+    pub unknown_path_hint: fn(&str) -> Option<String>,
+    /// Whether an error code is the provider's.
+    pub check_error_code: fn(i64) -> Result<(), String>,
+}
+
+impl Entry {
+    const fn of<D: Descriptor>() -> Entry {
+        Entry {
+            provider: D::PROVIDER,
+            hosts: D::HOSTS,
+            endpoints: D::ENDPOINTS,
+            credentials: D::CREDENTIALS,
+            live_env: D::LIVE_ENV,
+            account_id: D::ACCOUNT_ID,
+            over_body_limit: D::OVER_BODY_LIMIT,
+            allow: D::ALLOW,
+            temporary_error: D::TEMPORARY_ERROR,
+            zone: D::ZONE,
+            callbacks: D::CALLBACKS,
+            quirk_names: <D::Quirks as QuirkSet>::NAMES,
+            route: D::route,
+            unknown_path_hint: D::unknown_path_hint,
+            check_error_code: D::check_error_code,
+        }
+    }
+}
+
+/// `provider`'s entry.
+pub fn entry(provider: Provider) -> &'static Entry {
+    with_provider!(provider, G => {
+        const ENTRY: Entry = Entry::of::<G>();
+        &ENTRY
+    })
+}
+
+/// The endpoint a path belongs to, as each provider's web server reads its paths.
+pub fn route(path: &str) -> Option<Routed> {
+    ENTRIES.iter().find_map(|e| (e.route)(path))
+}
+
+/// What to say of a path no provider serves, when clients are known to call it.
+pub fn unknown_path_hint(path: &str) -> Option<String> {
+    ENTRIES.iter().find_map(|e| (e.unknown_path_hint)(path))
+}
+
+/// The endpoint `provider` calls `name`.
+pub fn endpoint(provider: Provider, name: &str) -> Option<Endpoint> {
+    entry(provider)
+        .endpoints
+        .iter()
+        .copied()
+        .find(|e| e.name() == name)
+}
+
+/// The fault syntax's words, from the providers' endpoints, callbacks and error tables.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults;
+
+impl Vocabulary for Faults {
+    fn scope(&self, provider: &str, endpoint: Option<&str>) -> Option<Scope> {
+        let provider = Provider::parse(provider)?;
+        match endpoint {
+            None => Some(Scope::Provider(provider)),
+            Some("callback") if entry(provider).callbacks => Some(Scope::Callback(provider)),
+            Some(name) => self::endpoint(provider, name).map(Scope::Endpoint),
+        }
+    }
+
+    fn scope_names(&self) -> String {
+        let mut names = vec!["*".to_owned()];
+        for entry in ENTRIES {
+            let provider = entry.provider.name();
+            names.push(provider.to_owned());
+            names.extend(
+                entry
+                    .endpoints
+                    .iter()
+                    .map(|e| format!("{provider}.{}", e.name())),
+            );
+            if entry.callbacks {
+                names.push(format!("{provider}.callback"));
+            }
+        }
+        names.join(", ")
+    }
+
+    fn callback_scope_names(&self) -> String {
+        let names: Vec<String> = ENTRIES
+            .iter()
+            .filter(|e| e.callbacks)
+            .map(|e| format!("{}.callback", e.provider.name()))
+            .collect();
+        names.join(", ")
+    }
+
+    fn check_code(&self, provider: Provider, code: i64) -> Result<(), String> {
+        (entry(provider).check_error_code)(code)
+    }
+}
 
 /// A path matched to its endpoint, with a lint when it matched only the way the provider's web
 /// server reads paths (letter case, repeated slashes, a missing trailing slash).

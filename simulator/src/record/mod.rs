@@ -265,7 +265,7 @@ impl State {
         let provider = self.options.provider;
         let path = exchange.target.split('?').next().unwrap_or("/");
         let operation =
-            crate::gateway::route(path).map_or("other", |routed| routed.endpoint.name());
+            crate::providers::route(path).map_or("other", |routed| routed.endpoint.name());
         let at = Timestamp(
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

@@ -6,15 +6,11 @@ use serde_json::Value;
 
 use crate::domain::Provider;
 use crate::http::params::{ParamList, encode};
-use crate::providers::{getsms, smsco, smsoffice};
+use crate::providers::entry;
 
 /// Parameters that carry credentials, per provider, and their placeholders.
 pub(super) fn credential_params(provider: Provider) -> &'static [(&'static str, &'static str)] {
-    match provider {
-        Provider::Smsoffice => smsoffice::CREDENTIALS,
-        Provider::Smsco => smsco::CREDENTIALS,
-        Provider::Getsms => getsms::CREDENTIALS,
-    }
+    entry(provider).credentials
 }
 
 /// The real credentials of the account being recorded, when known: parameter name to value.
@@ -25,22 +21,13 @@ pub(super) fn credential_params(provider: Provider) -> &'static [(&'static str, 
 pub struct KnownCredentials(pub Vec<(String, String)>);
 
 impl KnownCredentials {
-    /// `SMSIM_LIVE_SMSOFFICE_KEY`, `SMSIM_LIVE_SMSCO_USERNAME`/`_PASSWORD`,
-    /// `SMSIM_LIVE_GETSMS_LOGIN`/`_PASSWORD`, for `provider`.
+    /// The credentials live mode reads for `provider` (`SMSIM_LIVE_SMSOFFICE_KEY`,
+    /// `SMSIM_LIVE_SMSCO_USERNAME`/`_PASSWORD`, `SMSIM_LIVE_GETSMS_LOGIN`/`_PASSWORD`, ...).
     pub fn from_env(provider: Provider) -> KnownCredentials {
-        let vars: &[(&str, &str)] = match provider {
-            Provider::Smsoffice => &[("key", "SMSIM_LIVE_SMSOFFICE_KEY")],
-            Provider::Smsco => &[
-                ("username", "SMSIM_LIVE_SMSCO_USERNAME"),
-                ("password", "SMSIM_LIVE_SMSCO_PASSWORD"),
-            ],
-            Provider::Getsms => &[
-                ("login", "SMSIM_LIVE_GETSMS_LOGIN"),
-                ("password", "SMSIM_LIVE_GETSMS_PASSWORD"),
-            ],
-        };
         KnownCredentials(
-            vars.iter()
+            entry(provider)
+                .live_env
+                .iter()
                 .filter_map(|(name, var)| {
                     std::env::var(var)
                         .ok()

@@ -20,9 +20,13 @@ use compact_str::CompactString;
 use http::StatusCode;
 use serde::Serialize;
 
-use crate::domain::Endpoint;
-use crate::http::{Inbound, OverLimit, RawRequest, Read, Reply, pages, with_content_type};
-use crate::providers::{Routed, route_merging_slashes};
+use indexmap::IndexMap;
+
+use crate::domain::{Endpoint, Provider};
+use crate::http::{
+    Answer, Inbound, OverLimit, RawRequest, Read, Reply, pages, with_content_type,
+};
+use crate::providers::{Descriptor, Routed, Runner, route_merging_slashes};
 pub use accounts::{GetsmsAccount, GetsmsAccountPatch, Section, State};
 use allow_list::normalize;
 pub use errors::GetsmsError;
@@ -32,13 +36,105 @@ pub use quirks::*;
 pub use send::Send;
 pub use status::MessageStatus;
 
+/// getsms.uz, as the rest of the program sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Getsms;
+
+/// `/smsgateway/`.
+pub const SEND: Endpoint = Endpoint::new(Provider::Getsms, "send");
+/// `/smsgateway/status/`.
+pub const STATUS: Endpoint = Endpoint::new(Provider::Getsms, "status");
+
 /// Every getsms path and the endpoint it serves.
 pub const PATHS: &[(&str, Endpoint)] = &[
-    ("/smsgateway/", Endpoint::GetsmsSend),
-    ("/smsgateway", Endpoint::GetsmsSend),
-    ("/smsgateway/status/", Endpoint::GetsmsStatus),
-    ("/smsgateway/status", Endpoint::GetsmsStatus),
+    ("/smsgateway/", SEND),
+    ("/smsgateway", SEND),
+    ("/smsgateway/status/", STATUS),
+    ("/smsgateway/status", STATUS),
 ];
+
+impl Descriptor for Getsms {
+    const PROVIDER: Provider = Provider::Getsms;
+    // The document writes its endpoints with the address 185.8.212.184.
+    const HOSTS: &'static [&'static str] = &["getsms.uz", "www.getsms.uz", "185.8.212.184"];
+    const ENDPOINTS: &'static [Endpoint] = &[SEND, STATUS];
+    const CREDENTIALS: &'static [(&'static str, &'static str)] = &[
+        ("login", "{{getsms.login}}"),
+        ("password", "{{getsms.password}}"),
+    ];
+    const LIVE_ENV: &'static [(&'static str, &'static str)] = &[
+        ("login", "SMSIM_LIVE_GETSMS_LOGIN"),
+        ("password", "SMSIM_LIVE_GETSMS_PASSWORD"),
+    ];
+    const ACCOUNT_ID: &'static str = "login";
+    const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
+    const OVER_BODY_LIMIT: OverLimit = OVER_BODY_LIMIT;
+    const ALLOW: &'static str = ALLOW;
+    // 101: a garbage reply only borrows its content type.
+    const TEMPORARY_ERROR: i64 = 101;
+    const ZONE: (&'static str, i64) = ("tashkent", UTC_OFFSET_HOURS);
+
+    type Quirks = Quirks;
+    type Section = Section;
+    type State = State;
+    type Account = GetsmsAccount;
+    type AccountPatch = GetsmsAccountPatch;
+
+    fn route(path: &str) -> Option<Routed> {
+        route(path)
+    }
+
+    async fn dispatch<R: Runner<Self>>(endpoint: Endpoint, runner: R) -> Answer {
+        if endpoint == SEND {
+            runner.run::<Send>().await
+        } else {
+            runner.run::<MessageStatus>().await
+        }
+    }
+
+    fn error_response(quirks: &Quirks, code: i64) -> Response {
+        error_response(quirks, code)
+    }
+
+    fn check_error_code(code: i64) -> Result<(), String> {
+        GetsmsError::check(code)
+    }
+
+    fn new_state(section: &Section) -> State {
+        State::new(section)
+    }
+
+    fn configured_accounts(section: &Section) -> &[GetsmsAccount] {
+        &section.accounts
+    }
+
+    fn accounts(state: &State) -> &IndexMap<String, GetsmsAccount> {
+        &state.accounts
+    }
+
+    fn accounts_mut(state: &mut State) -> &mut IndexMap<String, GetsmsAccount> {
+        &mut state.accounts
+    }
+
+    fn account_id(account: &GetsmsAccount) -> &str {
+        &account.login
+    }
+
+    fn balance(account: &GetsmsAccount) -> u64 {
+        account.balance
+    }
+
+    fn apply(account: &mut GetsmsAccount, patch: GetsmsAccountPatch) {
+        account.apply(patch);
+    }
+
+    fn banner_line(a: &GetsmsAccount) -> String {
+        format!(
+            "  getsms    login={} password={} balance={} blocked={}",
+            a.login, a.password, a.balance, a.blocked
+        )
+    }
+}
 
 /// The endpoint `path` names as the getsms web server reads it: exactly, or with repeated slashes
 /// merged; a path without its documented trailing slash is served with a lint.
@@ -51,12 +147,6 @@ pub fn route(path: &str) -> Option<Routed> {
     }
     Some(routed)
 }
-
-/// The parameters that carry credentials, and the placeholders contract fixtures write for them.
-pub const CREDENTIALS: &[(&str, &str)] = &[
-    ("login", "{{getsms.login}}"),
-    ("password", "{{getsms.password}}"),
-];
 
 /// The largest request body by default: PHP's default `post_max_size` (8M); past it PHP runs the script with no POST parameters.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::{Flip, flip_text};
+use crate::providers::{Flip, QuirkSet, flip_text};
 
 /// getsms's quirks. Each field is documented by its type and in the README's quirks table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,9 +48,8 @@ const CONTENT_TYPE: &str = "text/html; charset=UTF-8";
 /// Its flipped value.
 const CONTENT_TYPE_FLIPPED: &str = "application/json";
 
-impl Quirks {
-    /// Every quirk's name, as written after `getsms.` in the configuration.
-    pub const NAMES: &'static [&'static str] = &[
+impl QuirkSet for Quirks {
+    const NAMES: &'static [&'static str] = &[
         "nickname_required",
         "content_type",
         "json_escape",
@@ -59,9 +58,7 @@ impl Quirks {
         "status_words",
     ];
 
-    /// Sets quirk `name` to its other choice, so a contract harness can show which answers depend
-    /// on it. False for an unknown name.
-    pub fn flip(&mut self, name: &str) -> bool {
+    fn flip(&mut self, name: &str) -> bool {
         match name {
             "nickname_required" => self.nickname_required = !self.nickname_required,
             "content_type" => flip_text(&mut self.content_type, CONTENT_TYPE, CONTENT_TYPE_FLIPPED),
@@ -72,6 +69,10 @@ impl Quirks {
             _ => return false,
         }
         true
+    }
+
+    fn content_type(&self) -> &str {
+        &self.content_type
     }
 }
 

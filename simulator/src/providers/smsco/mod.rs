@@ -14,41 +14,125 @@ use std::net::IpAddr;
 use axum::response::Response;
 use compact_str::CompactString;
 
-use crate::domain::Endpoint;
+use indexmap::IndexMap;
+
+use crate::domain::{Endpoint, Provider};
 use crate::http::params::{DuplicateParams, NameMatching, Params};
-use crate::http::{BodyKind, Inbound, OverLimit, Read, with_content_type};
-use crate::providers::{Routed, route_merging_slashes};
+use crate::http::{Answer, BodyKind, Inbound, OverLimit, Read, with_content_type};
+use crate::providers::{Descriptor, Routed, Runner, route_merging_slashes};
 pub use accounts::{Section, SmscoAccount, SmscoAccountPatch, State};
 pub use errors::SmscoError;
 pub use quirks::*;
 pub use send::Send;
 pub use status::MessageStatus;
 
+/// smsco.ge, as the rest of the program sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Smsco;
+
+/// `smsapi2.php`: sending and the balance.
+pub const SEND: Endpoint = Endpoint::new(Provider::Smsco, "send");
+/// `getstatus.php`.
+pub const STATUS: Endpoint = Endpoint::new(Provider::Smsco, "status");
+
 /// Every smsco path and the endpoint it serves.
 pub const PATHS: &[(&str, Endpoint)] = &[
-    (
-        "/components/com_smsreseller/smsapi2.php",
-        Endpoint::SmscoSend,
-    ),
-    ("/api/sendsms.php", Endpoint::SmscoSend),
-    (
-        "/components/com_smsreseller/getstatus.php",
-        Endpoint::SmscoStatus,
-    ),
-    ("/api/getstatus.php", Endpoint::SmscoStatus),
+    ("/components/com_smsreseller/smsapi2.php", SEND),
+    ("/api/sendsms.php", SEND),
+    ("/components/com_smsreseller/getstatus.php", STATUS),
+    ("/api/getstatus.php", STATUS),
 ];
+
+impl Descriptor for Smsco {
+    const PROVIDER: Provider = Provider::Smsco;
+    const HOSTS: &'static [&'static str] = &["smsco.ge", "www.smsco.ge"];
+    const ENDPOINTS: &'static [Endpoint] = &[SEND, STATUS];
+    const CREDENTIALS: &'static [(&'static str, &'static str)] = &[
+        ("username", "{{smsco.username}}"),
+        ("password", "{{smsco.password}}"),
+    ];
+    const LIVE_ENV: &'static [(&'static str, &'static str)] = &[
+        ("username", "SMSIM_LIVE_SMSCO_USERNAME"),
+        ("password", "SMSIM_LIVE_SMSCO_PASSWORD"),
+    ];
+    const ACCOUNT_ID: &'static str = "username";
+    const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
+    const OVER_BODY_LIMIT: OverLimit = OVER_BODY_LIMIT;
+    const ALLOW: &'static str = ALLOW;
+    // 2907: the gateway is unavailable.
+    const TEMPORARY_ERROR: i64 = 2907;
+    const ZONE: (&'static str, i64) = ("georgia", UTC_OFFSET_HOURS);
+
+    type Quirks = Quirks;
+    type Section = Section;
+    type State = State;
+    type Account = SmscoAccount;
+    type AccountPatch = SmscoAccountPatch;
+
+    fn route(path: &str) -> Option<Routed> {
+        route(path)
+    }
+
+    async fn dispatch<R: Runner<Self>>(endpoint: Endpoint, runner: R) -> Answer {
+        if endpoint == SEND {
+            runner.run::<Send>().await
+        } else {
+            runner.run::<MessageStatus>().await
+        }
+    }
+
+    fn error_response(quirks: &Quirks, code: i64) -> Response {
+        error_response(quirks, code)
+    }
+
+    fn check_error_code(code: i64) -> Result<(), String> {
+        SmscoError::check(code)
+    }
+
+    fn new_state(section: &Section) -> State {
+        State::new(section)
+    }
+
+    fn configured_accounts(section: &Section) -> &[SmscoAccount] {
+        &section.accounts
+    }
+
+    fn accounts(state: &State) -> &IndexMap<String, SmscoAccount> {
+        &state.accounts
+    }
+
+    fn accounts_mut(state: &mut State) -> &mut IndexMap<String, SmscoAccount> {
+        &mut state.accounts
+    }
+
+    fn account_id(account: &SmscoAccount) -> &str {
+        &account.username
+    }
+
+    fn balance(account: &SmscoAccount) -> u64 {
+        account.balance
+    }
+
+    fn apply(account: &mut SmscoAccount, patch: SmscoAccountPatch) {
+        account.apply(patch);
+    }
+
+    fn banner_line(a: &SmscoAccount) -> String {
+        format!(
+            "  smsco     username={} password={} balance={} brand={}",
+            a.username,
+            a.password,
+            a.balance,
+            a.brand.as_deref().unwrap_or("-")
+        )
+    }
+}
 
 /// The endpoint `path` names as Apache reads it: exactly, or with repeated slashes merged (with a
 /// lint).
 pub fn route(path: &str) -> Option<Routed> {
     route_merging_slashes(PATHS, path)
 }
-
-/// The parameters that carry credentials, and the placeholders contract fixtures write for them.
-pub const CREDENTIALS: &[(&str, &str)] = &[
-    ("username", "{{smsco.username}}"),
-    ("password", "{{smsco.password}}"),
-];
 
 /// The largest request body by default: PHP's default `post_max_size` (8M); past it PHP runs the script with no POST parameters.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::{Flip, flip_text};
+use crate::providers::{Flip, QuirkSet, flip_text};
 
 /// smsco's quirks. Each field is documented by its type and in the README's quirks table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,9 +29,8 @@ const CONTENT_TYPE: &str = "text/html; charset=UTF-8";
 /// Its flipped value.
 const CONTENT_TYPE_FLIPPED: &str = "text/plain; charset=UTF-8";
 
-impl Quirks {
-    /// Every quirk's name, as written after `smsco.` in the configuration.
-    pub const NAMES: &'static [&'static str] = &[
+impl QuirkSet for Quirks {
+    const NAMES: &'static [&'static str] = &[
         "balance_flag",
         "balance_unit",
         "content_type",
@@ -41,9 +40,7 @@ impl Quirks {
         "status_unknown_mes_id",
     ];
 
-    /// Sets quirk `name` to its other choice, so a contract harness can show which answers depend
-    /// on it. False for an unknown name.
-    pub fn flip(&mut self, name: &str) -> bool {
+    fn flip(&mut self, name: &str) -> bool {
         match name {
             "balance_flag" => self.balance_flag = self.balance_flag.flipped(),
             "balance_unit" => self.balance_unit = self.balance_unit.flipped(),
@@ -57,6 +54,10 @@ impl Quirks {
             _ => return false,
         }
         true
+    }
+
+    fn content_type(&self) -> &str {
+        &self.content_type
     }
 }
 

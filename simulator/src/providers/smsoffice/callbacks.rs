@@ -129,6 +129,26 @@ pub fn job_for(
     })
 }
 
+/// Checks that a callback URL is one the engine can call: absolute `http://` with a host, and no
+/// white space or control character (which would never reach a receiver intact).
+pub fn validate_callback_url(url: &str) -> Result<(), String> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "{url:?} holds white space or a control character; percent-encode it"
+        ));
+    }
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http"), Some(_)) => Ok(()),
+        (Some("https"), _) => Err(format!(
+            "{url:?}: https callback URLs are not supported; use http"
+        )),
+        _ => Err(format!("{url:?} must be an absolute http:// URL")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,31 +15,167 @@ mod status;
 use axum::response::Response;
 use compact_str::CompactString;
 
-use crate::domain::Endpoint;
+use indexmap::IndexMap;
+
 use crate::domain::messages::Status;
+use crate::domain::{Endpoint, Provider};
 use crate::http::params::Params;
 use crate::http::{
-    BodyKind, Inbound, OverLimit, RawRequest, Read, pages, target_len, with_content_type,
+    Answer, BodyKind, Inbound, OverLimit, RawRequest, Read, pages, target_len, with_content_type,
 };
-use crate::providers::{Routed, exact};
+use crate::providers::{Descriptor, Invalid, Routed, Runner, exact};
 pub use accounts::{Section, SmsofficeAccount, SmsofficeAccountPatch, State};
 pub use balance::Balance;
-pub use callbacks::{CallbackConfig, OperatorPrefix};
+pub use callbacks::{CallbackConfig, OperatorPrefix, validate_callback_url};
 use errors::Envelope;
 pub use errors::SmsofficeError;
 pub use quirks::*;
 pub use send::Send;
 pub use status::MessageStatus;
 
+/// smsoffice.ge, as the rest of the program sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Smsoffice;
+
+/// `/api/v2/send/`.
+pub const SEND: Endpoint = Endpoint::new(Provider::Smsoffice, "send");
+/// `/api/getBalance`.
+pub const BALANCE: Endpoint = Endpoint::new(Provider::Smsoffice, "balance");
+/// `/api/v2/getMessageStatus/`.
+pub const STATUS: Endpoint = Endpoint::new(Provider::Smsoffice, "status");
+
 /// Every smsoffice path and the endpoint it serves.
 pub const PATHS: &[(&str, Endpoint)] = &[
-    ("/api/v2/send", Endpoint::SmsofficeSend),
-    ("/api/v2/send/", Endpoint::SmsofficeSend),
-    ("/api/getBalance", Endpoint::SmsofficeBalance),
-    ("/api/getBalance/", Endpoint::SmsofficeBalance),
-    ("/api/v2/getMessageStatus", Endpoint::SmsofficeStatus),
-    ("/api/v2/getMessageStatus/", Endpoint::SmsofficeStatus),
+    ("/api/v2/send", SEND),
+    ("/api/v2/send/", SEND),
+    ("/api/getBalance", BALANCE),
+    ("/api/getBalance/", BALANCE),
+    ("/api/v2/getMessageStatus", STATUS),
+    ("/api/v2/getMessageStatus/", STATUS),
 ];
+
+impl Descriptor for Smsoffice {
+    const PROVIDER: Provider = Provider::Smsoffice;
+    const HOSTS: &'static [&'static str] = &["smsoffice.ge", "www.smsoffice.ge"];
+    const ENDPOINTS: &'static [Endpoint] = &[SEND, BALANCE, STATUS];
+    const CREDENTIALS: &'static [(&'static str, &'static str)] = &[("key", "{{smsoffice.key}}")];
+    const LIVE_ENV: &'static [(&'static str, &'static str)] =
+        &[("key", "SMSIM_LIVE_SMSOFFICE_KEY")];
+    const ACCOUNT_ID: &'static str = "key";
+    const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
+    const OVER_BODY_LIMIT: OverLimit = OVER_BODY_LIMIT;
+    const ALLOW: &'static str = ALLOW;
+    // -100 "Temporary delay".
+    const TEMPORARY_ERROR: i64 = -100;
+    const ZONE: (&'static str, i64) = ("georgia", UTC_OFFSET_HOURS);
+    const CALLBACKS: bool = true;
+
+    type Quirks = Quirks;
+    type Section = Section;
+    type State = State;
+    type Account = SmsofficeAccount;
+    type AccountPatch = SmsofficeAccountPatch;
+
+    fn route(path: &str) -> Option<Routed> {
+        route(path)
+    }
+
+    fn unknown_path_hint(path: &str) -> Option<String> {
+        unknown_path_hint(path)
+    }
+
+    async fn dispatch<R: Runner<Self>>(endpoint: Endpoint, runner: R) -> Answer {
+        match endpoint.name() {
+            "send" => runner.run::<Send>().await,
+            "balance" => runner.run::<Balance>().await,
+            _ => runner.run::<MessageStatus>().await,
+        }
+    }
+
+    fn error_response(quirks: &Quirks, code: i64) -> Response {
+        error_response(quirks, code)
+    }
+
+    fn check_error_code(code: i64) -> Result<(), String> {
+        SmsofficeError::check(code)
+    }
+
+    fn new_state(section: &Section) -> State {
+        State::new(section)
+    }
+
+    fn configured_accounts(section: &Section) -> &[SmsofficeAccount] {
+        &section.accounts
+    }
+
+    fn accounts(state: &State) -> &IndexMap<String, SmsofficeAccount> {
+        &state.accounts
+    }
+
+    fn accounts_mut(state: &mut State) -> &mut IndexMap<String, SmsofficeAccount> {
+        &mut state.accounts
+    }
+
+    fn account_id(account: &SmsofficeAccount) -> &str {
+        &account.key
+    }
+
+    fn balance(account: &SmsofficeAccount) -> u64 {
+        account.balance
+    }
+
+    fn check_account(account: &SmsofficeAccount) -> Result<(), Invalid> {
+        check_callback_url(account.callback_url.as_deref(), "callback_url")
+    }
+
+    fn check_patch(patch: &SmsofficeAccountPatch) -> Result<(), Invalid> {
+        check_callback_url(patch.callback_url.as_ref().and_then(|u| u.as_deref()), "callback_url")
+    }
+
+    fn apply(account: &mut SmsofficeAccount, patch: SmsofficeAccountPatch) {
+        account.apply(patch);
+    }
+
+    fn validate(section: &Section, quirks: &Quirks) -> Result<(), Invalid> {
+        for (field, value) in [
+            ("quirks.smsoffice.max_content_chars", quirks.max_content_chars),
+            ("quirks.smsoffice.max_request_target", quirks.max_request_target),
+        ] {
+            if value == 0 {
+                return Err(Invalid {
+                    field: field.to_owned(),
+                    why: "must be at least 1".to_owned(),
+                });
+            }
+        }
+        for (i, account) in section.accounts.iter().enumerate() {
+            // An empty URL in the file means none.
+            check_callback_url(
+                account.callback_url.as_deref().filter(|u| !u.is_empty()),
+                &format!("smsoffice.accounts[{i}].callback_url"),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn banner_line(a: &SmsofficeAccount) -> String {
+        format!(
+            "  smsoffice key={} balance={} api_enabled={}",
+            a.key, a.balance, a.api_enabled
+        )
+    }
+}
+
+/// A callback URL the engine can call, or none.
+fn check_callback_url(url: Option<&str>, field: &str) -> Result<(), Invalid> {
+    match url {
+        Some(url) => validate_callback_url(url).map_err(|why| Invalid {
+            field: field.to_owned(),
+            why,
+        }),
+        None => Ok(()),
+    }
+}
 
 /// The endpoint `path` names as IIS reads it: exactly, or ignoring letter case (with a lint).
 pub fn route(path: &str) -> Option<Routed> {
@@ -64,9 +200,6 @@ pub fn unknown_path_hint(path: &str) -> Option<String> {
         "/api/send.aspx is smsoffice's retired send endpoint and answers 404; the current one is /api/v2/send/".to_owned()
     })
 }
-
-/// The parameters that carry credentials, and the placeholders contract fixtures write for them.
-pub const CREDENTIALS: &[(&str, &str)] = &[("key", "{{smsoffice.key}}")];
 
 /// The largest request body by default: IIS request filtering's default `maxAllowedContentLength`; past it the server refuses the request (413 here).
 pub const MAX_BODY_BYTES: usize = 30_000_000;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::{Flip, flip_text};
+use crate::providers::{Flip, QuirkSet, flip_text};
 
 pub use crate::http::params::{DuplicateParams, NameMatching};
 
@@ -44,9 +44,8 @@ const CONTENT_TYPE: &str = "application/json; charset=utf-8";
 /// Its flipped value.
 const CONTENT_TYPE_FLIPPED: &str = "text/html; charset=utf-8";
 
-impl Quirks {
-    /// Every quirk's name, as written after `smsoffice.` in the configuration.
-    pub const NAMES: &'static [&'static str] = &[
+impl QuirkSet for Quirks {
+    const NAMES: &'static [&'static str] = &[
         "slashless_post",
         "balance_bad_key",
         "param_names",
@@ -62,9 +61,7 @@ impl Quirks {
         "callback_ack",
     ];
 
-    /// Sets quirk `name` to its other choice (for numbers and texts, a stated alternative), so a
-    /// contract harness can show which answers depend on it. False for an unknown name.
-    pub fn flip(&mut self, name: &str) -> bool {
+    fn flip(&mut self, name: &str) -> bool {
         match name {
             "slashless_post" => self.slashless_post = self.slashless_post.flipped(),
             "balance_bad_key" => self.balance_bad_key = self.balance_bad_key.flipped(),
@@ -97,6 +94,10 @@ impl Quirks {
             _ => return false,
         }
         true
+    }
+
+    fn content_type(&self) -> &str {
+        &self.content_type
     }
 }
 
