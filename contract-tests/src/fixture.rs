@@ -140,72 +140,80 @@ pub struct Fixture {
     pub review: Option<String>,
 }
 
-/// Credentials put in place of `{{smsoffice.key}}`, `{{smsco.username}}`, `{{smsco.password}}`,
-/// `{{getsms.login}}` and `{{getsms.password}}`, so fixtures never hold real ones.
+/// Credentials put in place of the placeholders each provider declares (`{{smsoffice.key}}`,
+/// `{{smsco.username}}`, `{{getsms.password}}`, ...), so fixtures never hold real ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {
-    /// smsoffice API key.
-    pub smsoffice_key: String,
-    /// smsco username.
-    pub smsco_username: String,
-    /// smsco password.
-    pub smsco_password: String,
-    /// getsms login.
-    pub getsms_login: String,
-    /// getsms password.
-    pub getsms_password: String,
+    /// Each placeholder and its value.
+    values: Vec<(&'static str, String)>,
 }
 
 impl Credentials {
-    /// The simulator's demo credentials.
+    /// The simulator's demo credentials: each provider's first account in the embedded
+    /// configuration, read by the names of its credential parameters.
     pub fn demo() -> Credentials {
-        Credentials {
-            smsoffice_key: "demo-key".into(),
-            smsco_username: "demo".into(),
-            smsco_password: "demo".into(),
-            getsms_login: "demo".into(),
-            getsms_password: "demo".into(),
+        let config = serde_json::to_value(smsim::Config::embedded()).unwrap_or_default();
+        let mut values = Vec::new();
+        for entry in smsim::PROVIDERS {
+            let account = &config[entry.provider.name()]["accounts"][0];
+            for (parameter, placeholder) in entry.credentials {
+                let value = account[*parameter].as_str().unwrap_or_default();
+                values.push((*placeholder, value.to_owned()));
+            }
         }
+        Credentials { values }
     }
 
-    /// `SMSIM_LIVE_SMSOFFICE_KEY`, `SMSIM_LIVE_SMSCO_USERNAME`/`_PASSWORD`,
-    /// `SMSIM_LIVE_GETSMS_LOGIN`/`_PASSWORD`, each falling back to the demo value.
+    /// The credentials live mode reads (`SMSIM_LIVE_SMSOFFICE_KEY`,
+    /// `SMSIM_LIVE_SMSCO_USERNAME`/`_PASSWORD`, `SMSIM_LIVE_GETSMS_LOGIN`/`_PASSWORD`, as each
+    /// provider declares them), each falling back to the demo value.
     pub fn from_env() -> Credentials {
-        let demo = Credentials::demo();
-        let var = |name: &str, fallback: String| {
-            std::env::var(name)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .unwrap_or(fallback)
-        };
-        Credentials {
-            smsoffice_key: var("SMSIM_LIVE_SMSOFFICE_KEY", demo.smsoffice_key),
-            smsco_username: var("SMSIM_LIVE_SMSCO_USERNAME", demo.smsco_username),
-            smsco_password: var("SMSIM_LIVE_SMSCO_PASSWORD", demo.smsco_password),
-            getsms_login: var("SMSIM_LIVE_GETSMS_LOGIN", demo.getsms_login),
-            getsms_password: var("SMSIM_LIVE_GETSMS_PASSWORD", demo.getsms_password),
+        let mut credentials = Credentials::demo();
+        for entry in smsim::PROVIDERS {
+            for (parameter, variable) in entry.live_env {
+                let Some(value) = std::env::var(variable).ok().filter(|v| !v.is_empty()) else {
+                    continue;
+                };
+                let placeholder = entry
+                    .credentials
+                    .iter()
+                    .find(|(name, _)| name == parameter)
+                    .map(|(_, placeholder)| *placeholder);
+                if let Some(placeholder) = placeholder {
+                    credentials = credentials.with(placeholder, &value);
+                }
+            }
         }
+        credentials
     }
 
-    fn pairs(&self) -> [(&'static str, &str); 5] {
-        [
-            ("{{smsoffice.key}}", &self.smsoffice_key),
-            ("{{smsco.username}}", &self.smsco_username),
-            ("{{smsco.password}}", &self.smsco_password),
-            ("{{getsms.login}}", &self.getsms_login),
-            ("{{getsms.password}}", &self.getsms_password),
-        ]
+    /// These credentials with `placeholder` (e.g. `{{smsoffice.key}}`) standing for `value`.
+    pub fn with(mut self, placeholder: &str, value: &str) -> Credentials {
+        for (name, old) in &mut self.values {
+            if *name == placeholder {
+                *old = value.to_owned();
+            }
+        }
+        self
+    }
+
+    /// The value `placeholder` stands for.
+    pub fn value(&self, placeholder: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(name, _)| *name == placeholder)
+            .map(|(_, value)| value.as_str())
     }
 
     /// Fills placeholders in `text`; `encode` percent-encodes values (for targets and form bodies).
     pub fn fill(&self, text: &str, encode: bool) -> String {
-        self.pairs()
+        self.values
             .iter()
             .fold(text.to_owned(), |text, (placeholder, value)| {
                 let value = if encode {
                     smsim_testkit::encode(value)
                 } else {
-                    (*value).to_owned()
+                    value.clone()
                 };
                 text.replace(placeholder, &value)
             })
@@ -455,10 +463,15 @@ mod tests {
 
     #[test]
     fn placeholders_fill() {
-        let c = Credentials {
-            smsoffice_key: "s3cr/t".into(),
-            ..Credentials::demo()
-        };
+        let c = Credentials::demo().with("{{smsoffice.key}}", "s3cr/t");
+        assert_eq!(
+            Credentials::demo().value("{{smsoffice.key}}"),
+            Some("demo-key")
+        );
+        assert_eq!(
+            Credentials::demo().value("{{smsco.password}}"),
+            Some("demo")
+        );
         assert_eq!(
             c.fill("/api/getBalance?key={{smsoffice.key}}", true),
             "/api/getBalance?key=s3cr%2Ft"

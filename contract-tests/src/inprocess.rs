@@ -9,7 +9,8 @@ use smsim_testkit::Receiver;
 use smsim_testkit::receiver::Answer;
 
 use crate::fixture::{Credentials, Fixture};
-use crate::replay::{Mismatch, Upstream, replay};
+use crate::replay::{Mismatch, replay};
+use crate::upstream::Upstream;
 
 /// Where every in-process replay's clock starts: 2026-01-01T00:00:00Z.
 pub const CLOCK_START: i64 = 1_767_225_600;

@@ -5,7 +5,8 @@ use std::fmt;
 use std::path::Path;
 
 use crate::fixture::{Credentials, Fixture, discover};
-use crate::replay::{Mismatch, Upstream, replay};
+use crate::replay::{Mismatch, replay};
+use crate::upstream::Upstream;
 
 /// The outcome of one fixture against the target.
 #[derive(Debug)]
@@ -85,46 +86,4 @@ pub async fn check(
         }
     }
     report
-}
-
-/// The `host:port` of an `http://` base URL (https is [`Upstream::parse`]'s); other schemes
-/// and user information are refused with the reason.
-pub fn authority_of(base_url: &str) -> Result<String, String> {
-    let rest = base_url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("{base_url:?}: an http:// base URL is expected here"))?;
-    let authority = rest.split('/').next().unwrap_or_default();
-    if authority.is_empty() {
-        return Err(format!("{base_url:?} has no host"));
-    }
-    if authority.contains('@') {
-        return Err(format!("{base_url:?}: give no user information"));
-    }
-    Ok(if authority.contains(':') && !authority.ends_with(']') {
-        authority.to_owned()
-    } else {
-        format!("{authority}:80")
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn authorities() {
-        assert_eq!(
-            authority_of("http://127.0.0.1:8800").unwrap(),
-            "127.0.0.1:8800"
-        );
-        assert_eq!(authority_of("http://smsco.ge/").unwrap(), "smsco.ge:80");
-        assert!(authority_of("https://smsoffice.ge").is_err());
-        assert!(authority_of("http://").is_err());
-        assert!(authority_of("http://user:pass@host").is_err());
-        assert!(matches!(
-            Upstream::parse("https://smsoffice.ge", None),
-            Ok(Upstream::Tls { .. })
-        ));
-        assert!(Upstream::parse("ftp://smsoffice.ge", None).is_err());
-    }
 }

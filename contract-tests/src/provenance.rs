@@ -1,14 +1,9 @@
-//! Where a fixture's expected answer came from, and the checks that hold each kind to its word:
-//! a `documented` quote is found verbatim in the document it names; a fixture moves with exactly
-//! the quirks it lists (none for `documented` and `observed`).
+//! Where a fixture's expected answer came from: part of the fixture format. The checks that hold
+//! each kind to its word are in `audit`.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use smsim::{Config, Quirks};
-
-use crate::fixture::Fixture;
-use crate::inprocess::run_in_process;
 
 /// Where a fixture's expected answer came from, in a form a reviewer can check.
 #[derive(Debug, Clone, Deserialize)]
@@ -58,47 +53,32 @@ impl Provenance {
     }
 }
 
-/// The provider documents a `documented` fixture may cite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Document {
-    /// smsoffice.ge's API document in Georgian.
-    SmsofficeKa,
-    /// smsoffice.ge's API document in English.
-    SmsofficeEn,
-    /// smsco.ge's API document (Russian, with English parameter notes).
-    SmscoRu,
-    /// getsms.uz's API document in Uzbek.
-    GetsmsUz,
-}
+/// A provider document a `documented` fixture may cite, by the name its provider declares
+/// (`smsoffice-ka`, `smsoffice-en`, `smsco-ru`, `getsms-uz`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Document(&'static smsim::ProviderDocument);
 
 impl Document {
-    /// Every document.
-    pub const ALL: [Document; 4] = [
-        Document::SmsofficeKa,
-        Document::SmsofficeEn,
-        Document::SmscoRu,
-        Document::GetsmsUz,
-    ];
+    /// Every document every provider declares.
+    pub fn all() -> impl Iterator<Item = Document> {
+        smsim::PROVIDERS
+            .iter()
+            .flat_map(|e| e.documents.iter().map(Document))
+    }
+
+    /// The document called `id`.
+    pub fn named(id: &str) -> Option<Document> {
+        Document::all().find(|d| d.0.id == id)
+    }
+
+    /// The name fixtures cite it by.
+    pub fn id(self) -> &'static str {
+        self.0.id
+    }
 
     /// The document's title, for reports.
     pub fn title(self) -> &'static str {
-        match self {
-            Document::SmsofficeKa => "smsoffice.ge's API document in Georgian",
-            Document::SmsofficeEn => "smsoffice.ge's API document in English",
-            Document::SmscoRu => "smsco.ge's API document",
-            Document::GetsmsUz => "getsms.uz's API document",
-        }
-    }
-
-    /// Words only this document contains, to recognise its file among the documents.
-    fn signature(self) -> &'static str {
-        match self {
-            Document::SmsofficeKa => "გამჭოლი მესიჯების გასაგზავნად",
-            Document::SmsofficeEn => "For transactional messages use urgent=true",
-            Document::SmscoRu => "com_smsreseller/smsapi2.php",
-            Document::GetsmsUz => "GETSMS.UZ tizimi bilan integratsiyalash",
-        }
+        self.0.title
     }
 
     /// The document's text among the files of `dir`, found by its signature.
@@ -112,107 +92,19 @@ impl Document {
         entries
             .into_iter()
             .filter_map(|path| std::fs::read_to_string(path).ok())
-            .find(|text| text.contains(self.signature()))
+            .find(|text| text.contains(self.0.signature))
     }
 }
 
-/// What the flip rule found wrong with one fixture.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FlipProblem {
-    /// Flipping a quirk the fixture does not list changed its answer: it asserts that quirk's
-    /// default without saying so.
-    Unlisted {
-        /// The quirk.
-        quirk: String,
-        /// What changed (mismatch fields).
-        fields: Vec<String>,
-    },
-    /// Flipping a listed quirk changed nothing: the fixture does not depend on it.
-    NoEffect {
-        /// The quirk.
-        quirk: String,
-    },
-}
-
-impl std::fmt::Display for FlipProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FlipProblem::Unlisted { quirk, fields } => write!(
-                f,
-                "flipping {quirk} changes {} but provenance does not list it",
-                fields.join(", ")
-            ),
-            FlipProblem::NoEffect { quirk } => write!(
-                f,
-                "provenance lists {quirk}, but flipping it changes nothing"
-            ),
-        }
-    }
-}
-
-/// Replays `fixture` with each quirk of `base` flipped in turn and checks the result against
-/// the provenance: a listed quirk must change the answer, an unlisted one must not. A `recorded`
-/// fixture is the real service's word and is not held to quirks.
-pub async fn check_flips(fixture: &Fixture, base: &Config) -> std::io::Result<Vec<FlipProblem>> {
-    let mut problems = Vec::new();
-    if matches!(fixture.provenance, Provenance::Recorded { .. }) {
-        return Ok(problems);
-    }
-    let listed = fixture.provenance.quirks();
-    for quirk in Quirks::names() {
-        let mut config = base.clone();
-        config.quirks = base
-            .quirks
-            .flipped(&quirk)
-            .expect("every listed name flips");
-        let mismatches = run_in_process(fixture, config).await?;
-        let is_listed = listed.contains(&quirk);
-        match (is_listed, mismatches.is_empty()) {
-            (false, false) => problems.push(FlipProblem::Unlisted {
-                quirk,
-                fields: mismatches.into_iter().map(|m| m.field).collect(),
-            }),
-            (true, true) => problems.push(FlipProblem::NoEffect { quirk }),
-            _ => {}
-        }
-    }
-    Ok(problems)
-}
-
-/// Why a `documented` quote could not be confirmed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QuoteProblem {
-    /// No file in the documents folder is the named document.
-    DocumentMissing(Document),
-    /// The document does not contain the quote verbatim.
-    NotFound(Document),
-}
-
-impl std::fmt::Display for QuoteProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            QuoteProblem::DocumentMissing(d) => {
-                write!(f, "no file in the documents folder is {}", d.title())
-            }
-            QuoteProblem::NotFound(d) => write!(f, "the quote is not in {} verbatim", d.title()),
-        }
-    }
-}
-
-/// Checks a `documented` fixture's quote against the documents in `dir`; other kinds pass.
-pub fn check_quote(provenance: &Provenance, dir: &Path) -> Result<(), QuoteProblem> {
-    let Provenance::Documented {
-        document, quote, ..
-    } = provenance
-    else {
-        return Ok(());
-    };
-    let text = document
-        .read_from(dir)
-        .ok_or(QuoteProblem::DocumentMissing(*document))?;
-    if text.contains(quote.as_str()) {
-        Ok(())
-    } else {
-        Err(QuoteProblem::NotFound(*document))
+impl<'de> Deserialize<'de> for Document {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Document, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        Document::named(&id).ok_or_else(|| {
+            let ids: Vec<&str> = Document::all().map(Document::id).collect();
+            serde::de::Error::custom(format!(
+                "unknown document `{id}`, expected one of {}",
+                ids.join(", ")
+            ))
+        })
     }
 }

@@ -12,9 +12,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use contract_tests::audit::{check_flips, check_quote};
 use contract_tests::fixture::{Fixture, Provenance, discover};
 use contract_tests::inprocess::{replay_config, run_in_process};
-use contract_tests::provenance::{check_flips, check_quote};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {

@@ -43,7 +43,7 @@ pub use domain::{Endpoint, Provider};
 /// placeholders, live-mode variables, hosts, time zone, ...), in the order the simulator lists
 /// providers, and one provider's declaration.
 pub use providers::{
-    ENTRIES as PROVIDERS, Entry as ProviderEntry, Routed, entry as provider_entry,
+    ENTRIES as PROVIDERS, Entry as ProviderEntry, ProviderDocument, Routed, entry as provider_entry,
 };
 pub use server::{Simulator, app};
 pub use sim::Sim;

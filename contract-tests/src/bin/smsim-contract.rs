@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use contract_tests::fixture::Credentials;
 use contract_tests::live::check;
-use contract_tests::replay::Upstream;
+use contract_tests::upstream::Upstream;
 
 /// Replay the safe contract fixtures of one provider against a live service or a running smsim.
 #[derive(Debug, Parser)]

@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
+use contract_tests::audit::{FlipProblem, QuoteProblem, check_flips, check_quote};
 use contract_tests::fixture::Fixture;
 use contract_tests::inprocess::replay_config;
-use contract_tests::provenance::{Document, FlipProblem, QuoteProblem, check_flips, check_quote};
+use contract_tests::provenance::Document;
 
 fn fixture(provenance: &str, headers: &str) -> Fixture {
     let text = format!(
@@ -87,12 +88,16 @@ fn a_quote_must_be_in_the_named_document_verbatim() {
     let reworded = quoting("smsoffice-en", "The response is the number of SMS left.");
     assert_eq!(
         check_quote(&reworded, &dir),
-        Err(QuoteProblem::NotFound(Document::SmsofficeEn))
+        Err(QuoteProblem::NotFound(
+            Document::named("smsoffice-en").unwrap()
+        ))
     );
     let elsewhere = quoting("getsms-uz", "The response is the number of messages left.");
     assert_eq!(
         check_quote(&elsewhere, &dir),
-        Err(QuoteProblem::DocumentMissing(Document::GetsmsUz))
+        Err(QuoteProblem::DocumentMissing(
+            Document::named("getsms-uz").unwrap()
+        ))
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use contract_tests::fixture::{Fixture, discover};
 use contract_tests::inprocess::{replay_config, run_in_process};
-use contract_tests::replay::send;
+use contract_tests::upstream::send;
 use smsim::Provider;
 use smsim::record::{KnownCredentials, RecordOptions, Recorder};
 use smsim::{Config, Simulator};

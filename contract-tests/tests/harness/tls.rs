@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use contract_tests::fixture::{Fixture, discover};
 use contract_tests::inprocess::{replay_config, run_in_process};
-use contract_tests::replay::Upstream;
+use contract_tests::upstream::Upstream;
 use smsim::Provider;
 use smsim::record::{KnownCredentials, RecordOptions, Recorder};
 use smsim_testkit::RequestBytes;

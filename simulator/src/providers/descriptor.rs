@@ -29,6 +29,17 @@ pub trait QuirkSet:
     fn content_type(&self) -> &str;
 }
 
+/// A document the provider publishes, which `documented` contract fixtures quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProviderDocument {
+    /// The name fixtures cite it by, e.g. `smsoffice-en`.
+    pub id: &'static str,
+    /// Its title, for reports.
+    pub title: &'static str,
+    /// Words only this document contains, to recognise its file among the documents.
+    pub signature: &'static str,
+}
+
 /// A configuration field that is wrong, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
@@ -74,6 +85,8 @@ pub trait Descriptor: 'static {
     const ZONE: (&'static str, i64);
     /// True when it sends delivery callbacks (the fault scope `PROVIDER.callback`).
     const CALLBACKS: bool = false;
+    /// The documents it publishes, which fixtures may quote.
+    const DOCUMENTS: &'static [ProviderDocument] = &[];
 
     /// Its quirks.
     type Quirks: QuirkSet;

@@ -171,7 +171,7 @@ use crate::domain::faults::{Scope, Vocabulary};
 use crate::domain::{Endpoint, Provider};
 use crate::http::OverLimit;
 use crate::http::params::{DuplicateParams, NameMatching};
-pub use descriptor::{Descriptor, Invalid, QuirkSet, Runner};
+pub use descriptor::{Descriptor, Invalid, ProviderDocument, QuirkSet, Runner};
 
 /// One provider's answers that need none of its types: plain data and function pointers, so a
 /// listing, the router or the log can go through every provider in a loop.
@@ -201,6 +201,8 @@ pub struct Entry {
     pub callbacks: bool,
     /// Its quirks' names.
     pub quirk_names: &'static [&'static str],
+    /// The documents it publishes.
+    pub documents: &'static [ProviderDocument],
     /// The endpoint a path names.
     pub route: fn(&str) -> Option<Routed>,
     /// What to say of an unknown path clients are known to call.
@@ -224,6 +226,7 @@ impl Entry {
             zone: D::ZONE,
             callbacks: D::CALLBACKS,
             quirk_names: <D::Quirks as QuirkSet>::NAMES,
+            documents: D::DOCUMENTS,
             route: D::route,
             unknown_path_hint: D::unknown_path_hint,
             check_error_code: D::check_error_code,

@@ -26,7 +26,7 @@ use crate::domain::{Endpoint, Provider};
 use crate::http::{
     Answer, Inbound, OverLimit, RawRequest, Read, Reply, pages, with_content_type,
 };
-use crate::providers::{Descriptor, Routed, Runner, route_merging_slashes};
+use crate::providers::{Descriptor, ProviderDocument, Routed, Runner, route_merging_slashes};
 pub use accounts::{GetsmsAccount, GetsmsAccountPatch, Section, State};
 use allow_list::normalize;
 pub use errors::GetsmsError;
@@ -73,6 +73,12 @@ impl Descriptor for Getsms {
     // 101: a garbage reply only borrows its content type.
     const TEMPORARY_ERROR: i64 = 101;
     const ZONE: (&'static str, i64) = ("tashkent", UTC_OFFSET_HOURS);
+
+    const DOCUMENTS: &'static [ProviderDocument] = &[ProviderDocument {
+        id: "getsms-uz",
+        title: "getsms.uz's API document",
+        signature: "GETSMS.UZ tizimi bilan integratsiyalash",
+    }];
 
     type Quirks = Quirks;
     type Section = Section;

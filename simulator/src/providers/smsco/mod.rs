@@ -19,7 +19,7 @@ use indexmap::IndexMap;
 use crate::domain::{Endpoint, Provider};
 use crate::http::params::{DuplicateParams, NameMatching, Params};
 use crate::http::{Answer, BodyKind, Inbound, OverLimit, Read, with_content_type};
-use crate::providers::{Descriptor, Routed, Runner, route_merging_slashes};
+use crate::providers::{Descriptor, ProviderDocument, Routed, Runner, route_merging_slashes};
 pub use accounts::{Section, SmscoAccount, SmscoAccountPatch, State};
 pub use errors::SmscoError;
 pub use quirks::*;
@@ -62,6 +62,12 @@ impl Descriptor for Smsco {
     // 2907: the gateway is unavailable.
     const TEMPORARY_ERROR: i64 = 2907;
     const ZONE: (&'static str, i64) = ("georgia", UTC_OFFSET_HOURS);
+
+    const DOCUMENTS: &'static [ProviderDocument] = &[ProviderDocument {
+        id: "smsco-ru",
+        title: "smsco.ge's API document",
+        signature: "com_smsreseller/smsapi2.php",
+    }];
 
     type Quirks = Quirks;
     type Section = Section;

@@ -23,7 +23,7 @@ use crate::http::params::Params;
 use crate::http::{
     Answer, BodyKind, Inbound, OverLimit, RawRequest, Read, pages, target_len, with_content_type,
 };
-use crate::providers::{Descriptor, Invalid, Routed, Runner, exact};
+use crate::providers::{Descriptor, ProviderDocument, Invalid, Routed, Runner, exact};
 pub use accounts::{Section, SmsofficeAccount, SmsofficeAccountPatch, State};
 pub use balance::Balance;
 pub use callbacks::{CallbackConfig, OperatorPrefix, validate_callback_url};
@@ -69,6 +69,19 @@ impl Descriptor for Smsoffice {
     const TEMPORARY_ERROR: i64 = -100;
     const ZONE: (&'static str, i64) = ("georgia", UTC_OFFSET_HOURS);
     const CALLBACKS: bool = true;
+
+    const DOCUMENTS: &'static [ProviderDocument] = &[
+        ProviderDocument {
+            id: "smsoffice-ka",
+            title: "smsoffice.ge's API document in Georgian",
+            signature: "გამჭოლი მესიჯების გასაგზავნად",
+        },
+        ProviderDocument {
+            id: "smsoffice-en",
+            title: "smsoffice.ge's API document in English",
+            signature: "For transactional messages use urgent=true",
+        },
+    ];
 
     type Quirks = Quirks;
     type Section = Section;
