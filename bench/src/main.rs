@@ -118,14 +118,22 @@ fn row(
     }
 }
 
-async fn run(args: Args) -> Result<()> {
-    let (requests, million): (u64, u64) = if args.smoke {
-        (300, 1_600)
-    } else {
-        (args.requests, 1_000_000)
-    };
-    let mut rows = Vec::new();
+/// The sizes of one benchmark run.
+struct Sizes {
+    /// Requests per throughput run.
+    requests: u64,
+    /// Requests in all before the memory row.
+    million: u64,
+    /// Paired ceiling/send rounds.
+    rounds: usize,
+}
 
+async fn run(args: Args) -> Result<()> {
+    let sizes = Sizes {
+        requests: if args.smoke { 300 } else { args.requests },
+        million: if args.smoke { 1_600 } else { 1_000_000 },
+        rounds: if args.smoke { 1 } else { args.rounds.max(1) },
+    };
     // The ceiling: same client, same machine, one fixed body.
     let exe = std::env::current_exe()?;
     let ceiling_addr = free_addr()?;
@@ -134,7 +142,20 @@ async fn run(args: Args) -> Result<()> {
         .spawn()?;
     wait_ready(ceiling_addr, "/").await?;
 
-    // smsim under load, default configuration.
+    let rows = throughput_rows(&args, &sizes, ceiling_addr).await;
+    let _ = ceiling.kill();
+    let mut rows = rows?;
+    rows.extend(time_rows(&args).await?);
+    rows.extend(hostile::rows(&args.smsim, args.smoke).await?);
+    print_table(&rows, args.smoke);
+    Ok(())
+}
+
+/// Start-up, idle memory, every endpoint's throughput against the ceiling, and memory after a
+/// million requests, all on one smsim with the default configuration.
+async fn throughput_rows(args: &Args, sizes: &Sizes, ceiling_addr: SocketAddr) -> Result<Vec<Row>> {
+    let requests = sizes.requests;
+    let mut rows = Vec::new();
     let mut smsim = Smsim::spawn(&args.smsim, &[])?;
     let startup = smsim.wait_ready().await?;
     let startup_ms = startup.as_secs_f64() * 1000.0;
@@ -151,126 +172,64 @@ async fn run(args: Args) -> Result<()> {
         "≤ 15 MB",
         Some(idle <= 15.0),
     ));
-    smsim
-        .admin(
-            "PATCH",
-            "/__admin/accounts/smsoffice/demo-key",
-            r#"{"balance": 1000000000000}"#,
-        )
-        .await?;
-    smsim
-        .admin(
-            "PATCH",
-            "/__admin/accounts/smsco/demo",
-            r#"{"balance": 1000000000000}"#,
-        )
-        .await?;
-    smsim
-        .admin(
-            "PATCH",
-            "/__admin/accounts/getsms/demo",
-            r#"{"balance": 1000000000000}"#,
-        )
-        .await?;
+    for account in ["smsoffice/demo-key", "smsco/demo", "getsms/demo"] {
+        smsim
+            .admin(
+                "PATCH",
+                &format!("/__admin/accounts/{account}"),
+                r#"{"balance": 1000000000000}"#,
+            )
+            .await?;
+    }
 
     let send = Request::get(
         "/api/v2/send/?key=demo-key&destination=995555123456&sender=SMSOFFICE&content=benchmark",
     );
-    // Ceiling and send measured back to back, round after round: each ratio compares two runs
-    // that saw the same machine.
-    let rounds = if args.smoke { 1 } else { args.rounds.max(1) };
-    let mut paired = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        let ceiling_run = Load::new(ceiling_addr, args.connections, Request::get("/"))
-            .run(requests)
-            .await?;
-        let send_run = Load::new(smsim.addr, args.connections, send.clone())
-            .run(requests)
-            .await?;
-        paired.push((ceiling_run, send_run));
-    }
-    paired.sort_by(|a, b| (a.1.rps / a.0.rps).total_cmp(&(b.1.rps / b.0.rps)));
-    let (ceiling_result, result) = paired.swap_remove(paired.len() / 2);
-    let ratio = result.rps / ceiling_result.rps;
-    let median_of = if rounds > 1 {
-        format!(" (median of {rounds} paired rounds)")
-    } else {
-        String::new()
-    };
-    rows.insert(
-        0,
-        throughput_row(
-            &format!("ceiling: minimal hyper server, fixed body{median_of}"),
-            &ceiling_result,
-            None,
-        ),
-    );
-    rows.push(throughput_row(
-        &format!("smsoffice send, accepted{median_of}"),
-        &result,
-        Some(&ceiling_result),
-    ));
-    rows.push(row(
-        "  smsoffice send throughput / ceiling",
-        format!("{:.0}%", ratio * 100.0),
-        "≥ 70%",
-        Some(ratio >= 0.7),
-    ));
-    let p99_ms = result.p99_us as f64 / 1000.0;
-    rows.push(row(
-        "  smsoffice send p99",
-        format!("{p99_ms:.2} ms"),
-        "≤ 2 ms",
-        Some(p99_ms <= 2.0),
-    ));
+    // The ceiling's row heads the table.
+    let mut paired = paired_send_rows(args, sizes, ceiling_addr, &smsim, &send)
+        .await?
+        .into_iter();
+    rows.splice(0..0, paired.next());
+    rows.extend(paired);
 
+    // The other endpoints: one ceiling run right before each, for a ratio from the same moment.
     let smsco = Request::get(
         "/components/com_smsreseller/smsapi2.php?username=demo&password=demo&recipient=995555123456&message=benchmark",
     );
-    // The other endpoints: one ceiling run right before each, for a ratio from the same moment.
-    let ceiling_load = Load::new(ceiling_addr, args.connections, Request::get("/"));
-    let ceiling_now = ceiling_load.run(requests).await?;
-    let result = Load::new(smsim.addr, args.connections, smsco)
-        .run(requests)
-        .await?;
-    rows.push(throughput_row("smsco send", &result, Some(&ceiling_now)));
-
     let items: Vec<String> = (0..10)
         .map(|i| format!(r#"{{"phone":"99890123456{i}","text":"benchmark"}}"#))
         .collect();
-    let data = format!("[{}]", items.join(","));
     let body = format!(
         "login=demo&password=demo&nickname=GETSMS&data={}",
-        encode(&data)
+        encode(&format!("[{}]", items.join(",")))
     );
     let getsms = Request::post("/smsgateway/", "application/x-www-form-urlencoded", body);
-    let ceiling_now = ceiling_load.run(requests).await?;
-    let result = Load::new(smsim.addr, args.connections, getsms)
-        .run(requests / 4)
-        .await?;
-    rows.push(throughput_row(
-        "getsms send, 10 items",
-        &result,
-        Some(&ceiling_now),
-    ));
-
     let balance = Request::get("/api/getBalance?key=demo-key");
-    let ceiling_now = ceiling_load.run(requests).await?;
-    let result = Load::new(smsim.addr, args.connections, balance)
-        .run(requests)
-        .await?;
-    let _ = ceiling.kill();
-    rows.push(throughput_row(
-        "smsoffice getBalance",
-        &result,
-        Some(&ceiling_now),
-    ));
+    let ceiling_load = Load::new(ceiling_addr, args.connections, Request::get("/"));
+    for (name, request, count) in [
+        ("smsco send", smsco, requests),
+        ("getsms send, 10 items", getsms, requests / 4),
+        ("smsoffice getBalance", balance, requests),
+    ] {
+        let ceiling_now = ceiling_load.run(requests).await?;
+        let result = Load::new(smsim.addr, args.connections, request)
+            .run(count)
+            .await?;
+        rows.push(throughput_row(name, &result, Some(&ceiling_now)));
+    }
 
     // A million requests in all (sends, which fill the journal and the message store to their bounds).
-    let done = rounds as u64 * requests + 2 * requests + requests / 4;
+    let done = sizes.rounds as u64 * requests + 2 * requests + requests / 4;
     Load::new(smsim.addr, args.connections, send)
-        .run(million.saturating_sub(done))
+        .run(sizes.million.saturating_sub(done))
         .await?;
+    rows.push(memory_row(&smsim, done.max(sizes.million)).await?);
+    smsim.stop();
+    Ok(rows)
+}
+
+/// Memory after `total` requests, with what the bounds evicted.
+async fn memory_row(smsim: &Smsim, total: u64) -> Result<Row> {
     let loaded = smsim.rss_mb()?;
     let journal: serde_json::Value = serde_json::from_str(
         &smsim
@@ -282,18 +241,76 @@ async fn run(args: Args) -> Result<()> {
             .admin("GET", "/__admin/messages?provider=getsms", "")
             .await?,
     )?;
-    rows.push(row(
-        format!("RSS after {} requests", done.max(million)),
+    Ok(row(
+        format!("RSS after {total} requests"),
         format!(
             "{loaded:.1} MB (journal evicted {}, messages evicted {})",
             journal["evicted"], messages["evicted"]
         ),
         "≤ 150 MB",
         Some(loaded <= 150.0),
-    ));
-    smsim.stop();
+    ))
+}
 
-    // Callbacks per second: a manual clock, messages with a reference, one advance.
+/// The ceiling and an accepted smsoffice send measured back to back, round after round, so each
+/// ratio compares two runs that saw the same machine; the median round is reported.
+async fn paired_send_rows(
+    args: &Args,
+    sizes: &Sizes,
+    ceiling_addr: SocketAddr,
+    smsim: &Smsim,
+    send: &Request,
+) -> Result<Vec<Row>> {
+    let rounds = sizes.rounds;
+    let mut paired = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let ceiling_run = Load::new(ceiling_addr, args.connections, Request::get("/"))
+            .run(sizes.requests)
+            .await?;
+        let send_run = Load::new(smsim.addr, args.connections, send.clone())
+            .run(sizes.requests)
+            .await?;
+        paired.push((ceiling_run, send_run));
+    }
+    paired.sort_by(|a, b| (a.1.rps / a.0.rps).total_cmp(&(b.1.rps / b.0.rps)));
+    let (ceiling_result, result) = paired.swap_remove(paired.len() / 2);
+    let ratio = result.rps / ceiling_result.rps;
+    let median_of = if rounds > 1 {
+        format!(" (median of {rounds} paired rounds)")
+    } else {
+        String::new()
+    };
+    let p99_ms = result.p99_us as f64 / 1000.0;
+    Ok(vec![
+        throughput_row(
+            &format!("ceiling: minimal hyper server, fixed body{median_of}"),
+            &ceiling_result,
+            None,
+        ),
+        throughput_row(
+            &format!("smsoffice send, accepted{median_of}"),
+            &result,
+            Some(&ceiling_result),
+        ),
+        row(
+            "  smsoffice send throughput / ceiling",
+            format!("{:.0}%", ratio * 100.0),
+            "≥ 70%",
+            Some(ratio >= 0.7),
+        ),
+        row(
+            "  smsoffice send p99",
+            format!("{p99_ms:.2} ms"),
+            "≤ 2 ms",
+            Some(p99_ms <= 2.0),
+        ),
+    ])
+}
+
+/// Callbacks per second, and one advance over many due messages, on a manual clock.
+async fn time_rows(args: &Args) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    // Callbacks per second: messages with a reference, one advance.
     let receiver = Receiver::start()?;
     let mut smsim = Smsim::spawn(
         &args.smsim,
@@ -340,11 +357,7 @@ async fn run(args: Args) -> Result<()> {
         Some(elapsed <= 1.0),
     ));
     smsim.stop();
-
-    rows.extend(hostile::rows(&args.smsim, args.smoke).await?);
-
-    print_table(&rows, args.smoke);
-    Ok(())
+    Ok(rows)
 }
 
 fn throughput_row(name: &str, result: &LoadResult, ceiling: Option<&LoadResult>) -> Row {

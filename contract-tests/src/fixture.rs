@@ -288,99 +288,119 @@ impl Fixture {
                 path: path.to_owned(),
                 source,
             })?;
-        let invalid = |field: &str, why: String| FixtureError::Invalid {
+        let invalid = |(field, why): (&str, String)| FixtureError::Invalid {
             path: path.to_owned(),
             field: field.into(),
             why,
         };
-        if let Some(pattern) = &fixture.response.pattern {
-            if !fixture.response.volatile.is_empty() {
-                return Err(invalid(
+        fixture.check_matchers().map_err(invalid)?;
+        fixture.check_provenance().map_err(invalid)?;
+        fixture.check_request().map_err(invalid)?;
+        Ok(fixture)
+    }
+
+    /// The response's `pattern` matches its own body, and each volatile pointer points at a
+    /// field of a JSON body; never both.
+    fn check_matchers(&self) -> Result<(), (&'static str, String)> {
+        let response = &self.response;
+        if let Some(pattern) = &response.pattern {
+            if !response.volatile.is_empty() {
+                return Err((
                     "response.pattern",
                     "give either `pattern` (text) or `volatile` (JSON), not both".into(),
                 ));
             }
-            if !compile_pattern(pattern).is_match(&fixture.response.body) {
-                return Err(invalid(
+            if !compile_pattern(pattern).is_match(&response.body) {
+                return Err((
                     "response.pattern",
                     format!("{pattern:?} does not match the fixture's own body"),
                 ));
             }
         }
-        for pointer in &fixture.response.volatile {
+        for pointer in &response.volatile {
             if !pointer.starts_with('/') {
-                return Err(invalid(
+                return Err((
                     "response.volatile",
                     format!("{pointer:?} is not a JSON pointer (starts with /)"),
                 ));
             }
-            let body: serde_json::Value =
-                serde_json::from_str(&fixture.response.body).map_err(|e| {
-                    invalid(
-                        "response.body",
-                        format!("volatile pointers need a JSON body: {e}"),
-                    )
-                })?;
+            let body: serde_json::Value = serde_json::from_str(&response.body).map_err(|e| {
+                (
+                    "response.body",
+                    format!("volatile pointers need a JSON body: {e}"),
+                )
+            })?;
             if body.pointer(pointer).is_none() {
-                return Err(invalid(
+                return Err((
                     "response.volatile",
                     format!("{pointer} points at nothing in the body"),
                 ));
             }
         }
-        match &fixture.provenance {
+        Ok(())
+    }
+
+    /// A quote where the kind needs one; an `assumed` fixture lists quirks that exist.
+    fn check_provenance(&self) -> Result<(), (&'static str, String)> {
+        match &self.provenance {
             Provenance::Documented { quote, .. } | Provenance::Observed { quote, .. }
                 if quote.trim().is_empty() =>
             {
-                return Err(invalid("provenance.quote", "must not be empty".into()));
+                Err(("provenance.quote", "must not be empty".into()))
             }
             Provenance::Assumed { quirks, .. } => {
                 if quirks.is_empty() {
-                    return Err(invalid(
+                    return Err((
                         "provenance.quirks",
                         "an assumed fixture lists the quirk settings it depends on".into(),
                     ));
                 }
                 let known = smsim::Quirks::names();
-                if let Some(unknown) = quirks.iter().find(|q| !known.contains(q)) {
-                    return Err(invalid(
+                match quirks.iter().find(|q| !known.contains(q)) {
+                    Some(unknown) => Err((
                         "provenance.quirks",
                         format!("{unknown:?} is not a quirk; quirks: {}", known.join(", ")),
-                    ));
+                    )),
+                    None => Ok(()),
                 }
             }
-            _ => {}
+            _ => Ok(()),
         }
-        if fixture.safe && !fixture.setup.is_empty() {
-            return Err(invalid(
+    }
+
+    /// A safe fixture needs no setup and checks no callbacks; the method is an HTTP method; setup
+    /// accounts are named `provider/id`.
+    fn check_request(&self) -> Result<(), (&'static str, String)> {
+        if self.safe && !self.setup.is_empty() {
+            return Err((
                 "safe",
                 "a safe fixture replays against live services, so it cannot need a setup".into(),
             ));
         }
-        if fixture.safe && fixture.expect_callbacks.is_some() {
-            return Err(invalid(
+        if self.safe && self.expect_callbacks.is_some() {
+            return Err((
                 "safe",
                 "callbacks are only checked against a simulator".into(),
             ));
         }
         if !matches!(
-            fixture.request.method.as_str(),
+            self.request.method.as_str(),
             "GET" | "POST" | "PUT" | "DELETE" | "PATCH" | "HEAD"
         ) {
-            return Err(invalid(
+            return Err((
                 "request.method",
-                format!("{:?} is not an HTTP method", fixture.request.method),
+                format!("{:?} is not an HTTP method", self.request.method),
             ));
         }
-        for key in fixture.setup.accounts.keys() {
-            if key.split('/').count() != 2 {
-                return Err(invalid(
-                    "setup.accounts",
-                    format!("{key:?} is not \"provider/id\""),
-                ));
-            }
+        if let Some(key) = self
+            .setup
+            .accounts
+            .keys()
+            .find(|k| k.split('/').count() != 2)
+        {
+            return Err(("setup.accounts", format!("{key:?} is not \"provider/id\"")));
         }
-        Ok(fixture)
+        Ok(())
     }
 }
 

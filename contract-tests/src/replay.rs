@@ -3,7 +3,8 @@
 use std::fmt;
 
 use crate::fixture::{Credentials, Fixture, FixtureRequest};
-pub use crate::upstream::{Exchange, Upstream, send};
+pub use crate::upstream::{Upstream, send};
+use smsim_testkit::Reply;
 
 /// One difference between the expected and the actual response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +32,7 @@ pub async fn send_request(
     upstream: &Upstream,
     request: &FixtureRequest,
     credentials: &Credentials,
-) -> std::io::Result<Exchange> {
+) -> std::io::Result<Reply> {
     let request = request.with_credentials(credentials);
     let headers: Vec<(String, String)> = request.headers.into_iter().collect();
     upstream
@@ -159,7 +160,7 @@ pub async fn replay(
 /// Compares a reply with the fixture's expected response.
 pub fn compare(
     fixture: &Fixture,
-    reply: &Exchange,
+    reply: &Reply,
     credentials: &Credentials,
     mismatches: &mut Vec<Mismatch>,
 ) {
@@ -291,8 +292,8 @@ mod tests {
         Fixture::parse(&text, Path::new("t.json")).unwrap()
     }
 
-    fn exchange(status: u16, content_type: &str, body: &str) -> Exchange {
-        Exchange {
+    fn exchange(status: u16, content_type: &str, body: &str) -> Reply {
+        Reply {
             status,
             headers: vec![("content-type".into(), content_type.into())],
             body: body.as_bytes().to_vec(),

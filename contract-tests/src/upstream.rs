@@ -9,10 +9,7 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use smsim_testkit::RequestBytes;
-
-/// A response as read off the wire.
-pub type Exchange = smsim_testkit::Reply;
+use smsim_testkit::{Reply, RequestBytes};
 
 /// Sends one request on a fresh connection to `authority` (`host:port`) and reads the whole reply.
 pub async fn send(
@@ -21,7 +18,7 @@ pub async fn send(
     target: &str,
     headers: &[(String, String)],
     body: &[u8],
-) -> std::io::Result<Exchange> {
+) -> std::io::Result<Reply> {
     let mut request = RequestBytes::new(method, target).body(body);
     for (name, value) in headers {
         request = request.header(name, value);
@@ -85,7 +82,7 @@ impl Upstream {
         target: &str,
         headers: &[(String, String)],
         body: &[u8],
-    ) -> std::io::Result<Exchange> {
+    ) -> std::io::Result<Reply> {
         let (base, client) = match self {
             Upstream::Plain(authority) => {
                 return send(authority, method, target, headers, body).await;
@@ -118,7 +115,7 @@ impl Upstream {
         })?;
         let (parts, body) = response.into_parts();
         let body = body.collect().await.map_err(|e| other(&e))?.to_bytes();
-        Ok(Exchange {
+        Ok(Reply {
             status: parts.status.as_u16(),
             headers: parts
                 .headers

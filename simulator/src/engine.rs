@@ -31,8 +31,35 @@ const BODY_KEPT: usize = 1024;
 /// is never missed for long.
 const MAX_SLEEP: Duration = Duration::from_secs(1);
 
-/// What one GET came to: the receiver's status and body, or the transport error.
-type Outcome = (Option<u16>, Option<String>, Option<String>);
+/// What one callback GET came to: the receiver's status and body, or the transport error.
+#[derive(Debug, Clone, Default)]
+struct Response {
+    /// The receiver's HTTP status.
+    status: Option<u16>,
+    /// The receiver's body, shortened.
+    body: Option<String>,
+    /// Why no answer came.
+    error: Option<String>,
+}
+
+impl Response {
+    /// No answer, for `why`.
+    fn failed(why: impl Into<String>) -> Response {
+        Response {
+            error: Some(why.into()),
+            ..Response::default()
+        }
+    }
+
+    /// An answer.
+    fn answered(status: u16, body: String) -> Response {
+        Response {
+            status: Some(status),
+            body: Some(body),
+            error: None,
+        }
+    }
+}
 
 /// On a real clock, events fire at most this long after they fall due: wake-ups from new
 /// messages are gathered over one tick.
@@ -259,7 +286,7 @@ impl Engine {
             .fault
             .clone()
             .or_else(|| picked.as_ref().map(|f| f.text.clone()));
-        let outcome = match picked.map(|f| f.kind) {
+        let response = match picked.map(|f| f.kind) {
             Some(FaultKind::Delay(delay)) => {
                 let later = Timestamp(at.0 + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
                 sim.state().world.schedule.push(
@@ -273,11 +300,11 @@ impl Engine {
                 return;
             }
             Some(FaultKind::Drop) => {
-                let dropped = (None, None, Some("dropped by fault: never sent".to_owned()));
+                let dropped = Response::failed("dropped by fault: never sent");
                 self.record(&job, at, dropped, Verdict::Dropped, noted);
                 return;
             }
-            Some(FaultKind::Http(status)) => (Some(status), Some(String::new()), None),
+            Some(FaultKind::Http(status)) => Response::answered(status, String::new()),
             Some(FaultKind::Duplicate) => {
                 let first = self.call(&job.url).await;
                 let second = self.call(&job.url).await;
@@ -291,7 +318,7 @@ impl Engine {
             }
             _ => self.call(&job.url).await,
         };
-        let acknowledged = self.acknowledged(&outcome);
+        let acknowledged = self.acknowledged(&response);
         let backoff = &sim.config().callbacks.retry_backoff_seconds;
         let retry_at = (!acknowledged)
             .then(|| backoff.get(job.attempt as usize - 1))
@@ -302,7 +329,7 @@ impl Engine {
             (false, Some(at)) => Verdict::RetryAt(at),
             (false, None) => Verdict::GivenUp,
         };
-        self.record(&job, at, outcome, verdict, noted);
+        self.record(&job, at, response, verdict, noted);
         if let Some(retry_at) = retry_at {
             let next = CallbackJob {
                 attempt: job.attempt + 1,
@@ -318,26 +345,22 @@ impl Engine {
     }
 
     /// One GET within the timeout and the in-flight bound: (status, body, transport error).
-    async fn call(&self, url: &str) -> Outcome {
+    async fn call(&self, url: &str) -> Response {
         let Ok(_permit) = self.inner.permits.acquire().await else {
-            return (None, None, Some("engine stopped".into()));
+            return Response::failed("engine stopped");
         };
         let timeout_ms = self.inner.sim.config().callbacks.timeout_ms;
         match tokio::time::timeout(Duration::from_millis(timeout_ms), self.get(url)).await {
-            Ok(Ok((status, body))) => (Some(status), Some(body), None),
-            Ok(Err(e)) => (None, None, Some(e)),
-            Err(_) => (
-                None,
-                None,
-                Some(format!("no answer within {timeout_ms} ms")),
-            ),
+            Ok(Ok((status, body))) => Response::answered(status, body),
+            Ok(Err(e)) => Response::failed(e),
+            Err(_) => Response::failed(format!("no answer within {timeout_ms} ms")),
         }
     }
 
     /// A 2xx whose body is `OK` (per the `smsoffice.callback_ack` quirk).
-    fn acknowledged(&self, (status, body, _): &Outcome) -> bool {
-        status.is_some_and(|s| (200..300).contains(&s))
-            && body.as_deref().is_some_and(|b| {
+    fn acknowledged(&self, response: &Response) -> bool {
+        response.status.is_some_and(|s| (200..300).contains(&s))
+            && response.body.as_deref().is_some_and(|b| {
                 match self.inner.sim.config().quirks.smsoffice.callback_ack {
                     CallbackAck::Trimmed => b.trim() == "OK",
                     CallbackAck::Exact => b == "OK",
@@ -349,7 +372,11 @@ impl Engine {
         &self,
         job: &CallbackJob,
         at: Timestamp,
-        (status, body, error): Outcome,
+        Response {
+            status,
+            body,
+            error,
+        }: Response,
         verdict: Verdict,
         fault: Option<String>,
     ) {

@@ -120,13 +120,11 @@ impl DerefMut for StateGuard<'_> {
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
         let world = &mut self.guard.world;
-        world.watching = self.events.listening();
-        for id in world.changed.drain(..) {
-            if let Some(message) = world.messages.get(id) {
-                self.events
-                    .publish(Event::Message(Arc::new(message.clone())));
-            }
-        }
+        world.set_watching(self.events.listening());
+        world.publish_changed(|message| {
+            self.events
+                .publish(Event::Message(Arc::new(message.clone())));
+        });
     }
 }
 
@@ -189,7 +187,7 @@ impl Sim {
     /// A new listener to every event; message changes are recorded from now on.
     pub(crate) fn listen(&self) -> Listener {
         let listener = self.inner.events.subscribe();
-        self.state().world.watching = true;
+        self.state().world.set_watching(true);
         listener
     }
 

@@ -9,10 +9,10 @@ use super::{AdminResult, AppState, Body, error, parse_body};
 use crate::domain::messages::Status;
 use crate::engine::Undecidable;
 
-/// The outcomes a person may decide.
+/// The final statuses a person may decide.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "lowercase")]
-enum Outcome {
+enum FinalStatus {
     Delivered,
     Undelivered,
     Expired,
@@ -22,7 +22,7 @@ enum Outcome {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Decision {
-    outcome: Outcome,
+    outcome: FinalStatus,
     reason: Option<String>,
 }
 
@@ -36,10 +36,10 @@ pub(super) async fn decide(
 ) -> AdminResult {
     let Decision { outcome, reason } = parse_body(&body)?;
     let status = match outcome {
-        Outcome::Delivered => Status::Delivered,
-        Outcome::Undelivered => Status::Undelivered,
-        Outcome::Expired => Status::Expired,
-        Outcome::Rejected => Status::Rejected,
+        FinalStatus::Delivered => Status::Delivered,
+        FinalStatus::Undelivered => Status::Undelivered,
+        FinalStatus::Expired => Status::Expired,
+        FinalStatus::Rejected => Status::Rejected,
     };
     match app.engine.decide(id, status, reason).await {
         Ok(()) => {}

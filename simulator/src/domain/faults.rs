@@ -148,119 +148,17 @@ impl FaultSpec {
         let (scope_text, rest) = text
             .split_once('=')
             .ok_or_else(|| fail("expected SCOPE=KIND[:ARG][@PROBABILITY][*COUNT]".into()))?;
-        let scope = parse_scope(scope_text.trim(), vocabulary).ok_or_else(|| {
+        let scope_text = scope_text.trim();
+        let scope = parse_scope(scope_text, vocabulary).ok_or_else(|| {
             fail(format!(
                 "unknown scope {scope_text:?}; valid scopes: {}",
                 vocabulary.scope_names()
             ))
         })?;
-        let (rest, count) = match rest.rsplit_once('*') {
-            Some((head, n)) => {
-                let n: u64 =
-                    n.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                        fail(format!("count *{n} must be a whole number above 0"))
-                    })?;
-                (head, Some(n))
-            }
-            None => (rest, None),
-        };
-        let (rest, probability_ppm) = match rest.rsplit_once('@') {
-            Some((head, p)) => {
-                let p: f64 = p
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|p: &f64| (0.0..=1.0).contains(p))
-                    .ok_or_else(|| {
-                        fail(format!("probability @{p} must be a number from 0 to 1"))
-                    })?;
-                (head, (p * 1_000_000.0).round() as u32)
-            }
-            None => (rest, 1_000_000),
-        };
-        let (kind_text, arg) = match rest.split_once(':') {
-            Some((k, a)) => (k.trim(), Some(a.trim())),
-            None => (rest.trim(), None),
-        };
-        let kind = match (kind_text, arg) {
-            ("error", Some(code)) => {
-                let code: i64 = code
-                    .parse()
-                    .map_err(|_| fail(format!("error code {code:?} is not a number")))?;
-                let provider =
-                    match scope {
-                        Scope::Provider(p) => p,
-                        Scope::Endpoint(e) => e.provider(),
-                        Scope::Callback(p) => p,
-                        Scope::All => return Err(fail(
-                            "error:CODE needs a provider scope: each provider has its own codes"
-                                .into(),
-                        )),
-                    };
-                vocabulary.check_code(provider, code).map_err(fail)?;
-                FaultKind::Error(code)
-            }
-            ("http", Some(status)) => FaultKind::Http(
-                status
-                    .parse()
-                    .ok()
-                    // 1xx are not final answers: a server cannot end an exchange with one.
-                    .filter(|s| (200..=599).contains(s))
-                    .ok_or_else(|| fail(format!("HTTP status {status:?} must be 200 to 599")))?,
-            ),
-            ("delay", Some(d)) => FaultKind::Delay(
-                parse_duration(d)
-                    .ok_or_else(|| fail(format!("duration {d:?}: use e.g. 1500ms, 2s, 1m")))?,
-            ),
-            ("hang", None) => FaultKind::Hang,
-            ("reset", None) => FaultKind::Reset,
-            ("close", None) => FaultKind::Close,
-            ("garbage", None) => FaultKind::Garbage,
-            ("truncate", None) => FaultKind::Truncate,
-            ("drop", None) => FaultKind::Drop,
-            ("duplicate", None) => FaultKind::Duplicate,
-            ("error" | "http" | "delay", None) => {
-                return Err(fail(format!(
-                    "{kind_text} needs an argument, e.g. {kind_text}:{}",
-                    example_arg(kind_text)
-                )));
-            }
-            (k, Some(_))
-                if [
-                    "hang",
-                    "reset",
-                    "close",
-                    "garbage",
-                    "truncate",
-                    "drop",
-                    "duplicate",
-                ]
-                .contains(&k) =>
-            {
-                return Err(fail(format!("{k} takes no argument")));
-            }
-            (other, _) => {
-                return Err(fail(format!(
-                    "unknown kind {other:?}; valid kinds: error:CODE, http:STATUS, delay:DURATION, hang, reset, close, garbage, truncate, and for callbacks drop, duplicate, delay:DURATION, http:STATUS"
-                )));
-            }
-        };
-        let callback_kind = matches!(
-            kind,
-            FaultKind::Drop | FaultKind::Duplicate | FaultKind::Delay(_) | FaultKind::Http(_)
-        );
-        if scope.is_callback() && !callback_kind {
-            return Err(fail(format!(
-                "{} takes drop, duplicate, delay:DURATION or http:STATUS",
-                scope_text.trim()
-            )));
-        }
-        if !scope.is_callback() && matches!(kind, FaultKind::Drop | FaultKind::Duplicate) {
-            return Err(fail(format!(
-                "drop and duplicate apply to {} only",
-                vocabulary.callback_scope_names()
-            )));
-        }
+        let (rest, count) = split_count(rest).map_err(fail)?;
+        let (rest, probability_ppm) = split_probability(rest).map_err(fail)?;
+        let kind = parse_kind(rest, scope, vocabulary).map_err(fail)?;
+        check_kind_fits_scope(&kind, scope, scope_text, vocabulary).map_err(fail)?;
         Ok(FaultSpec {
             text: text.trim().to_owned(),
             scope,
@@ -269,6 +167,116 @@ impl FaultSpec {
             count,
         })
     }
+}
+
+/// `rest` without its `*COUNT`, and the count (`None`: unlimited).
+fn split_count(rest: &str) -> Result<(&str, Option<u64>), String> {
+    let Some((head, n)) = rest.rsplit_once('*') else {
+        return Ok((rest, None));
+    };
+    let n: u64 = n
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("count *{n} must be a whole number above 0"))?;
+    Ok((head, Some(n)))
+}
+
+/// `rest` without its `@PROBABILITY`, and the probability in millionths (always, without one).
+fn split_probability(rest: &str) -> Result<(&str, u32), String> {
+    let Some((head, p)) = rest.rsplit_once('@') else {
+        return Ok((rest, 1_000_000));
+    };
+    let p: f64 = p
+        .trim()
+        .parse()
+        .ok()
+        .filter(|p: &f64| (0.0..=1.0).contains(p))
+        .ok_or_else(|| format!("probability @{p} must be a number from 0 to 1"))?;
+    Ok((head, (p * 1_000_000.0).round() as u32))
+}
+
+/// The kinds that take no argument.
+const BARE_KINDS: [(&str, FaultKind); 7] = [
+    ("hang", FaultKind::Hang),
+    ("reset", FaultKind::Reset),
+    ("close", FaultKind::Close),
+    ("garbage", FaultKind::Garbage),
+    ("truncate", FaultKind::Truncate),
+    ("drop", FaultKind::Drop),
+    ("duplicate", FaultKind::Duplicate),
+];
+
+/// `KIND[:ARG]`, an error code checked against the scope's provider.
+fn parse_kind(text: &str, scope: Scope, vocabulary: &impl Vocabulary) -> Result<FaultKind, String> {
+    let (kind, arg) = match text.split_once(':') {
+        Some((k, a)) => (k.trim(), Some(a.trim())),
+        None => (text.trim(), None),
+    };
+    let bare = BARE_KINDS.iter().find(|(name, _)| *name == kind);
+    match (kind, arg, bare) {
+        ("error", Some(code), _) => {
+            let code: i64 = code
+                .parse()
+                .map_err(|_| format!("error code {code:?} is not a number"))?;
+            let provider = match scope {
+                Scope::Provider(p) | Scope::Callback(p) => p,
+                Scope::Endpoint(e) => e.provider(),
+                Scope::All => {
+                    return Err(
+                        "error:CODE needs a provider scope: each provider has its own codes".into(),
+                    );
+                }
+            };
+            vocabulary.check_code(provider, code)?;
+            Ok(FaultKind::Error(code))
+        }
+        ("http", Some(status), _) => status
+            .parse()
+            .ok()
+            // 1xx are not final answers: a server cannot end an exchange with one.
+            .filter(|s| (200..=599).contains(s))
+            .map(FaultKind::Http)
+            .ok_or_else(|| format!("HTTP status {status:?} must be 200 to 599")),
+        ("delay", Some(d), _) => parse_duration(d)
+            .map(FaultKind::Delay)
+            .ok_or_else(|| format!("duration {d:?}: use e.g. 1500ms, 2s, 1m")),
+        ("error" | "http" | "delay", None, _) => Err(format!(
+            "{kind} needs an argument, e.g. {kind}:{}",
+            example_arg(kind)
+        )),
+        (_, None, Some((_, bare))) => Ok(bare.clone()),
+        (_, Some(_), Some(_)) => Err(format!("{kind} takes no argument")),
+        (other, _, None) => Err(format!(
+            "unknown kind {other:?}; valid kinds: error:CODE, http:STATUS, delay:DURATION, hang, reset, close, garbage, truncate, and for callbacks drop, duplicate, delay:DURATION, http:STATUS"
+        )),
+    }
+}
+
+/// Callback scopes take the callback kinds only, and `drop`/`duplicate` need a callback scope.
+fn check_kind_fits_scope(
+    kind: &FaultKind,
+    scope: Scope,
+    scope_text: &str,
+    vocabulary: &impl Vocabulary,
+) -> Result<(), String> {
+    let callback_kind = matches!(
+        kind,
+        FaultKind::Drop | FaultKind::Duplicate | FaultKind::Delay(_) | FaultKind::Http(_)
+    );
+    if scope.is_callback() && !callback_kind {
+        return Err(format!(
+            "{scope_text} takes drop, duplicate, delay:DURATION or http:STATUS"
+        ));
+    }
+    if !scope.is_callback() && matches!(kind, FaultKind::Drop | FaultKind::Duplicate) {
+        return Err(format!(
+            "drop and duplicate apply to {} only",
+            vocabulary.callback_scope_names()
+        ));
+    }
+    Ok(())
 }
 
 fn example_arg(kind: &str) -> &'static str {

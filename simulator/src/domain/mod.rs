@@ -22,10 +22,14 @@ use rand_chacha::ChaCha8Rng;
 
 use callbacks::CallbackLog;
 use clock::Timestamp;
-use messages::{Message, MessageStore, Status, StatusChange};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use messages::{Envelope, Message, MessageStore, ProviderId, Status, StatusChange};
 pub use provider::{Endpoint, Provider};
 use rules::Rule;
 use schedule::{Event, Schedule};
+use segments::SegmentCount;
 
 /// The provider-neutral part of what changes while the simulator runs. It lives under the one
 /// world lock together with each provider's own state (accounts, id counters).
@@ -46,12 +50,32 @@ pub struct World {
     pub rng: ChaCha8Rng,
     /// While true (someone watches), the ids of messages accepted or moved are noted in
     /// `changed`, for whoever holds the lock to pass on.
-    pub watching: bool,
+    watching: bool,
     /// Messages accepted or moved since `changed` was last drained.
-    pub changed: Vec<u64>,
+    changed: Vec<u64>,
     /// The first and last id accepted since this was last taken (ids are consecutive under one
     /// lock), so a request's journal entry can name the messages it created.
-    pub accepted: Option<(u64, u64)>,
+    accepted: Option<(u64, u64)>,
+}
+
+/// Where the messages one request has accepted come from, which they all share: who sends, from which account, when, from
+/// where, and the provider's ids that every one of them carries.
+#[derive(Debug, Clone)]
+pub struct Origin<'a> {
+    /// Which gateway accepts them.
+    pub provider: Provider,
+    /// The account.
+    pub account: &'a Arc<str>,
+    /// Sender title, brand or nickname.
+    pub sender: &'a Arc<str>,
+    /// When they were accepted.
+    pub now: Timestamp,
+    /// When they are to be handed over, if later.
+    pub scheduled_at: Option<Timestamp>,
+    /// The client address the request came from.
+    pub client_ip: Option<IpAddr>,
+    /// Ids every message of the request carries (`reference`, `mes_id`, `request_id`).
+    pub ids: &'a [ProviderId],
 }
 
 /// How many of each kind of record the world keeps before evicting the oldest.
@@ -79,10 +103,64 @@ impl World {
         }
     }
 
+    /// Stores one message of `origin` to `destination` (`content`, charged `count`), with
+    /// `finish` setting what only its provider has (flags, more ids), and schedules its life.
+    /// Its id is returned.
+    pub fn accept_in(
+        &mut self,
+        origin: &Origin<'_>,
+        destination: String,
+        content: &Arc<str>,
+        count: SegmentCount,
+        finish: impl FnOnce(&mut Message),
+    ) -> u64 {
+        let envelope = Envelope {
+            provider: origin.provider,
+            account: origin.account,
+            sender: origin.sender,
+            destination,
+            content,
+        };
+        let id = self.messages.next_id();
+        let mut message = Message::accepted(id, envelope, count, origin.now, origin.scheduled_at);
+        if !origin.ids.is_empty() {
+            message.ids.extend(origin.ids.iter().cloned());
+        }
+        message.client_ip = origin.client_ip;
+        finish(&mut message);
+        self.accept(message);
+        id
+    }
+
+    /// Starts noting accepted messages afresh, for the request about to run.
+    pub fn begin_request(&mut self) {
+        self.accepted = None;
+    }
+
+    /// The first and last id of the messages accepted since [`World::begin_request`].
+    pub fn take_accepted(&mut self) -> Option<(u64, u64)> {
+        self.accepted.take()
+    }
+
+    /// Whether changes are noted for listeners.
+    pub fn set_watching(&mut self, watching: bool) {
+        self.watching = watching;
+    }
+
+    /// Hands each message accepted or moved since the last call (noted only while watching), as
+    /// it is now, to `publish`.
+    pub fn publish_changed(&mut self, mut publish: impl FnMut(&Message)) {
+        for id in self.changed.drain(..) {
+            if let Some(message) = self.messages.get(id) {
+                publish(message);
+            }
+        }
+    }
+
     /// Stores an accepted message and schedules its life by the first matching rule: hand-over
     /// (`pending`) at acceptance or at its scheduled time, then the outcome after the rule's
     /// delay. The caller wakes the engine after releasing the lock.
-    pub fn accept(&mut self, message: Message) {
+    fn accept(&mut self, message: Message) {
         let plan = schedule::plan(
             &self.rules,
             message.provider,

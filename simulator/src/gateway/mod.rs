@@ -163,7 +163,7 @@ async fn run<H: Handler>(
     let (output, messages) = {
         let mut state = sim.state();
         let (world, state) = part(&mut state);
-        world.accepted = None;
+        world.begin_request();
         let lints = &mut lints;
         let output = handler.execute(Run {
             world,
@@ -172,7 +172,7 @@ async fn run<H: Handler>(
             now,
             lints,
         });
-        (output, world.accepted.take())
+        (output, world.take_accepted())
     };
     let reply = H::respond(output, quirks);
     if reply.wake_engine {

@@ -107,7 +107,9 @@ pub trait Descriptor: 'static {
         None
     }
 
-    /// Runs `endpoint` (one of [`Descriptor::ENDPOINTS`]) with its handler.
+    /// Runs `endpoint` (one of [`Descriptor::ENDPOINTS`]) with its handler. Return the runner's
+    /// future itself (`Either` between endpoints) rather than awaiting it in an `async fn`: every
+    /// extra layer copies the request's future once more, which a send measurably pays.
     fn dispatch<R: Runner<Self>>(
         endpoint: Endpoint,
         runner: R,

@@ -9,8 +9,7 @@ use compact_str::CompactString;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::messages::{Envelope, IdValue, Message, ProviderId};
-use crate::domain::{Endpoint, Provider, segments};
+use crate::domain::{Endpoint, Origin, Provider, segments};
 use crate::http::params::{DuplicateParams, NameMatching, Params};
 use crate::http::{Answer, Handler, Inbound, OverLimit, Reply, Run, with_content_type};
 use crate::providers::{Descriptor, QuirkSet, Routed, Runner, accounts_by, exact};
@@ -121,8 +120,12 @@ impl Descriptor for Fakegate {
         })
     }
 
-    async fn dispatch<R: Runner<Self>>(_endpoint: Endpoint, runner: R) -> Answer {
-        runner.run::<Send>().await
+    #[inline(always)]
+    fn dispatch<R: Runner<Self>>(
+        _endpoint: Endpoint,
+        runner: R,
+    ) -> impl Future<Output = Answer> + Send {
+        runner.run::<SendSms>()
     }
 
     fn error_response(quirks: &Quirks, _code: i64) -> Response {
@@ -174,18 +177,18 @@ impl Descriptor for Fakegate {
 
 /// A send, decoded.
 #[derive(Debug)]
-pub struct Send {
+pub struct SendSms {
     token: String,
     to: String,
     text: String,
 }
 
-impl Handler for Send {
+impl Handler for SendSms {
     type Quirks = Quirks;
     type State = State;
     type Output = Option<u64>;
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {
+    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<SendSms, Response> {
         let read = inbound.read().await?;
         let body = read.raw.body_params().await;
         let params = Params::new(
@@ -197,7 +200,7 @@ impl Handler for Send {
         );
         let token = params.get("token").unwrap_or_default();
         *read.account = Some(CompactString::from(token.as_str()));
-        Ok(Send {
+        Ok(SendSms {
             token,
             to: params.get("to").unwrap_or_default(),
             text: params.get("text").unwrap_or_default(),
@@ -207,23 +210,20 @@ impl Handler for Send {
     fn execute(self, run: Run<'_, State, Quirks>) -> Option<u64> {
         let account = run.state.accounts.get_mut(&self.token)?;
         account.balance = account.balance.saturating_sub(1);
-        let id = run.world.messages.next_id();
         let shared = |s: &str| -> Arc<str> { Arc::from(s) };
-        let envelope = Envelope {
+        let origin = Origin {
             provider: Provider::Fakegate,
             account: &shared(&self.token),
             sender: &shared("FAKE"),
-            destination: self.to,
-            content: &shared(&self.text),
+            now: run.now,
+            scheduled_at: None,
+            client_ip: None,
+            ids: &[],
         };
-        let mut message =
-            Message::accepted(id, envelope, segments::count(&self.text), run.now, None);
-        message.ids.push(ProviderId {
-            name: "fake_id",
-            value: IdValue::Number(id),
-            indexed: false,
-        });
-        run.world.accept(message);
+        let count = segments::count(&self.text);
+        let id = run
+            .world
+            .accept_in(&origin, self.to, &shared(&self.text), count, |_| {});
         Some(id)
     }
 

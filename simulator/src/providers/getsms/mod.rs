@@ -16,6 +16,7 @@ pub mod status;
 use std::net::{IpAddr, Ipv4Addr};
 
 use axum::response::Response;
+use futures_util::future::Either;
 use compact_str::CompactString;
 use http::StatusCode;
 use serde::Serialize;
@@ -33,7 +34,7 @@ pub use errors::GetsmsError;
 use errors::to_body;
 use input::GetsmsInput;
 pub use quirks::*;
-pub use send::Send;
+pub use send::SendSms;
 pub use status::MessageStatus;
 
 /// getsms.uz, as the rest of the program sees it.
@@ -90,11 +91,15 @@ impl Descriptor for Getsms {
         route(path)
     }
 
-    async fn dispatch<R: Runner<Self>>(endpoint: Endpoint, runner: R) -> Answer {
+    #[inline(always)]
+    fn dispatch<R: Runner<Self>>(
+        endpoint: Endpoint,
+        runner: R,
+    ) -> impl Future<Output = Answer> + Send {
         if endpoint == SEND {
-            runner.run::<Send>().await
+            Either::Left(runner.run::<SendSms>())
         } else {
-            runner.run::<MessageStatus>().await
+            Either::Right(runner.run::<MessageStatus>())
         }
     }
 
@@ -253,7 +258,7 @@ async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Decoded, Response> {
 
 /// What a getsms endpoint came to.
 #[derive(Debug)]
-pub enum Outcome<T> {
+pub enum Handled<T> {
     /// The caller is not on the allow-list: 403, and getsms looked at nothing.
     Forbidden,
     /// A top-level error object.
@@ -262,23 +267,23 @@ pub enum Outcome<T> {
     Answered(T),
 }
 
-impl<T: Serialize> Outcome<Vec<T>> {
-    fn from_result(result: Result<Vec<T>, GetsmsError>) -> Outcome<Vec<T>> {
+impl<T: Serialize> Handled<Vec<T>> {
+    fn from_result(result: Result<Vec<T>, GetsmsError>) -> Handled<Vec<T>> {
         match result {
-            Ok(reply) => Outcome::Answered(reply),
-            Err(e) => Outcome::Refused(e),
+            Ok(reply) => Handled::Answered(reply),
+            Err(e) => Handled::Refused(e),
         }
     }
 
     /// The reply; `scheduled` says whether an answered request scheduled deliveries.
     fn respond(self, quirks: &Quirks, scheduled: bool) -> Reply {
         match self {
-            Outcome::Forbidden => Reply::from(pages::html(
+            Handled::Forbidden => Reply::from(pages::html(
                 StatusCode::FORBIDDEN,
                 "Connections from unknown hosts are refused.",
             )),
-            Outcome::Refused(e) => Reply::from(json_reply(quirks, &e.reply(quirks.error_key), 1)),
-            Outcome::Answered(reply) => Reply {
+            Handled::Refused(e) => Reply::from(json_reply(quirks, &e.reply(quirks.error_key), 1)),
+            Handled::Answered(reply) => Reply {
                 response: json_reply(quirks, &reply, reply.len()),
                 wake_engine: scheduled,
             },

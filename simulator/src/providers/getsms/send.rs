@@ -9,10 +9,10 @@ use serde::Serialize;
 use super::batch::{self, Item};
 use super::errors::GetsmsError;
 use super::input::GetsmsInput;
-use super::{Decoded, GetsmsAccount, MESSAGE_ID, Outcome, Quirks, REQUEST_ID, State, decode};
-use crate::domain::Provider;
+use super::{Decoded, GetsmsAccount, MESSAGE_ID, Handled, Quirks, REQUEST_ID, State, decode};
+use crate::domain::{Origin, Provider, World};
 use crate::domain::error::{Error as DomainError, charge};
-use crate::domain::messages::{Envelope, IdValue, Message, ProviderId};
+use crate::domain::messages::{IdValue, ProviderId};
 use crate::http::{Handler, Inbound, Reply, Run};
 
 /// Batches above this size work but are worth a lint (the provider advises smaller ones).
@@ -133,35 +133,57 @@ pub fn send(
     let nickname: Arc<str> = Arc::from(nickname);
 
     let request_id = state.take_request_id(&mut world.rng);
-    let date_received = now.unix_seconds();
+    let request_ids = [ProviderId {
+        name: REQUEST_ID,
+        value: IdValue::Number(request_id),
+        indexed: true,
+    }];
+    let origin = Origin {
+        provider: Provider::Getsms,
+        account: &login,
+        sender: &nickname,
+        now,
+        scheduled_at: None,
+        client_ip: Some(client_ip),
+        ids: &request_ids,
+    };
+    let ids = ReplyIds {
+        user_id,
+        request_id,
+        client_ip,
+    };
+    Ok(store_items(world, state, &origin, items, &ids))
+}
+
+/// What every item's reply of one request repeats.
+struct ReplyIds {
+    user_id: u64,
+    request_id: u64,
+    client_ip: IpAddr,
+}
+
+/// Stores one message per valid item and writes every item's reply.
+fn store_items(
+    world: &mut World,
+    state: &mut State,
+    origin: &Origin<'_>,
+    items: Vec<Item>,
+    ids: &ReplyIds,
+) -> Vec<ItemReply> {
     // Written once, shared by every item's reply.
-    let client_ip_text: Arc<str> = Arc::from(client_ip.to_string());
+    let client_ip_text: Arc<str> = Arc::from(ids.client_ip.to_string());
     let mut reply = Vec::with_capacity(items.len());
     for item in items {
         let message_id = state.take_message_id();
         let (recipient, refusal) = if item.valid {
             let recipient = Recipient::Number(item.phone.parse().unwrap_or_default());
-            let envelope = Envelope {
-                provider: Provider::Getsms,
-                account: &login,
-                sender: &nickname,
-                destination: item.phone,
-                content: &item.text,
-            };
-            let mut message =
-                Message::accepted(world.messages.next_id(), envelope, item.count, now, None);
-            message.ids.push(ProviderId {
-                name: REQUEST_ID,
-                value: IdValue::Number(request_id),
-                indexed: true,
+            world.accept_in(origin, item.phone, &item.text, item.count, |message| {
+                message.ids.push(ProviderId {
+                    name: MESSAGE_ID,
+                    value: IdValue::Number(message_id),
+                    indexed: false,
+                });
             });
-            message.ids.push(ProviderId {
-                name: MESSAGE_ID,
-                value: IdValue::Number(message_id),
-                indexed: false,
-            });
-            message.client_ip = Some(client_ip);
-            world.accept(message);
             (recipient, None)
         } else {
             (
@@ -175,46 +197,46 @@ pub fn send(
             error_no: refusal.map(GetsmsError::code),
             recipient,
             text: item.text,
-            user_id,
-            date_received,
+            user_id: ids.user_id,
+            date_received: origin.now.unix_seconds(),
             message_id,
-            request_id,
+            request_id: ids.request_id,
             client_ip: Arc::clone(&client_ip_text),
         });
     }
-    Ok(reply)
+    reply
 }
 
 /// A decoded `/smsgateway/` request.
 #[derive(Debug)]
-pub struct Send {
+pub struct SendSms {
     decoded: Decoded,
     items: Result<Vec<Item>, GetsmsError>,
 }
 
-impl Handler for Send {
+impl Handler for SendSms {
     type Quirks = Quirks;
     type State = State;
-    type Output = Outcome<Vec<ItemReply>>;
+    type Output = Handled<Vec<ItemReply>>;
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {
+    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<SendSms, Response> {
         let decoded = decode(inbound).await?;
         let items = batch::items(decoded.input.data.as_ref());
-        Ok(Send { decoded, items })
+        Ok(SendSms { decoded, items })
     }
 
     fn execute(self, run: Run<'_, State, Quirks>) -> Self::Output {
-        let Send {
+        let SendSms {
             decoded: Decoded { input, caller },
             items,
         } = self;
         let Some(ip) = caller.admitted(run.state) else {
             // getsms turns the caller away before reading anything: nothing to lint.
             run.lints.clear();
-            return Outcome::Forbidden;
+            return Handled::Forbidden;
         };
         let input = SendInput { input, items };
-        Outcome::from_result(send(run, input, ip))
+        Handled::from_result(send(run, input, ip))
     }
 
     fn respond(output: Self::Output, quirks: &Quirks) -> Reply {

@@ -7,7 +7,7 @@ use super::errors::GetsmsError;
 use super::input::GetsmsInput;
 use super::request_ids::request_ids;
 use super::send::authenticate;
-use super::{Decoded, MESSAGE_ID, Outcome, Quirks, REQUEST_ID, State, StatusWords};
+use super::{Decoded, MESSAGE_ID, Handled, Quirks, REQUEST_ID, State, StatusWords};
 use super::{UTC_OFFSET_HOURS, decode};
 use crate::domain::clock::Timestamp;
 use crate::domain::messages::{IdValue, LookupKey, Message, Status};
@@ -129,7 +129,7 @@ pub struct MessageStatus {
 impl Handler for MessageStatus {
     type Quirks = Quirks;
     type State = State;
-    type Output = Outcome<Vec<StatusRow>>;
+    type Output = Handled<Vec<StatusRow>>;
 
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
         let decoded = decode(inbound).await?;
@@ -144,9 +144,9 @@ impl Handler for MessageStatus {
         } = self;
         if caller.admitted(run.state).is_none() {
             run.lints.clear();
-            return Outcome::Forbidden;
+            return Handled::Forbidden;
         }
-        Outcome::from_result(status(
+        Handled::from_result(status(
             run.world,
             run.state,
             &input,

@@ -12,6 +12,7 @@ mod status;
 use std::net::IpAddr;
 
 use axum::response::Response;
+use futures_util::future::Either;
 use compact_str::CompactString;
 
 use indexmap::IndexMap;
@@ -23,7 +24,7 @@ use crate::providers::{Descriptor, ProviderDocument, Routed, Runner, route_mergi
 pub use accounts::{Section, SmscoAccount, SmscoAccountPatch, State};
 pub use errors::SmscoError;
 pub use quirks::*;
-pub use send::Send;
+pub use send::SendSms;
 pub use status::MessageStatus;
 
 /// smsco.ge, as the rest of the program sees it.
@@ -79,11 +80,15 @@ impl Descriptor for Smsco {
         route(path)
     }
 
-    async fn dispatch<R: Runner<Self>>(endpoint: Endpoint, runner: R) -> Answer {
+    #[inline(always)]
+    fn dispatch<R: Runner<Self>>(
+        endpoint: Endpoint,
+        runner: R,
+    ) -> impl Future<Output = Answer> + Send {
         if endpoint == SEND {
-            runner.run::<Send>().await
+            Either::Left(runner.run::<SendSms>())
         } else {
-            runner.run::<MessageStatus>().await
+            Either::Right(runner.run::<MessageStatus>())
         }
     }
 

@@ -11,11 +11,11 @@ use super::{
 use super::{read, text};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::{Error as DomainError, charge};
-use crate::domain::messages::{Envelope, IdValue, Message, ProviderId};
+use crate::domain::messages::{IdValue, ProviderId};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
-use crate::domain::{Provider, World, segments, transliterate};
+use crate::domain::{Origin, Provider, World, segments, transliterate};
 use crate::http::params::{Params, looks_encoded_twice};
-use crate::http::{Handler, Inbound, Reply as HttpReply, Run};
+use crate::http::{Handler, Inbound, Reply, Run};
 
 /// Parameter names smsapi2.php reads.
 pub const KNOWN: &[&str] = &[
@@ -77,9 +77,9 @@ impl SmscoRequest {
     }
 }
 
-/// A successful answer.
+/// What smsapi2.php answers when nothing failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
+pub enum Success {
     /// `balance=true`: the credit in tetri.
     Balance(u64),
     /// `OK <tetri> <mes_id>`.
@@ -91,15 +91,15 @@ pub enum Reply {
     },
 }
 
-impl Reply {
+impl Success {
     /// The exact body.
     pub fn body(&self, quirks: &Quirks) -> String {
         match self {
-            Reply::Balance(tetri) => match quirks.balance_unit {
+            Success::Balance(tetri) => match quirks.balance_unit {
                 BalanceUnit::Tetri => tetri.to_string(),
                 BalanceUnit::Lari => format!("{}.{:02}", tetri / 100, tetri % 100),
             },
-            Reply::Sent { tetri, mes_id } => format!("OK {tetri} {mes_id}"),
+            Success::Sent { tetri, mes_id } => format!("OK {tetri} {mes_id}"),
         }
     }
 }
@@ -153,21 +153,10 @@ pub fn send(
     request: &SmscoRequest,
     now: Timestamp,
     lints: &mut Vec<String>,
-) -> Result<Reply, SmscoError> {
+) -> Result<Success, SmscoError> {
     let account = authenticate(state, &request.login)?;
-    let wants_balance = match (quirks.balance_flag, request.balance.as_deref()) {
-        (_, None) => false,
-        (BalanceFlag::TrueOnly, Some(flag)) => flag.trim().eq_ignore_ascii_case("true"),
-        (BalanceFlag::AnyNonempty, Some(flag)) => !flag.is_empty() && flag != "0",
-    };
-    if wants_balance {
-        return Ok(Reply::Balance(account.balance));
-    }
-    if request.balance.is_some() {
-        lints.push(format!(
-            "balance={:?} is not `true`: a message is sent instead of reading the balance",
-            request.balance.as_deref().unwrap_or_default()
-        ));
+    if wants_balance(quirks, request, lints) {
+        return Ok(Success::Balance(account.balance));
     }
     match (is_empty(&request.recipient), is_empty(&request.message)) {
         (true, true) => return Err(SmscoError::RequiredFieldsEmpty),
@@ -180,45 +169,14 @@ pub fn send(
         .clone()
         .filter(|b| !b.is_empty())
         .ok_or(SmscoError::SenderEmpty)?;
-    let scheduled_at = match request.schedule.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(raw) => {
-            let at = parse_schedule(raw).ok_or(SmscoError::InvalidScheduleFormat)?;
-            if at < now {
-                return Err(SmscoError::UnableToSchedule);
-            }
-            Some(at)
-        }
-    };
-    let recipient = request.recipient.as_deref().unwrap_or_default();
-    let valid: Vec<&str> = recipient
-        .split(',')
-        .filter(|n| !n.is_empty())
-        .filter(|n| {
-            if numbers::looks_like_local_georgian(n) {
-                lints.push(format!(
-                    "recipient {n} lacks the country code; the real service needs 995{n}"
-                ));
-            }
-            numbers::classify(n, GEORGIA) == NumberClass::Valid
-        })
-        .collect();
+    let scheduled_at = scheduled_at(request, now)?;
+    let valid = valid_recipients(request.recipient.as_deref().unwrap_or_default(), lints);
     if valid.is_empty() {
         return Err(SmscoError::SendingFailed);
     }
 
     let message = request.message.as_deref().unwrap_or_default();
-    if looks_encoded_twice(message) {
-        lints.push(format!(
-            "message {message:?} still holds percent-escapes after decoding: it looks encoded twice, and the real service shows them as typed"
-        ));
-    }
-    let delivered = transliterate::to_gsm7(message, quirks.non_latin == NonLatin::Transliterate);
-    if delivered != message {
-        lints.push(format!(
-            "smsco carries Latin text only: the message is delivered as {delivered:?}"
-        ));
-    }
+    let delivered = delivered_text(message, quirks, lints);
     let count = segments::count(&delivered);
     // A cost too large to count cannot be paid either.
     let tetri = account
@@ -232,43 +190,103 @@ pub fn send(
     let username: Arc<str> = Arc::from(request.login.username.as_deref().unwrap_or_default());
     let brand: Arc<str> = Arc::from(brand);
     let content: Arc<str> = Arc::from(message);
-    let client_ip = &request.client_ip;
+    let mes_ids = [ProviderId {
+        name: MES_ID,
+        value: IdValue::Number(mes_id),
+        indexed: true,
+    }];
+    let origin = Origin {
+        provider: Provider::Smsco,
+        account: &username,
+        sender: &brand,
+        now,
+        scheduled_at,
+        client_ip: request.client_ip,
+        ids: &mes_ids,
+    };
     for number in valid {
-        let envelope = Envelope {
-            provider: Provider::Smsco,
-            account: &username,
-            sender: &brand,
-            destination: number.to_owned(),
-            content: &content,
-        };
-        let mut stored =
-            Message::accepted(world.messages.next_id(), envelope, count, now, scheduled_at);
-        stored.delivered_content = (delivered != message).then(|| delivered.clone());
-        stored.ids.push(ProviderId {
-            name: MES_ID,
-            value: IdValue::Number(mes_id),
-            indexed: true,
+        world.accept_in(&origin, number.to_owned(), &content, count, |stored| {
+            stored.delivered_content = (delivered != message).then(|| delivered.clone());
         });
-        stored.client_ip = *client_ip;
-        world.accept(stored);
     }
-    Ok(Reply::Sent { tetri, mes_id })
+    Ok(Success::Sent { tetri, mes_id })
+}
+
+/// Whether the request reads the balance (`smsco.balance_flag` says which values do); a flag
+/// that does not is noted.
+fn wants_balance(quirks: &Quirks, request: &SmscoRequest, lints: &mut Vec<String>) -> bool {
+    let wants = match (quirks.balance_flag, request.balance.as_deref()) {
+        (_, None) => false,
+        (BalanceFlag::TrueOnly, Some(flag)) => flag.trim().eq_ignore_ascii_case("true"),
+        (BalanceFlag::AnyNonempty, Some(flag)) => !flag.is_empty() && flag != "0",
+    };
+    if !wants && let Some(flag) = request.balance.as_deref() {
+        lints.push(format!(
+            "balance={flag:?} is not `true`: a message is sent instead of reading the balance"
+        ));
+    }
+    wants
+}
+
+/// The `schedule` time, if one is given: 2909 when malformed, 2908 when past.
+fn scheduled_at(request: &SmscoRequest, now: Timestamp) -> Result<Option<Timestamp>, SmscoError> {
+    let Some(raw) = request.schedule.as_deref().filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let at = parse_schedule(raw).ok_or(SmscoError::InvalidScheduleFormat)?;
+    if at < now {
+        return Err(SmscoError::UnableToSchedule);
+    }
+    Ok(Some(at))
+}
+
+/// The recipients that are valid Georgian numbers, noting those that lack the country code.
+fn valid_recipients<'a>(recipient: &'a str, lints: &mut Vec<String>) -> Vec<&'a str> {
+    recipient
+        .split(',')
+        .filter(|n| !n.is_empty())
+        .filter(|n| {
+            if numbers::looks_like_local_georgian(n) {
+                lints.push(format!(
+                    "recipient {n} lacks the country code; the real service needs 995{n}"
+                ));
+            }
+            numbers::classify(n, GEORGIA) == NumberClass::Valid
+        })
+        .collect()
+}
+
+/// The text as smsco delivers it (Latin only, `smsco.non_latin`), noting a change and a text
+/// that looks encoded twice.
+fn delivered_text(message: &str, quirks: &Quirks, lints: &mut Vec<String>) -> String {
+    if looks_encoded_twice(message) {
+        lints.push(format!(
+            "message {message:?} still holds percent-escapes after decoding: it looks encoded twice, and the real service shows them as typed"
+        ));
+    }
+    let delivered = transliterate::to_gsm7(message, quirks.non_latin == NonLatin::Transliterate);
+    if delivered != message {
+        lints.push(format!(
+            "smsco carries Latin text only: the message is delivered as {delivered:?}"
+        ));
+    }
+    delivered
 }
 
 /// A decoded smsapi2.php request.
 #[derive(Debug)]
-pub struct Send {
+pub struct SendSms {
     request: SmscoRequest,
 }
 
-impl Handler for Send {
+impl Handler for SendSms {
     type Quirks = Quirks;
     type State = State;
-    type Output = Result<Reply, SmscoError>;
+    type Output = Result<Success, SmscoError>;
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {
+    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<SendSms, Response> {
         let (params, client_ip) = read(inbound, KNOWN).await?;
-        Ok(Send {
+        Ok(SendSms {
             request: SmscoRequest {
                 client_ip,
                 ..SmscoRequest::from_params(&params)
@@ -287,14 +305,14 @@ impl Handler for Send {
         )
     }
 
-    fn respond(output: Self::Output, quirks: &Quirks) -> HttpReply {
+    fn respond(output: Self::Output, quirks: &Quirks) -> Reply {
         // Reading the balance schedules nothing; only a send wakes the engine.
-        let wake_engine = matches!(output, Ok(Reply::Sent { .. }));
+        let wake_engine = matches!(output, Ok(Success::Sent { .. }));
         let body = match output {
             Ok(reply) => reply.body(quirks),
             Err(e) => e.body(quirks.error_body),
         };
-        HttpReply {
+        Reply {
             response: text(quirks, body),
             wake_engine,
         }

@@ -13,6 +13,7 @@ pub mod send;
 mod status;
 
 use axum::response::Response;
+use futures_util::future::Either;
 use compact_str::CompactString;
 
 use indexmap::IndexMap;
@@ -30,7 +31,7 @@ pub use callbacks::{CallbackConfig, OperatorPrefix, validate_callback_url};
 use errors::Envelope;
 pub use errors::SmsofficeError;
 pub use quirks::*;
-pub use send::Send;
+pub use send::SendSms;
 pub use status::MessageStatus;
 
 /// smsoffice.ge, as the rest of the program sees it.
@@ -97,11 +98,15 @@ impl Descriptor for Smsoffice {
         unknown_path_hint(path)
     }
 
-    async fn dispatch<R: Runner<Self>>(endpoint: Endpoint, runner: R) -> Answer {
+    #[inline(always)]
+    fn dispatch<R: Runner<Self>>(
+        endpoint: Endpoint,
+        runner: R,
+    ) -> impl Future<Output = Answer> + Send {
         match endpoint.name() {
-            "send" => runner.run::<Send>().await,
-            "balance" => runner.run::<Balance>().await,
-            _ => runner.run::<MessageStatus>().await,
+            "send" => Either::Left(runner.run::<SendSms>()),
+            "balance" => Either::Right(Either::Left(runner.run::<Balance>())),
+            _ => Either::Right(Either::Right(runner.run::<MessageStatus>())),
         }
     }
 

@@ -8,15 +8,17 @@ use std::time::Instant;
 use ::http::Method;
 use axum::response::Response;
 
-use super::errors::{Envelope as Reply, Output, SmsofficeError};
-use super::{CheckOrder, Quirks, SenderCase, ShowServiceTime, SlashlessPost, State};
+use super::errors::{Envelope, Output, SmsofficeError};
+use super::{
+    CheckOrder, Quirks, SenderCase, ShowServiceTime, SlashlessPost, SmsofficeAccount, State,
+};
 use super::{REFERENCE, authenticate, envelope, read};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::charge;
-use crate::domain::messages::{Envelope, IdValue, Message, ProviderId};
+use crate::domain::messages::{IdValue, ProviderId};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::segments;
-use crate::domain::{Provider, World};
+use crate::domain::{Origin, Provider, World};
 use crate::http::params::{Params, looks_encoded_twice};
 use crate::http::{self, Handler, Inbound, Run, pages};
 
@@ -150,6 +152,72 @@ pub fn send(
     now: Timestamp,
     lints: &mut Vec<String>,
 ) -> Result<Accepted, SmsofficeError> {
+    let fields = check_fields(state, quirks, request)?;
+    let account = state
+        .accounts
+        .get_mut(fields.key)
+        .ok_or(SmsofficeError::KeyIncorrect)?;
+    let sender_active = check_sender_and_content(account, quirks, &fields)?;
+    let numbers = sort_numbers(&fields, account, request.urgent && sender_active, lints);
+    if request.urgent && !sender_active && !numbers.stop_listed.is_empty() {
+        lints.push(format!(
+            "urgent=true does not pass the stop list: sender {:?} is not active",
+            fields.sender
+        ));
+    }
+    if numbers.valid.is_empty() {
+        return Err(numbers.refusal());
+    }
+
+    let count = segments::count(fields.content);
+    let cost = u64::from(count.segments) * numbers.valid.len() as u64;
+    charge(&mut account.balance, cost)?;
+
+    let account_key: Arc<str> = Arc::from(account.key.as_str());
+    let sender: Arc<str> = Arc::from(fields.sender);
+    let content: Arc<str> = Arc::from(fields.content);
+    let reference = request.reference.as_ref().map(|reference| ProviderId {
+        name: REFERENCE,
+        value: IdValue::Text(reference.to_string()),
+        indexed: true,
+    });
+    let origin = Origin {
+        provider: Provider::Smsoffice,
+        account: &account_key,
+        sender: &sender,
+        now,
+        scheduled_at: request.scheduled_at.filter(|at| *at > now),
+        client_ip: request.client_ip,
+        ids: reference.as_slice(),
+    };
+    for number in &numbers.valid {
+        world.accept_in(&origin, (*number).to_owned(), &content, count, |message| {
+            message.flash = request.flash;
+            message.urgent = request.urgent;
+        });
+    }
+    Ok(Accepted {
+        sent: numbers.valid.len(),
+        stop_listed: numbers.stop_listed,
+        charged: cost,
+    })
+}
+
+/// The parameters every send needs, present.
+struct Fields<'a> {
+    key: &'a str,
+    destination: &'a str,
+    sender: &'a str,
+    content: &'a str,
+}
+
+/// Presence of every parameter and the key's validity, in the order `smsoffice.check_order`
+/// gives: 10, 30, 40, 50, 80, 120.
+fn check_fields<'a>(
+    state: &State,
+    quirks: &Quirks,
+    request: &'a SendRequest,
+) -> Result<Fields<'a>, SmsofficeError> {
     let key = request.key.as_deref().ok_or(SmsofficeError::KeyMissing)?;
     if quirks.check_order == CheckOrder::AuthFirst {
         authenticate(state, key)?;
@@ -169,119 +237,114 @@ pub fn send(
     if quirks.check_order == CheckOrder::PresenceFirst {
         authenticate(state, key)?;
     }
-    let account = state
-        .accounts
-        .get_mut(key)
-        .ok_or(SmsofficeError::KeyIncorrect)?;
+    Ok(Fields {
+        key,
+        destination,
+        sender,
+        content,
+    })
+}
 
-    if !sender_is_well_formed(sender) {
+/// The sender's form and registration, a destination list that is not empty, and the content's
+/// length; whether the sender is active.
+fn check_sender_and_content(
+    account: &SmsofficeAccount,
+    quirks: &Quirks,
+    fields: &Fields<'_>,
+) -> Result<bool, SmsofficeError> {
+    if !sender_is_well_formed(fields.sender) {
         return Err(SmsofficeError::SenderMalformed);
     }
     let sender_active = account
-        .sender(sender, quirks.sender_case == SenderCase::Ignore)
+        .sender(fields.sender, quirks.sender_case == SenderCase::Ignore)
         .ok_or(SmsofficeError::SenderNotFound)?
         .active;
-    let numbers: Vec<&str> = destination.split(',').filter(|n| !n.is_empty()).collect();
-    if numbers.is_empty() {
+    if fields.destination.split(',').all(str::is_empty) {
         return Err(SmsofficeError::DestinationEmpty);
     }
-    if content.is_empty() {
+    if fields.content.is_empty() {
         return Err(SmsofficeError::ContentEmpty);
     }
     // .NET counts string length in UTF-16 code units.
-    if content.encode_utf16().count() > quirks.max_content_chars {
+    if fields.content.encode_utf16().count() > quirks.max_content_chars {
         return Err(SmsofficeError::ContentTooLong);
     }
+    Ok(sender_active)
+}
 
-    let mut valid = Vec::new();
-    let (mut foreign, mut invalid, mut stop_listed) = (0usize, 0usize, Vec::new());
-    for number in &numbers {
+/// The destinations sorted by what the service does with each.
+struct Numbers<'a> {
+    total: usize,
+    valid: Vec<&'a str>,
+    foreign: usize,
+    invalid: usize,
+    stop_listed: Vec<String>,
+}
+
+impl Numbers<'_> {
+    /// The error for a send none of whose numbers can be sent to: 60, 70, 110 or 140.
+    fn refusal(&self) -> SmsofficeError {
+        if self.foreign == self.total {
+            SmsofficeError::NoValidNumbers
+        } else if self.invalid == self.total {
+            SmsofficeError::AllInvalidFormat
+        } else if self.stop_listed.len() == self.total {
+            SmsofficeError::AllStopListed
+        } else {
+            SmsofficeError::StopListedOrInvalid
+        }
+    }
+}
+
+/// Sorts the destination list: valid, foreign, malformed, or stop-listed (unless the send may
+/// pass the stop list), noting numbers that lack the country code.
+fn sort_numbers<'a>(
+    fields: &Fields<'a>,
+    account: &SmsofficeAccount,
+    passes_stop_list: bool,
+    lints: &mut Vec<String>,
+) -> Numbers<'a> {
+    let mut numbers = Numbers {
+        total: 0,
+        valid: Vec::new(),
+        foreign: 0,
+        invalid: 0,
+        stop_listed: Vec::new(),
+    };
+    for number in fields.destination.split(',').filter(|n| !n.is_empty()) {
+        numbers.total += 1;
         if numbers::looks_like_local_georgian(number) {
             lints.push(format!(
                 "destination {number} lacks the country code; the real service needs 995{number}"
             ));
         }
         match numbers::classify(number, GEORGIA) {
-            NumberClass::Valid
-                if account.is_stop_listed(number) && !(request.urgent && sender_active) =>
-            {
-                stop_listed.push((*number).to_owned());
+            NumberClass::Valid if account.is_stop_listed(number) && !passes_stop_list => {
+                numbers.stop_listed.push(number.to_owned());
             }
-            NumberClass::Valid => valid.push(*number),
-            NumberClass::Foreign => foreign += 1,
-            NumberClass::InvalidFormat => invalid += 1,
+            NumberClass::Valid => numbers.valid.push(number),
+            NumberClass::Foreign => numbers.foreign += 1,
+            NumberClass::InvalidFormat => numbers.invalid += 1,
         }
     }
-    if request.urgent && !sender_active && !stop_listed.is_empty() {
-        lints.push(format!(
-            "urgent=true does not pass the stop list: sender {sender:?} is not active"
-        ));
-    }
-    if valid.is_empty() {
-        let total = numbers.len();
-        return Err(if foreign == total {
-            SmsofficeError::NoValidNumbers
-        } else if invalid == total {
-            SmsofficeError::AllInvalidFormat
-        } else if stop_listed.len() == total {
-            SmsofficeError::AllStopListed
-        } else {
-            SmsofficeError::StopListedOrInvalid
-        });
-    }
-
-    let count = segments::count(content);
-    let cost = u64::from(count.segments) * valid.len() as u64;
-    charge(&mut account.balance, cost)?;
-
-    let account_key: Arc<str> = Arc::from(account.key.as_str());
-    let sender: Arc<str> = Arc::from(sender);
-    let content: Arc<str> = Arc::from(content);
-    let scheduled_at = request.scheduled_at.filter(|at| *at > now);
-    for number in &valid {
-        let envelope = Envelope {
-            provider: Provider::Smsoffice,
-            account: &account_key,
-            sender: &sender,
-            destination: (*number).to_owned(),
-            content: &content,
-        };
-        let mut message =
-            Message::accepted(world.messages.next_id(), envelope, count, now, scheduled_at);
-        message.flash = request.flash;
-        message.urgent = request.urgent;
-        if let Some(reference) = &request.reference {
-            message.ids.push(ProviderId {
-                name: REFERENCE,
-                value: IdValue::Text(reference.to_string()),
-                indexed: true,
-            });
-        }
-        message.client_ip = request.client_ip;
-        world.accept(message);
-    }
-    Ok(Accepted {
-        stop_listed,
-        sent: valid.len(),
-        charged: cost,
-    })
+    numbers
 }
 
 /// A decoded send request.
 #[derive(Debug)]
-pub struct Send {
+pub struct SendSms {
     params: Params,
     client_ip: Option<IpAddr>,
     /// When the request arrived, for `ServiceTime`; `None` unless asked for.
     service_time_from: Option<Instant>,
 }
 
-impl Handler for Send {
+impl Handler for SendSms {
     type Quirks = Quirks;
     type State = State;
     type Output = (Result<Accepted, SmsofficeError>, Option<Instant>);
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Send, Response> {
+    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<SendSms, Response> {
         let started = Instant::now();
         let quirks = inbound.quirks;
         let request = &inbound.request;
@@ -303,7 +366,7 @@ impl Handler for Send {
             && params
                 .value("showServiceTime")
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-        Ok(Send {
+        Ok(SendSms {
             params,
             client_ip: raw.client.map(|c| c.ip()),
             service_time_from: show_service_time.then_some(started),
@@ -322,11 +385,11 @@ impl Handler for Send {
     fn respond((result, service_time_from): Self::Output, quirks: &Quirks) -> http::Reply {
         let wake_engine = result.is_ok();
         let reply = match result {
-            Ok(accepted) => Reply::success(Some(Output::Send {
+            Ok(accepted) => Envelope::success(Some(Output::Send {
                 stop_listed: (!accepted.stop_listed.is_empty()).then_some(accepted.stop_listed),
                 service_time: service_time_from.map(|t| t.elapsed().as_millis() as u64),
             })),
-            Err(e) => Reply::error(e),
+            Err(e) => Envelope::error(e),
         };
         http::Reply {
             response: envelope(quirks, reply),
