@@ -97,43 +97,52 @@ pub struct Message {
     pub client_ip: Option<std::net::IpAddr>,
 }
 
-/// Who sent what to whom: the parts of a new message every provider has.
+/// Where the messages one request has accepted come from, which they all share: who sends,
+/// from which account, when, from where, and the provider's ids that every one of them carries.
 #[derive(Debug, Clone)]
-pub struct Envelope<'a> {
-    /// Which gateway accepts it.
+pub struct Origin<'a> {
+    /// Which gateway accepts them.
     pub provider: Provider,
-    /// The account, shared by the messages of one request.
+    /// The account.
     pub account: &'a Arc<str>,
-    /// Sender title, brand or nickname, shared by the messages of one request.
+    /// Sender title, brand or nickname.
     pub sender: &'a Arc<str>,
-    /// Destination number.
-    pub destination: String,
-    /// Text as the client sent it, shared by the messages of one request.
-    pub content: &'a Arc<str>,
+    /// When they were accepted.
+    pub now: Timestamp,
+    /// When they are to be handed over, if later.
+    pub scheduled_at: Option<Timestamp>,
+    /// The client address the request came from.
+    pub client_ip: Option<std::net::IpAddr>,
+    /// Ids every message of the request carries (`reference`, `mes_id`, `request_id`).
+    pub ids: &'a [ProviderId],
 }
 
 impl Message {
-    /// A message just accepted at `now` (`scheduled` when given a time to wait for), charged
-    /// `count`; provider-specific ids and flags are set by the caller.
+    /// A message of `origin` to `destination` just accepted (`scheduled` when it has a later
+    /// hand-over time), charged `count`; flags and ids of its own are set by the caller.
     pub fn accepted(
         id: u64,
-        envelope: Envelope<'_>,
+        origin: &Origin<'_>,
+        destination: String,
+        content: &Arc<str>,
         count: SegmentCount,
-        now: Timestamp,
-        scheduled_at: Option<Timestamp>,
     ) -> Message {
-        let status = if scheduled_at.is_some() {
+        let status = if origin.scheduled_at.is_some() {
             Status::Scheduled
         } else {
             Status::Accepted
         };
+        let mut ids = SmallVec::new();
+        if !origin.ids.is_empty() {
+            ids.extend(origin.ids.iter().cloned());
+        }
         Message {
             id,
-            provider: envelope.provider,
-            account: Arc::clone(envelope.account),
-            sender: Arc::clone(envelope.sender),
-            destination: envelope.destination,
-            content: Arc::clone(envelope.content),
+            provider: origin.provider,
+            account: Arc::clone(origin.account),
+            sender: Arc::clone(origin.sender),
+            destination,
+            content: Arc::clone(content),
             delivered_content: None,
             segments: count.segments,
             encoding: count.encoding,
@@ -142,11 +151,14 @@ impl Message {
             status,
             reason: None,
             // Room for the usual life (accepted, pending, final) without a heap allocation.
-            history: smallvec![StatusChange { status, at: now }],
-            ids: SmallVec::new(),
-            created_at: now,
-            scheduled_at,
-            client_ip: None,
+            history: smallvec![StatusChange {
+                status,
+                at: origin.now
+            }],
+            ids,
+            created_at: origin.now,
+            scheduled_at: origin.scheduled_at,
+            client_ip: origin.client_ip,
         }
     }
 }
@@ -391,19 +403,21 @@ mod tests {
     }
 
     fn message(store: &mut MessageStore, destination: &str) -> Message {
-        let envelope = Envelope {
+        let origin = Origin {
             provider: Provider::Smsoffice,
             account: &Arc::from("k"),
             sender: &Arc::from("S"),
-            destination: destination.to_owned(),
-            content: &Arc::from("hi"),
+            now: Timestamp(0),
+            scheduled_at: None,
+            client_ip: None,
+            ids: &[],
         };
         Message::accepted(
             store.next_id(),
-            envelope,
+            &origin,
+            destination.to_owned(),
+            &Arc::from("hi"),
             crate::domain::segments::count("hi"),
-            Timestamp(0),
-            None,
         )
     }
 

@@ -22,10 +22,10 @@ use rand_chacha::ChaCha8Rng;
 
 use callbacks::CallbackLog;
 use clock::Timestamp;
-use std::net::IpAddr;
 use std::sync::Arc;
 
-use messages::{Envelope, Message, MessageStore, ProviderId, Status, StatusChange};
+pub use messages::Origin;
+use messages::{Message, MessageStore, Status, StatusChange};
 pub use provider::{Endpoint, Provider};
 use rules::Rule;
 use schedule::{Event, Schedule};
@@ -56,26 +56,6 @@ pub struct World {
     /// The first and last id accepted since this was last taken (ids are consecutive under one
     /// lock), so a request's journal entry can name the messages it created.
     accepted: Option<(u64, u64)>,
-}
-
-/// Where the messages one request has accepted come from, which they all share: who sends, from which account, when, from
-/// where, and the provider's ids that every one of them carries.
-#[derive(Debug, Clone)]
-pub struct Origin<'a> {
-    /// Which gateway accepts them.
-    pub provider: Provider,
-    /// The account.
-    pub account: &'a Arc<str>,
-    /// Sender title, brand or nickname.
-    pub sender: &'a Arc<str>,
-    /// When they were accepted.
-    pub now: Timestamp,
-    /// When they are to be handed over, if later.
-    pub scheduled_at: Option<Timestamp>,
-    /// The client address the request came from.
-    pub client_ip: Option<IpAddr>,
-    /// Ids every message of the request carries (`reference`, `mes_id`, `request_id`).
-    pub ids: &'a [ProviderId],
 }
 
 /// How many of each kind of record the world keeps before evicting the oldest.
@@ -114,19 +94,8 @@ impl World {
         count: SegmentCount,
         finish: impl FnOnce(&mut Message),
     ) -> u64 {
-        let envelope = Envelope {
-            provider: origin.provider,
-            account: origin.account,
-            sender: origin.sender,
-            destination,
-            content,
-        };
         let id = self.messages.next_id();
-        let mut message = Message::accepted(id, envelope, count, origin.now, origin.scheduled_at);
-        if !origin.ids.is_empty() {
-            message.ids.extend(origin.ids.iter().cloned());
-        }
-        message.client_ip = origin.client_ip;
+        let mut message = Message::accepted(id, origin, destination, content, count);
         finish(&mut message);
         self.accept(message);
         id

@@ -29,6 +29,41 @@ pub trait QuirkSet:
     fn content_type(&self) -> &str;
 }
 
+/// Writes the account methods of a [`Descriptor`] impl for the usual layout: accounts in the
+/// section's and the state's `accounts` field, the id in field `$id`, a `balance` field, a patch
+/// applied by the account's own `apply`, and `State::new(&Section)`.
+macro_rules! accounts_in_fields {
+    ($account:ty, $patch:ty, $id:ident) => {
+        fn new_state(section: &Self::Section) -> Self::State {
+            State::new(section)
+        }
+
+        fn configured_accounts(section: &Self::Section) -> &[$account] {
+            &section.accounts
+        }
+
+        fn accounts(state: &Self::State) -> &indexmap::IndexMap<String, $account> {
+            &state.accounts
+        }
+
+        fn accounts_mut(state: &mut Self::State) -> &mut indexmap::IndexMap<String, $account> {
+            &mut state.accounts
+        }
+
+        fn account_id(account: &$account) -> &str {
+            &account.$id
+        }
+
+        fn balance(account: &$account) -> u64 {
+            account.balance
+        }
+
+        fn apply(account: &mut $account, patch: $patch) {
+            account.apply(patch);
+        }
+    };
+}
+
 /// A document the provider publishes, which `documented` contract fixtures quote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ProviderDocument {

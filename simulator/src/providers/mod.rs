@@ -161,6 +161,7 @@ macro_rules! flip_between {
     };
 }
 
+#[macro_use]
 mod descriptor;
 for_each_provider!(declare_folders);
 

@@ -93,6 +93,14 @@ pub struct State {
     pub accounts: IndexMap<String, Account>,
 }
 
+impl State {
+    fn new(section: &Section) -> State {
+        State {
+            accounts: accounts_by(&section.accounts, |a| &a.token),
+        }
+    }
+}
+
 impl Descriptor for Fakegate {
     const PROVIDER: Provider = Provider::Fakegate;
     const HOSTS: &'static [&'static str] = &["fakegate.test"];
@@ -140,35 +148,7 @@ impl Descriptor for Fakegate {
         }
     }
 
-    fn new_state(section: &Section) -> State {
-        State {
-            accounts: accounts_by(&section.accounts, |a| &a.token),
-        }
-    }
-
-    fn configured_accounts(section: &Section) -> &[Account] {
-        &section.accounts
-    }
-
-    fn accounts(state: &State) -> &IndexMap<String, Account> {
-        &state.accounts
-    }
-
-    fn accounts_mut(state: &mut State) -> &mut IndexMap<String, Account> {
-        &mut state.accounts
-    }
-
-    fn account_id(account: &Account) -> &str {
-        &account.token
-    }
-
-    fn balance(account: &Account) -> u64 {
-        account.balance
-    }
-
-    fn apply(account: &mut Account, patch: AccountPatch) {
-        account.apply(patch);
-    }
+    accounts_in_fields!(Account, AccountPatch, token);
 
     fn banner_line(a: &Account) -> String {
         format!("  fakegate  token={} balance={}", a.token, a.balance)

@@ -21,8 +21,6 @@ use compact_str::CompactString;
 use http::StatusCode;
 use serde::Serialize;
 
-use indexmap::IndexMap;
-
 use crate::domain::{Endpoint, Provider};
 use crate::http::{
     Answer, Inbound, OverLimit, RawRequest, Read, Reply, pages, with_content_type,
@@ -68,9 +66,12 @@ impl Descriptor for Getsms {
         ("password", "SMSIM_LIVE_GETSMS_PASSWORD"),
     ];
     const ACCOUNT_ID: &'static str = "login";
-    const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
-    const OVER_BODY_LIMIT: OverLimit = OVER_BODY_LIMIT;
-    const ALLOW: &'static str = ALLOW;
+    /// The largest request body by default: PHP's default `post_max_size` (8M); past it PHP runs the script with no POST parameters.
+    const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+    /// What a body over `limits.body_bytes.getsms` gets.
+    const OVER_BODY_LIMIT: OverLimit = OverLimit::Ignore;
+    /// The methods the endpoints take, for the `Allow` header of a 405.
+    const ALLOW: &'static str = "POST";
     // 101: a garbage reply only borrows its content type.
     const TEMPORARY_ERROR: i64 = 101;
     const ZONE: (&'static str, i64) = ("tashkent", UTC_OFFSET_HOURS);
@@ -87,8 +88,16 @@ impl Descriptor for Getsms {
     type Account = GetsmsAccount;
     type AccountPatch = GetsmsAccountPatch;
 
+    /// The endpoint `path` names as the getsms web server reads it: exactly, or with repeated slashes
+    /// merged; a path without its documented trailing slash is served with a lint.
     fn route(path: &str) -> Option<Routed> {
-        route(path)
+        let mut routed = route_merging_slashes(PATHS, path)?;
+        if routed.lint.is_none() && !path.ends_with('/') {
+            routed.lint = Some(format!(
+                "{path} without the trailing slash: the documented path is {path}/"
+            ));
+        }
+        Some(routed)
     }
 
     #[inline(always)]
@@ -103,41 +112,17 @@ impl Descriptor for Getsms {
         }
     }
 
+    /// getsms's own reply for error_no `code` (a code its error table has).
     fn error_response(quirks: &Quirks, code: i64) -> Response {
-        error_response(quirks, code)
+        let error = GetsmsError::from_code(code).unwrap_or(GetsmsError::CredentialsIncorrect);
+        json_reply(quirks, &error.reply(quirks.error_key), 1)
     }
 
     fn check_error_code(code: i64) -> Result<(), String> {
         GetsmsError::check(code)
     }
 
-    fn new_state(section: &Section) -> State {
-        State::new(section)
-    }
-
-    fn configured_accounts(section: &Section) -> &[GetsmsAccount] {
-        &section.accounts
-    }
-
-    fn accounts(state: &State) -> &IndexMap<String, GetsmsAccount> {
-        &state.accounts
-    }
-
-    fn accounts_mut(state: &mut State) -> &mut IndexMap<String, GetsmsAccount> {
-        &mut state.accounts
-    }
-
-    fn account_id(account: &GetsmsAccount) -> &str {
-        &account.login
-    }
-
-    fn balance(account: &GetsmsAccount) -> u64 {
-        account.balance
-    }
-
-    fn apply(account: &mut GetsmsAccount, patch: GetsmsAccountPatch) {
-        account.apply(patch);
-    }
+    accounts_in_fields!(GetsmsAccount, GetsmsAccountPatch, login);
 
     fn banner_line(a: &GetsmsAccount) -> String {
         format!(
@@ -147,27 +132,6 @@ impl Descriptor for Getsms {
     }
 }
 
-/// The endpoint `path` names as the getsms web server reads it: exactly, or with repeated slashes
-/// merged; a path without its documented trailing slash is served with a lint.
-pub fn route(path: &str) -> Option<Routed> {
-    let mut routed = route_merging_slashes(PATHS, path)?;
-    if routed.lint.is_none() && !path.ends_with('/') {
-        routed.lint = Some(format!(
-            "{path} without the trailing slash: the documented path is {path}/"
-        ));
-    }
-    Some(routed)
-}
-
-/// The largest request body by default: PHP's default `post_max_size` (8M); past it PHP runs the script with no POST parameters.
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
-
-/// What a body over `limits.body_bytes.getsms` gets.
-pub const OVER_BODY_LIMIT: OverLimit = OverLimit::Ignore;
-
-/// The methods the endpoints take, for the `Allow` header of a 405.
-pub const ALLOW: &str = "POST";
-
 /// The id of a send, shared by its items' messages; the status call finds them by it.
 pub const REQUEST_ID: &str = "request_id";
 /// The id of one item's message.
@@ -175,12 +139,6 @@ pub const MESSAGE_ID: &str = "message_id";
 
 /// Tashkent is UTC+5 all year: status dates are written in Tashkent time.
 pub const UTC_OFFSET_HOURS: i64 = 5;
-
-/// getsms's own reply for error_no `code` (a code its error table has).
-pub fn error_response(quirks: &Quirks, code: i64) -> Response {
-    let error = GetsmsError::from_code(code).unwrap_or(GetsmsError::CredentialsIncorrect);
-    json_reply(quirks, &error.reply(quirks.error_key), 1)
-}
 
 /// A reply item's usual length in bytes, to size the reply buffer once.
 const ITEM_BYTES: usize = 256;

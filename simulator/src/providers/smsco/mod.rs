@@ -15,8 +15,6 @@ use axum::response::Response;
 use futures_util::future::Either;
 use compact_str::CompactString;
 
-use indexmap::IndexMap;
-
 use crate::domain::{Endpoint, Provider};
 use crate::http::params::{DuplicateParams, NameMatching, Params};
 use crate::http::{Answer, BodyKind, Inbound, OverLimit, Read, with_content_type};
@@ -57,9 +55,12 @@ impl Descriptor for Smsco {
         ("password", "SMSIM_LIVE_SMSCO_PASSWORD"),
     ];
     const ACCOUNT_ID: &'static str = "username";
-    const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
-    const OVER_BODY_LIMIT: OverLimit = OVER_BODY_LIMIT;
-    const ALLOW: &'static str = ALLOW;
+    /// The largest request body by default: PHP's default `post_max_size` (8M); past it PHP runs the script with no POST parameters.
+    const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+    /// What a body over `limits.body_bytes.smsco` gets.
+    const OVER_BODY_LIMIT: OverLimit = OverLimit::Ignore;
+    /// The methods the endpoints take, for the `Allow` header of a 405.
+    const ALLOW: &'static str = "GET, POST";
     // 2907: the gateway is unavailable.
     const TEMPORARY_ERROR: i64 = 2907;
     const ZONE: (&'static str, i64) = ("georgia", UTC_OFFSET_HOURS);
@@ -76,8 +77,10 @@ impl Descriptor for Smsco {
     type Account = SmscoAccount;
     type AccountPatch = SmscoAccountPatch;
 
+    /// The endpoint `path` names as Apache reads it: exactly, or with repeated slashes merged (with a
+    /// lint).
     fn route(path: &str) -> Option<Routed> {
-        route(path)
+        route_merging_slashes(PATHS, path)
     }
 
     #[inline(always)]
@@ -92,41 +95,17 @@ impl Descriptor for Smsco {
         }
     }
 
+    /// smsco's own reply for code `code` (a code its error table has).
     fn error_response(quirks: &Quirks, code: i64) -> Response {
-        error_response(quirks, code)
+        let error = SmscoError::from_code(code).unwrap_or(SmscoError::GatewayUnavailable);
+        text(quirks, error.body(quirks.error_body))
     }
 
     fn check_error_code(code: i64) -> Result<(), String> {
         SmscoError::check(code)
     }
 
-    fn new_state(section: &Section) -> State {
-        State::new(section)
-    }
-
-    fn configured_accounts(section: &Section) -> &[SmscoAccount] {
-        &section.accounts
-    }
-
-    fn accounts(state: &State) -> &IndexMap<String, SmscoAccount> {
-        &state.accounts
-    }
-
-    fn accounts_mut(state: &mut State) -> &mut IndexMap<String, SmscoAccount> {
-        &mut state.accounts
-    }
-
-    fn account_id(account: &SmscoAccount) -> &str {
-        &account.username
-    }
-
-    fn balance(account: &SmscoAccount) -> u64 {
-        account.balance
-    }
-
-    fn apply(account: &mut SmscoAccount, patch: SmscoAccountPatch) {
-        account.apply(patch);
-    }
+    accounts_in_fields!(SmscoAccount, SmscoAccountPatch, username);
 
     fn banner_line(a: &SmscoAccount) -> String {
         format!(
@@ -139,32 +118,11 @@ impl Descriptor for Smsco {
     }
 }
 
-/// The endpoint `path` names as Apache reads it: exactly, or with repeated slashes merged (with a
-/// lint).
-pub fn route(path: &str) -> Option<Routed> {
-    route_merging_slashes(PATHS, path)
-}
-
-/// The largest request body by default: PHP's default `post_max_size` (8M); past it PHP runs the script with no POST parameters.
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
-
-/// What a body over `limits.body_bytes.smsco` gets.
-pub const OVER_BODY_LIMIT: OverLimit = OverLimit::Ignore;
-
-/// The methods the endpoints take, for the `Allow` header of a 405.
-pub const ALLOW: &str = "GET, POST";
-
 /// The id of a send, shared by its recipients' messages; getstatus.php finds them by it.
 pub const MES_ID: &str = "mes_id";
 
 /// Georgia is UTC+4 all year: `schedule` is read in Georgia time.
 pub const UTC_OFFSET_HOURS: i64 = 4;
-
-/// smsco's own reply for code `code` (a code its error table has).
-pub fn error_response(quirks: &Quirks, code: i64) -> Response {
-    let error = SmscoError::from_code(code).unwrap_or(SmscoError::GatewayUnavailable);
-    text(quirks, error.body(quirks.error_body))
-}
 
 fn text(quirks: &Quirks, body: String) -> Response {
     with_content_type(body, &quirks.content_type)

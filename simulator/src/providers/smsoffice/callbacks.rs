@@ -152,22 +152,24 @@ pub fn validate_callback_url(url: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::messages::Envelope;
+    use crate::domain::messages::Origin;
 
     fn message(status: Status, reason: Option<&str>) -> Message {
-        let envelope = Envelope {
+        let origin = Origin {
             provider: Provider::Smsoffice,
             account: &"demo-key".into(),
             sender: &"SMSOFFICE".into(),
-            destination: "995577123456".into(),
-            content: &"hi".into(),
+            now: Timestamp(0),
+            scheduled_at: None,
+            client_ip: None,
+            ids: &[],
         };
         let mut message = Message::accepted(
             1,
-            envelope,
+            &origin,
+            "995577123456".into(),
+            &"hi".into(),
             crate::domain::segments::count("hi"),
-            Timestamp(0),
-            None,
         );
         message.status = status;
         message.reason = reason.map(str::to_owned);

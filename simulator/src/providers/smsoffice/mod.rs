@@ -16,8 +16,6 @@ use axum::response::Response;
 use futures_util::future::Either;
 use compact_str::CompactString;
 
-use indexmap::IndexMap;
-
 use crate::domain::messages::Status;
 use crate::domain::{Endpoint, Provider};
 use crate::http::params::Params;
@@ -63,9 +61,12 @@ impl Descriptor for Smsoffice {
     const LIVE_ENV: &'static [(&'static str, &'static str)] =
         &[("key", "SMSIM_LIVE_SMSOFFICE_KEY")];
     const ACCOUNT_ID: &'static str = "key";
-    const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
-    const OVER_BODY_LIMIT: OverLimit = OVER_BODY_LIMIT;
-    const ALLOW: &'static str = ALLOW;
+    /// The largest request body by default: IIS request filtering's default `maxAllowedContentLength`; past it the server refuses the request (413 here).
+    const MAX_BODY_BYTES: usize = 30_000_000;
+    /// What a body over `limits.body_bytes.smsoffice` gets.
+    const OVER_BODY_LIMIT: OverLimit = OverLimit::Refuse;
+    /// The methods the endpoints take, for the `Allow` header of a 405.
+    const ALLOW: &'static str = "GET, POST";
     // -100 "Temporary delay".
     const TEMPORARY_ERROR: i64 = -100;
     const ZONE: (&'static str, i64) = ("georgia", UTC_OFFSET_HOURS);
@@ -90,8 +91,21 @@ impl Descriptor for Smsoffice {
     type Account = SmsofficeAccount;
     type AccountPatch = SmsofficeAccountPatch;
 
+    /// The endpoint `path` names as IIS reads it: exactly, or ignoring letter case (with a lint).
     fn route(path: &str) -> Option<Routed> {
-        route(path)
+        if let Some(endpoint) = exact(PATHS, path) {
+            return Some(Routed {
+                endpoint,
+                lint: None,
+            });
+        }
+        let (documented, endpoint) = PATHS.iter().find(|(p, _)| p.eq_ignore_ascii_case(path))?;
+        Some(Routed {
+            endpoint: *endpoint,
+            lint: Some(format!(
+                "path {path} differs in letter case from {documented}: IIS ignores case, so the real service serves it"
+            )),
+        })
     }
 
     fn unknown_path_hint(path: &str) -> Option<String> {
@@ -110,37 +124,17 @@ impl Descriptor for Smsoffice {
         }
     }
 
+    /// smsoffice's own reply for ErrorCode `code` (a code its error table has).
     fn error_response(quirks: &Quirks, code: i64) -> Response {
-        error_response(quirks, code)
+        let error = SmsofficeError::from_code(code).unwrap_or(SmsofficeError::TemporaryDelay);
+        envelope(quirks, Envelope::error(error))
     }
 
     fn check_error_code(code: i64) -> Result<(), String> {
         SmsofficeError::check(code)
     }
 
-    fn new_state(section: &Section) -> State {
-        State::new(section)
-    }
-
-    fn configured_accounts(section: &Section) -> &[SmsofficeAccount] {
-        &section.accounts
-    }
-
-    fn accounts(state: &State) -> &IndexMap<String, SmsofficeAccount> {
-        &state.accounts
-    }
-
-    fn accounts_mut(state: &mut State) -> &mut IndexMap<String, SmsofficeAccount> {
-        &mut state.accounts
-    }
-
-    fn account_id(account: &SmsofficeAccount) -> &str {
-        &account.key
-    }
-
-    fn balance(account: &SmsofficeAccount) -> u64 {
-        account.balance
-    }
+    accounts_in_fields!(SmsofficeAccount, SmsofficeAccountPatch, key);
 
     fn check_account(account: &SmsofficeAccount) -> Result<(), Invalid> {
         check_callback_url(account.callback_url.as_deref(), "callback_url")
@@ -148,10 +142,6 @@ impl Descriptor for Smsoffice {
 
     fn check_patch(patch: &SmsofficeAccountPatch) -> Result<(), Invalid> {
         check_callback_url(patch.callback_url.as_ref().and_then(|u| u.as_deref()), "callback_url")
-    }
-
-    fn apply(account: &mut SmsofficeAccount, patch: SmsofficeAccountPatch) {
-        account.apply(patch);
     }
 
     fn validate(section: &Section, quirks: &Quirks) -> Result<(), Invalid> {
@@ -195,23 +185,6 @@ fn check_callback_url(url: Option<&str>, field: &str) -> Result<(), Invalid> {
     }
 }
 
-/// The endpoint `path` names as IIS reads it: exactly, or ignoring letter case (with a lint).
-pub fn route(path: &str) -> Option<Routed> {
-    if let Some(endpoint) = exact(PATHS, path) {
-        return Some(Routed {
-            endpoint,
-            lint: None,
-        });
-    }
-    let (documented, endpoint) = PATHS.iter().find(|(p, _)| p.eq_ignore_ascii_case(path))?;
-    Some(Routed {
-        endpoint: *endpoint,
-        lint: Some(format!(
-            "path {path} differs in letter case from {documented}: IIS ignores case, so the real service serves it"
-        )),
-    })
-}
-
 /// What to say of a path no smsoffice endpoint serves, when a client is known to call it.
 pub fn unknown_path_hint(path: &str) -> Option<String> {
     path.eq_ignore_ascii_case("/api/send.aspx").then(|| {
@@ -219,26 +192,11 @@ pub fn unknown_path_hint(path: &str) -> Option<String> {
     })
 }
 
-/// The largest request body by default: IIS request filtering's default `maxAllowedContentLength`; past it the server refuses the request (413 here).
-pub const MAX_BODY_BYTES: usize = 30_000_000;
-
-/// What a body over `limits.body_bytes.smsoffice` gets.
-pub const OVER_BODY_LIMIT: OverLimit = OverLimit::Refuse;
-
-/// The methods the endpoints take, for the `Allow` header of a 405.
-pub const ALLOW: &str = "GET, POST";
-
 /// The id smsoffice finds messages by: the client's `reference`.
 pub const REFERENCE: &str = "reference";
 
 /// Georgia is UTC+4 all year.
 pub const UTC_OFFSET_HOURS: i64 = 4;
-
-/// smsoffice's own reply for ErrorCode `code` (a code its error table has).
-pub fn error_response(quirks: &Quirks, code: i64) -> Response {
-    let error = SmsofficeError::from_code(code).unwrap_or(SmsofficeError::TemporaryDelay);
-    envelope(quirks, Envelope::error(error))
-}
 
 fn json_response(quirks: &Quirks, body: String) -> Response {
     with_content_type(body, &quirks.content_type)
