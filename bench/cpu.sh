@@ -17,8 +17,8 @@ pid=$!
 trap 'kill $pid 2>/dev/null' EXIT
 for _ in $(seq 100); do curl -fs "http://$addr/__admin/health" >/dev/null && break; sleep 0.05; done
 big='{"balance": 1000000000000}'
-curl -fs -X PATCH -d "$big" "http://$addr/__admin/accounts/smsoffice/demo-key" >/dev/null
-curl -fs -X PATCH -d "$big" "http://$addr/__admin/accounts/getsms/demo" >/dev/null
+curl -H 'Content-Type: application/json' -fs -X PATCH -d "$big" "http://$addr/__admin/accounts/smsoffice/demo-key" >/dev/null
+curl -H 'Content-Type: application/json' -fs -X PATCH -d "$big" "http://$addr/__admin/accounts/getsms/demo" >/dev/null
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 

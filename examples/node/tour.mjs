@@ -12,6 +12,8 @@ const BASE = process.env.SMSIM_URL ?? "http://127.0.0.1:8800";
 async function call(method, path, body) {
   const response = await fetch(BASE + path, {
     method,
+    // Admin calls that change state say they are JSON, so that no web page can forge them.
+    headers: { "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return response.text();

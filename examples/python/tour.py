@@ -18,7 +18,9 @@ BASE = os.environ.get("SMSIM_URL", "http://127.0.0.1:8800")
 
 def call(method, path, body=None):
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(BASE + path, data=data, method=method)
+    # Admin calls that change state say they are JSON, so that no web page can forge them.
+    headers = {"Content-Type": "application/json"}
+    request = urllib.request.Request(BASE + path, data=data, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.read().decode()
 

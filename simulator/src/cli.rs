@@ -115,6 +115,17 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub admin_token: Option<String>,
+    /// A host name the admin API and the inbox answer to besides loopback names and IP
+    /// addresses (a request naming any other `Host` gets 403, which stops DNS rebinding);
+    /// repeatable, `*` for any (in the environment variable, separate names with `,`)
+    /// [default: none].
+    #[arg(
+        long = "allowed-host",
+        env = "SMSIM_ALLOWED_HOSTS",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    pub allowed_hosts: Vec<String>,
 }
 
 /// The smsoffice account `--callback-url` applies to.
@@ -146,6 +157,12 @@ impl ServeArgs {
         }
         if let Some(token) = &self.admin_token {
             config.admin_token = Some(token.clone());
+        }
+        if !self.allowed_hosts.is_empty() {
+            config
+                .allowed_hosts
+                .extend(self.allowed_hosts.iter().map(|h| h.trim().to_owned()));
+            config.validate()?;
         }
         if let Some(bind) = self.callback_bind {
             config.callbacks.bind = Some(bind);

@@ -69,6 +69,10 @@ macro_rules! config_types {
             /// When set, every `/__admin` call needs `Authorization: Bearer <token>`.
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub admin_token: Option<String>,
+            /// Host names the admin API and the inbox answer to besides loopback names and IP
+            /// addresses; `*` for any.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub allowed_hosts: Vec<String>,
         }
 
         /// Each provider's quirks: behaviours no evidence settles, each a named setting. Written
@@ -425,6 +429,14 @@ impl Config {
                 "admin_token".into(),
                 "must be a non-empty header-safe text",
             ));
+        }
+        for (i, host) in self.allowed_hosts.iter().enumerate() {
+            if host.is_empty() || host.contains(['/', ' ', '@', ':']) {
+                return Err(invalid(
+                    format!("allowed_hosts[{i}]"),
+                    format!("{host:?} is not a host name (give it without scheme, path or port)"),
+                ));
+            }
         }
         for (i, spec) in self.faults.iter().enumerate() {
             Config::parse_fault(spec)

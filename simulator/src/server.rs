@@ -47,7 +47,7 @@ fn router(state: AppState) -> Router {
             "/__admin",
             crate::admin::routes().layer(axum::middleware::from_fn_with_state(
                 state.clone(),
-                crate::admin::require_token,
+                crate::admin::guard,
             )),
         )
         .fallback(|State(sim): State<Sim>, request: Request| async move {

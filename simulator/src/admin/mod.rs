@@ -75,58 +75,18 @@ pub fn routes() -> Router<AppState> {
         .route("/reset", post(reset))
         .route("/ui", get(ui::redirect))
         .route("/ui/", get(ui::page))
+        .route("/ui/inbox.css", get(ui::style))
+        .route("/ui/inbox.js", get(ui::script))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such admin endpoint") })
         .method_not_allowed_fallback(|| async {
             error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed here")
         })
 }
 
-/// Refuses an admin call without the configured token (`Authorization: Bearer <token>`) with a
-/// JSON 401; without a configured token every call passes.
-pub async fn require_token(
-    State(sim): State<Sim>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let Some(token) = sim.config().admin_token.as_deref() else {
-        return next.run(request).await;
-    };
-    // The page itself holds no data; it asks for the token and sends it with each call.
-    // Paths here are inside `/__admin` (the nest strips it).
-    if matches!(request.uri().path(), "/ui" | "/ui/") {
-        return next.run(request).await;
-    }
-    let given = request
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    // A browser's EventSource cannot set headers: the event stream also takes the token in
-    // the query string.
-    let in_query = request.uri().path() == "/events"
-        && request.uri().query().is_some_and(|query| {
-            form_urlencoded::parse(query.as_bytes())
-                .any(|(name, value)| name == "access_token" && value == token)
-        });
-    if given == Some(token) || in_query {
-        return next.run(request).await;
-    }
-    let mut response = error(
-        StatusCode::UNAUTHORIZED,
-        "this simulator's admin API needs `Authorization: Bearer <token>` (--admin-token)",
-    )
-    .into_response();
-    response.headers_mut().insert(
-        http::header::WWW_AUTHENTICATE,
-        http::HeaderValue::from_static("Bearer"),
-    );
-    response
-}
-
 /// An admin call refused: the status and a message, answered as `{"error": "..."}`.
 #[derive(Debug)]
 pub struct AdminError {
-    status: StatusCode,
+    pub(super) status: StatusCode,
     message: String,
 }
 
@@ -168,6 +128,8 @@ fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
 
 mod accounts;
 mod events;
+mod guard;
+pub use guard::guard;
 mod listings;
 mod messages;
 mod ui;

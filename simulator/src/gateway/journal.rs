@@ -42,6 +42,9 @@ impl std::fmt::Display for Masked<'_> {
     }
 }
 
+/// Query parameters that may carry the admin token (the event stream takes `access_token`).
+const ADMIN_TOKEN_PARAMS: [&str; 2] = ["access_token", "token"];
+
 /// Whether a raw parameter name names a credential, read as PHP and ASP.NET read names
 /// (percent-decoded, any case, spaces and an array suffix ignored).
 fn is_credential(raw_name: &str) -> bool {
@@ -50,11 +53,17 @@ fn is_credential(raw_name: &str) -> bool {
         .into_owned();
     let name = decoded.trim();
     let name = name.split('[').next().unwrap_or(name).trim();
-    // Any provider's credential names: the log masks them whatever the path.
-    crate::providers::ENTRIES
+    // Any provider's credential names, and the admin token's: the log masks them whatever the
+    // path.
+    ADMIN_TOKEN_PARAMS
         .iter()
-        .flat_map(|e| e.credentials)
-        .any(|(credential, _)| name.eq_ignore_ascii_case(credential))
+        .copied()
+        .chain(
+            crate::providers::ENTRIES
+                .iter()
+                .flat_map(|e| e.credentials.iter().map(|c| c.0)),
+        )
+        .any(|credential| name.eq_ignore_ascii_case(credential))
 }
 
 /// What the journal notes of one request, taken before the request is handed on.
@@ -156,6 +165,14 @@ mod tests {
             "/api?KEY=***&destination=995&passwor%64=***&+login=***&password[]=***&x=key"
         );
         assert_eq!(Masked("/smsgateway/").to_string(), "/smsgateway/");
+    }
+
+    #[test]
+    fn an_admin_token_in_a_query_string_is_masked() {
+        assert_eq!(
+            Masked("/__adminx/events?access_token=s3cret&Token=s3cret").to_string(),
+            "/__adminx/events?access_token=***&Token=***"
+        );
     }
 
     #[test]

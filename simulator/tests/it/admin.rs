@@ -3,7 +3,7 @@
 use smsim::ClockMode;
 use smsim::Simulator;
 
-use crate::client::{admin, admin_patch, admin_post, get, raw};
+use crate::client::{admin, admin_delete, admin_patch, admin_post, get, raw};
 use crate::smsoffice_send::{GOOD_SEND, OK, assert_envelope, balance, send, start_with};
 
 #[tokio::test]
@@ -80,7 +80,7 @@ async fn messages_carry_the_documented_fields_and_filter() {
             .contains("unknown status")
     );
 
-    let deleted = raw(sim.addr(), b"DELETE /__admin/messages HTTP/1.1", b"").await;
+    let deleted = admin_delete(&sim, "/messages").await;
     assert_eq!(deleted.json()["deleted"], 2);
     assert_eq!(admin(&sim, "/messages").await["count"], 0);
 }
@@ -258,7 +258,12 @@ async fn unknown_admin_paths_answer_json() {
     let reply = get(&sim, "/__admin/nothing").await;
     assert_eq!(reply.status, 404);
     assert!(reply.json()["error"].is_string());
-    let reply = raw(sim.addr(), b"PUT /__admin/health HTTP/1.1", b"").await;
+    let reply = raw(
+        sim.addr(),
+        b"PUT /__admin/health HTTP/1.1\r\nContent-Type: application/json",
+        b"{}",
+    )
+    .await;
     assert_eq!(reply.status, 405);
     assert!(reply.json()["error"].is_string());
 }
@@ -290,24 +295,37 @@ async fn rust_tests_read_balances_and_messages_without_http() {
 async fn an_admin_token_guards_every_admin_call_and_nothing_else() {
     let sim = start_with(|c| c.admin_token = Some("s3cret".into())).await;
     for head in [
-        "GET /__admin/health HTTP/1.1",
         "GET /__admin/messages HTTP/1.1",
         "GET /__admin/nowhere HTTP/1.1",
-        "GET /__admin/health HTTP/1.1\r\nAuthorization: Bearer wrong",
-        "GET /__admin/health HTTP/1.1\r\nAuthorization: s3cret",
+        "GET /__admin/messages HTTP/1.1\r\nAuthorization: Bearer wrong",
+        "GET /__admin/messages HTTP/1.1\r\nAuthorization: s3cret",
+        "GET /__admin/messages HTTP/1.1\r\nAuthorization: Basic s3cret",
     ] {
         let reply = raw(sim.addr(), head.as_bytes(), b"").await;
         assert_eq!(reply.status, 401, "{head}");
         assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
         assert!(reply.json()["error"].as_str().unwrap().contains("Bearer"));
     }
-    let allowed = raw(
+    // The scheme in any letter case (RFC 7235).
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let head = format!("GET /__admin/messages HTTP/1.1\r\nAuthorization: {scheme} s3cret");
+        let allowed = raw(sim.addr(), head.as_bytes(), b"").await;
+        assert_eq!(allowed.status, 200, "{scheme}: {}", allowed.text());
+    }
+    // Two Authorization headers are refused, whichever holds the token.
+    let twice = raw(
         sim.addr(),
-        b"GET /__admin/health HTTP/1.1\r\nAuthorization: Bearer s3cret",
+        b"GET /__admin/messages HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nAuthorization: Bearer wrong",
         b"",
     )
     .await;
-    assert_eq!(allowed.status, 200, "{}", allowed.text());
+    assert_eq!(twice.status, 400, "{}", twice.text());
+    // A health check (a container's, a CI job's wait loop) needs no token.
+    let health = get(&sim, "/__admin/health").await;
+    assert_eq!(
+        (health.status, health.json()["status"].clone()),
+        (200, "ok".into())
+    );
     // The providers' own endpoints never need it.
     assert_eq!(
         get(&sim, "/api/getBalance?key=demo-key").await.text(),

@@ -72,6 +72,11 @@ fn bad_configs_and_flags_exit_2_naming_the_problem() {
 
     let stderr = refused(&["serve", "--listen", "nowhere"], &[]);
     assert!(stderr.contains("nowhere"), "{stderr}");
+
+    let stderr = refused(&["serve", "--allowed-host", "http://smsim.test/"], &[]);
+    assert!(stderr.contains("allowed_hosts[0]"), "{stderr}");
+    let stderr = refused(&["serve"], &[("SMSIM_ALLOWED_HOSTS", "a.test,b.test:80")]);
+    assert!(stderr.contains("allowed_hosts[1]"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -296,6 +301,13 @@ async fn request_log_lines_show_requests_but_never_credentials() {
         b"",
     )
     .await;
+    // An admin token given where no admin call is (a mistyped path) is a credential too.
+    crate::client::raw(
+        addr,
+        b"GET /__adminx/events?access_token=t0ken-secret HTTP/1.1",
+        b"",
+    )
+    .await;
     crate::client::raw(
         addr,
         b"GET /components/com_smsreseller/smsapi2.php?username=demo&password=pa55-secret&balance=true HTTP/1.1",
@@ -319,7 +331,8 @@ async fn request_log_lines_show_requests_but_never_credentials() {
     let log = seen.join("\n");
     assert!(log.contains("getBalance?key=***&stray=1"), "{log}");
     assert!(log.contains("password=***"), "{log}");
-    for secret in ["sup3r-secret-xyz", "pa55-secret"] {
+    assert!(log.contains("access_token=***"), "{log}");
+    for secret in ["sup3r-secret-xyz", "pa55-secret", "t0ken-secret"] {
         assert!(!log.contains(secret), "{secret} in:\n{log}");
     }
     assert!(

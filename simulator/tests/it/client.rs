@@ -127,9 +127,10 @@ pub async fn admin_post(sim: &Simulator, path: &str, body: &str) -> Reply {
     .await
 }
 
-/// `DELETE /__admin{path}`.
+/// `DELETE /__admin{path}`, saying it means it (`X-Smsim`), as every bodyless admin call that
+/// changes state must.
 pub async fn admin_delete(sim: &Simulator, path: &str) -> Reply {
-    let head = format!("DELETE /__admin{path} HTTP/1.1");
+    let head = format!("DELETE /__admin{path} HTTP/1.1\r\nX-Smsim: 1");
     raw(sim.addr(), head.as_bytes(), b"").await
 }
 

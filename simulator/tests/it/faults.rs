@@ -9,7 +9,7 @@ use smsim::ClockMode;
 use smsim::Simulator;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::client::{admin, admin_patch, admin_post, get, raw};
+use crate::client::{admin, admin_delete, admin_patch, admin_post, get, raw};
 use crate::smsoffice_send::{OK, assert_envelope, start_with};
 use smsim_testkit::receiver::Receiver;
 
@@ -228,7 +228,7 @@ async fn bad_specs_are_refused_on_the_admin_api_with_the_reason() {
     let added = admin_post(&sim, "/faults", r#"{"spec": "smsco.status=http:500*2"}"#).await;
     assert_eq!(added.status, 201);
     assert_eq!(added.json()["remaining"], 2);
-    let cleared = raw(sim.addr(), b"DELETE /__admin/faults HTTP/1.1", b"").await;
+    let cleared = admin_delete(&sim, "/faults").await;
     assert_eq!(cleared.json()["deleted"], 1);
     assert_eq!(
         admin(&sim, "/faults").await["faults"]
@@ -349,6 +349,6 @@ async fn faults_added_at_runtime_apply_and_clearing_stops_them() {
         201
     );
     assert_eq!(get(&sim, BALANCE).await.status, 418);
-    raw(sim.addr(), b"DELETE /__admin/faults HTTP/1.1", b"").await;
+    admin_delete(&sim, "/faults").await;
     assert_eq!(get(&sim, BALANCE).await.status, 200);
 }

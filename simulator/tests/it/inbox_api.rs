@@ -23,7 +23,7 @@ impl EventStream {
         let mut stream = TcpStream::connect(sim.addr()).await.unwrap();
         stream
             .write_all(
-                b"GET /__admin/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n",
+                b"GET /__admin/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n",
             )
             .await
             .unwrap();
@@ -113,7 +113,7 @@ async fn a_listener_that_does_not_read_is_told_it_lagged_and_slows_nobody() {
     socket.set_recv_buffer_size(4096).unwrap();
     let mut stalled = socket.connect(sim.addr()).await.unwrap();
     stalled
-        .write_all(b"GET /__admin/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(b"GET /__admin/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -337,7 +337,7 @@ async fn with_a_token_the_page_loads_and_the_stream_takes_the_token_in_its_query
     );
     let mut stream = TcpStream::connect(sim.addr()).await.unwrap();
     stream
-        .write_all(b"GET /__admin/events?access_token=s3cret HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(b"GET /__admin/events?access_token=s3cret HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await
         .unwrap();
     let mut head = [0u8; 256];

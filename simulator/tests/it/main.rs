@@ -1,6 +1,7 @@
 //! Integration tests of the `smsim` server, one binary (linking is the slow part).
 
 mod admin;
+mod admin_guard;
 mod bad_input;
 mod body_limits;
 mod bounds;

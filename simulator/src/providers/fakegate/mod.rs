@@ -233,8 +233,9 @@ mod tests {
     use crate::sim::Sim;
 
     async fn call(app: &axum::Router, method: Method, uri: &str, body: Option<Value>) -> (StatusCode, String) {
+        let changes = method != Method::GET;
         let mut request = Request::builder().method(method).uri(uri);
-        if body.is_some() {
+        if changes {
             request = request.header("content-type", "application/json");
         }
         let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));

@@ -16,6 +16,8 @@ use smsim_testkit::RequestBytes;
 use smsim_testkit::receiver::{Answer, Receiver};
 use tokio::process::{Child, Command};
 
+mod attacks;
+
 /// Where Debian puts them.
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -31,6 +33,11 @@ impl Browser {
     /// A headless Chromium of `width`×`height`, or `None` (skipped) when it is not installed
     /// outside CI.
     async fn open(width: u32, height: u32) -> Option<Browser> {
+        Browser::open_with(width, height, &[]).await
+    }
+
+    /// [`Browser::open`] with more command-line switches for Chromium.
+    async fn open_with(width: u32, height: u32, switches: &[&str]) -> Option<Browser> {
         let installed = [CHROMIUM, CHROMEDRIVER]
             .iter()
             .all(|path| std::path::Path::new(path).exists());
@@ -53,18 +60,23 @@ impl Browser {
             .kill_on_drop(true)
             .spawn()
             .expect("chromedriver starts");
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+        ]
+        .iter()
+        .chain(switches)
+        .map(|s| s.to_string())
+        .collect();
+        args.push(format!("--window-size={width},{height}"));
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "goog:chromeOptions".into(),
             json!({
                 "binary": CHROMIUM,
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    format!("--window-size={width},{height}"),
-                ],
+                "args": args,
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
@@ -189,7 +201,9 @@ async fn the_inbox_shows_messages_live_and_drives_time_outcomes_faults_and_balan
     let callback = json!({ "callback_url": receiver.url() }).to_string();
     call(
         &sim,
-        RequestBytes::new("PATCH", "/__admin/accounts/smsoffice/demo-key").body(callback),
+        RequestBytes::new("PATCH", "/__admin/accounts/smsoffice/demo-key")
+            .header("Content-Type", "application/json")
+            .body(callback),
     )
     .await;
     browser
