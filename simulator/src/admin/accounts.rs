@@ -1,11 +1,11 @@
 //! Accounts: list, create, change, delete. Parallel test suites can each make their own and
 //! leave the demo accounts alone.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{AdminError, AdminResult, Body, error, parse_body, provider};
+use super::{AdminError, AdminResult, Body, Path, error, parse_body, provider};
 use crate::domain::Provider;
 use crate::events::Event;
 use crate::providers::{Descriptor, Invalid, with_provider};

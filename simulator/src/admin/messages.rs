@@ -1,11 +1,11 @@
 //! Deciding a message's fate by hand.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{AdminResult, AppState, Body, error, parse_body};
+use super::{AdminResult, AppState, Body, Path, error, parse_body};
 use crate::domain::messages::Status;
 use crate::engine::Undecidable;
 

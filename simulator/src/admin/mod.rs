@@ -120,6 +120,32 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
     }
 }
 
+/// Path parameters whose rejections (an id that is not a number, a segment that is not UTF-8)
+/// are answered as admin errors, in JSON like every other admin answer.
+struct Path<T>(T);
+
+impl<S: Send + Sync, T> axum::extract::FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+{
+    type Rejection = AdminError;
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        state: &S,
+    ) -> Result<Path<T>, AdminError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|rejection| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    format!("invalid path: {}", rejection.body_text()),
+                )
+            })
+    }
+}
+
 /// Parses a JSON body, answering 400 with serde's reason (which names the field) on failure.
 fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
     serde_json::from_slice(body)

@@ -43,8 +43,26 @@ pub async fn exchange(sim: &Sim, request: Request, connection: Option<&Connectio
         answer.lints.insert(0, lint);
     }
     bound_lints(&mut answer.lints);
+    make_inert(&mut answer.response);
     let status = answer.response.status().as_u16();
     exchange.record(sim, endpoint, Some(status), answer, fault)
+}
+
+/// Marks a provider reply inert in a browser. Some echo what the client sent (getsms's reply,
+/// `text/html` as the real one is, repeats the SMS text), so a page that posts a form with a
+/// script in it must not get that script run on the simulator's origin, where the admin API is.
+/// A sandboxed document runs no script and has an origin of its own; `nosniff` keeps a browser
+/// from reading a reply as anything but its declared type. HTTP clients ignore both.
+fn make_inert(response: &mut Response) {
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_SECURITY_POLICY,
+        http::HeaderValue::from_static("sandbox"),
+    );
+    headers.insert(
+        http::header::X_CONTENT_TYPE_OPTIONS,
+        http::HeaderValue::from_static("nosniff"),
+    );
 }
 
 /// Most lints one journal entry keeps.

@@ -264,3 +264,48 @@ async fn html_in_every_field_a_user_controls_is_shown_as_text() {
     assert_eq!(made, json!([0, true]), "markup became elements or ran");
     browser.client.close().await.unwrap();
 }
+
+/// A page on another origin that posts a getsms send whose text is a script, as a plain form,
+/// and lands on the reply: the reply repeats the text in `text/html`, as the real service's does.
+fn script_in_a_reply_page(smsim: SocketAddr) -> String {
+    let script = "<script>document.title='ran';fetch('/__admin/reset',{method:'POST',headers:{'X-Smsim':'1'}})</script>";
+    let data = json!([{"phone": "998901234567", "text": script}]).to_string();
+    let data = data.replace('&', "&amp;").replace('\'', "&#39;");
+    format!(
+        r#"<!doctype html>
+<form id="send" method="POST" action="http://{smsim}/smsgateway/">
+<input name="login" value="demo"><input name="password" value="demo">
+<input name="nickname" value="GETSMS"><input name="data" value='{data}'>
+</form>
+<script>document.getElementById("send").submit();</script>"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_script_in_a_provider_reply_does_not_run_on_the_simulators_origin() {
+    let Some(browser) = Browser::open(1024, 768).await else {
+        return;
+    };
+    let sim = simulator().await;
+    send(&sim, "995577123456", "order-1").await;
+    let page = attacker(script_in_a_reply_page(sim.addr())).await;
+    browser
+        .client
+        .goto(&format!("http://localhost:{}/", page.port()))
+        .await
+        .unwrap();
+    browser
+        .until("the getsms reply", || async {
+            browser.text("body").await.contains("message_id")
+        })
+        .await;
+    // Long enough for a script that ran to have reset the simulator.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_ne!(browser.client.title().await.unwrap(), "ran");
+    assert_eq!(
+        sim.sim().messages().len(),
+        2,
+        "the reply's script reset the simulator"
+    );
+    browser.client.close().await.unwrap();
+}

@@ -376,3 +376,57 @@ async fn listings_are_paged_with_a_cursor() {
         assert!(reply.json()["error"].is_string(), "{bad}");
     }
 }
+
+#[tokio::test]
+async fn every_admin_error_is_json_with_the_reason() {
+    let sim = Simulator::start_default().await.unwrap();
+    let json = "\r\nContent-Type: application/json";
+    for (head, body, status) in [
+        (
+            format!("POST /__admin/messages/abc/outcome HTTP/1.1{json}"),
+            r#"{"outcome":"delivered"}"#,
+            400,
+        ),
+        (
+            format!("POST /__admin/messages/%201/outcome HTTP/1.1{json}"),
+            r#"{"outcome":"delivered"}"#,
+            400,
+        ),
+        (
+            format!("POST /__admin/messages/99999999999999999999/outcome HTTP/1.1{json}"),
+            "{}",
+            400,
+        ),
+        (
+            format!("POST /__admin/messages/1/outcome HTTP/1.1{json}"),
+            r#"{"outcome":"delivered"}"#,
+            404,
+        ),
+        (
+            format!("POST /__admin/faults HTTP/1.1{json}"),
+            "{not json",
+            400,
+        ),
+        (
+            format!("PATCH /__admin/accounts/nobody/x HTTP/1.1{json}"),
+            "{}",
+            404,
+        ),
+        (format!("PUT /__admin/health HTTP/1.1{json}"), "{}", 405),
+        ("GET /__admin/nowhere HTTP/1.1".to_owned(), "", 404),
+        ("GET /__admin/messages?limit=x HTTP/1.1".to_owned(), "", 400),
+    ] {
+        let reply = raw(sim.addr(), head.as_bytes(), body.as_bytes()).await;
+        assert_eq!(reply.status, status, "{head}: {}", reply.text());
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/json"),
+            "{head}"
+        );
+        let error = reply.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(!error.is_empty(), "{head}: {}", reply.text());
+    }
+}

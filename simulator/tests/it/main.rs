@@ -1,7 +1,6 @@
 //! Integration tests of the `smsim` server, one binary (linking is the slow part).
 
 mod admin;
-mod admin_guard;
 mod bad_input;
 mod body_limits;
 mod bounds;
@@ -19,3 +18,4 @@ mod readme;
 mod smsco;
 mod smsoffice_send;
 mod smsoffice_status;
+mod web_pages;

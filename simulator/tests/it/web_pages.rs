@@ -180,3 +180,64 @@ async fn the_inbox_is_served_under_a_policy_that_lets_only_its_own_files_run() {
         assert_eq!(reply.header("referrer-policy"), Some("no-referrer"));
     }
 }
+
+#[tokio::test]
+async fn every_provider_reply_is_inert_in_a_browser() {
+    let sim = start_with(|c| {
+        c.faults = vec![
+            "smsco.status=http:503".into(),
+            "smsoffice.balance=error:-100".into(),
+        ]
+    })
+    .await;
+    let form = "application/x-www-form-urlencoded";
+    let replies = [
+        get(
+            &sim,
+            "/api/v2/send/?key=demo-key&destination=995577123456&sender=SMSOFFICE&content=hi",
+        )
+        .await,
+        get(&sim, "/api/getBalance?key=demo-key").await,
+        get(
+            &sim,
+            "/api/v2/getMessageStatus/?key=demo-key&destination=1&reference=r",
+        )
+        .await,
+        get(
+            &sim,
+            "/components/com_smsreseller/smsapi2.php?username=demo&password=demo&balance=true",
+        )
+        .await,
+        get(
+            &sim,
+            "/components/com_smsreseller/getstatus.php?username=demo&password=demo&mes_id=1",
+        )
+        .await,
+        crate::client::post(
+            &sim,
+            "/smsgateway/",
+            form,
+            b"login=demo&password=demo&data=[]",
+        )
+        .await,
+        crate::client::post(
+            &sim,
+            "/smsgateway/status/",
+            form,
+            b"login=demo&password=demo",
+        )
+        .await,
+        get(&sim, "/nowhere").await,
+        raw(sim.addr(), b"PUT /api/getBalance HTTP/1.1", b"").await,
+    ];
+    for reply in replies {
+        assert_eq!(
+            reply.header("content-security-policy"),
+            Some("sandbox"),
+            "{} {}",
+            reply.status,
+            reply.text()
+        );
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+    }
+}
