@@ -238,6 +238,24 @@ impl<'de> Deserialize<'de> for Quirks {
     }
 }
 
+/// The longest account id, in bytes: it travels in admin paths and in every request's journal
+/// entry.
+pub const MAX_ACCOUNT_ID_BYTES: usize = 256;
+
+/// An account id the admin API can name: not empty, at most [`MAX_ACCOUNT_ID_BYTES`].
+pub fn check_account_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if id.len() > MAX_ACCOUNT_ID_BYTES {
+        return Err(format!(
+            "is {} bytes long, more than {MAX_ACCOUNT_ID_BYTES}",
+            id.len()
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `provider` has error code `code`; the refusal lists the valid codes.
 pub fn check_error_code(provider: Provider, code: i64) -> Result<(), String> {
     (providers::entry(provider).check_error_code)(code)
@@ -275,6 +293,13 @@ pub struct Limits {
     /// opens or the previous reply was sent: past it the connection is closed. It bounds a
     /// half-sent header and an idle keep-alive connection alike.
     pub header_timeout_seconds: u64,
+    /// Accounts each provider holds at most (configured and created through the admin API).
+    pub max_accounts: usize,
+    /// Seconds a request body may pause between two arrivals of bytes: past it the request is
+    /// answered 408 and the connection closed.
+    pub body_read_timeout_seconds: u64,
+    /// Seconds a whole request body may take to arrive, however steadily: past it, 408.
+    pub body_timeout_seconds: u64,
 }
 
 impl Default for Limits {
@@ -287,6 +312,9 @@ impl Default for Limits {
             callback_entries: 10_000,
             max_connections: 4096,
             header_timeout_seconds: 30,
+            max_accounts: 10_000,
+            body_read_timeout_seconds: 10,
+            body_timeout_seconds: 30,
         }
     }
 }
@@ -298,7 +326,7 @@ impl BodyBytes {
     }
 }
 
-/// The longest `limits.header_timeout_seconds`: a day.
+/// The longest `limits.header_timeout_seconds` and body timeouts: a day.
 pub const MAX_HEADER_TIMEOUT_SECONDS: u64 = 86_400;
 
 fn default_listen() -> SocketAddr {
@@ -394,21 +422,36 @@ impl Config {
             ("limits.max_body_bytes", self.limits.max_body_bytes),
             ("limits.callback_entries", self.limits.callback_entries),
             ("limits.max_connections", self.limits.max_connections),
+            ("limits.max_accounts", self.limits.max_accounts),
             ("callbacks.max_in_flight", self.callbacks.max_in_flight),
-            (
-                "limits.header_timeout_seconds",
-                usize::try_from(self.limits.header_timeout_seconds).unwrap_or(usize::MAX),
-            ),
         ] {
             if value == 0 {
                 return Err(invalid(field.to_owned(), "must be at least 1"));
             }
         }
-        if self.limits.header_timeout_seconds > MAX_HEADER_TIMEOUT_SECONDS {
-            return Err(invalid(
-                "limits.header_timeout_seconds".into(),
-                format!("must be at most {MAX_HEADER_TIMEOUT_SECONDS} (a day)"),
-            ));
+        for (field, seconds) in [
+            (
+                "limits.header_timeout_seconds",
+                self.limits.header_timeout_seconds,
+            ),
+            (
+                "limits.body_read_timeout_seconds",
+                self.limits.body_read_timeout_seconds,
+            ),
+            (
+                "limits.body_timeout_seconds",
+                self.limits.body_timeout_seconds,
+            ),
+        ] {
+            if seconds == 0 {
+                return Err(invalid(field.to_owned(), "must be at least 1"));
+            }
+            if seconds > MAX_HEADER_TIMEOUT_SECONDS {
+                return Err(invalid(
+                    field.to_owned(),
+                    format!("must be at most {MAX_HEADER_TIMEOUT_SECONDS} (a day)"),
+                ));
+            }
         }
         let span = 0.0..=crate::domain::clock::MAX_SPAN_SECONDS;
         if let Some(bad) = self
@@ -465,11 +508,22 @@ impl Config {
         let name = G::PROVIDER.name();
         let section = G::section(self);
         let mut seen = std::collections::HashSet::new();
-        for (i, account) in G::configured_accounts(section).iter().enumerate() {
+        let accounts = G::configured_accounts(section);
+        if accounts.len() > self.limits.max_accounts {
+            return Err(invalid(
+                format!("{name}.accounts"),
+                format!(
+                    "{} accounts, more than limits.max_accounts ({})",
+                    accounts.len(),
+                    self.limits.max_accounts
+                ),
+            ));
+        }
+        for (i, account) in accounts.iter().enumerate() {
             let id = G::account_id(account);
             let field = || format!("{name}.accounts.{}[{i}]", G::ACCOUNT_ID);
-            if id.is_empty() {
-                return Err(invalid(field(), "must not be empty"));
+            if let Err(why) = check_account_id(id) {
+                return Err(invalid(field(), why));
             }
             if !seen.insert(id) {
                 return Err(invalid(field(), format!("{id:?} appears twice")));

@@ -1,11 +1,14 @@
 //! Accounts: list, create, change, delete. Parallel test suites can each make their own and
 //! leave the demo accounts alone.
 
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use super::{AdminError, AdminResult, Body, Path, error, parse_body, provider};
+use super::listings::{DEFAULT_LIMIT, MAX_LIMIT};
+use super::{AdminError, AdminResult, Body, Path, error, parse_body, provider, read_query};
+use crate::config::check_account_id;
 use crate::domain::Provider;
 use crate::events::Event;
 use crate::providers::{Descriptor, Invalid, with_provider};
@@ -34,15 +37,94 @@ pub(super) async fn providers() -> AdminResult {
     Ok(axum::Json(json!({"providers": providers})))
 }
 
-/// `GET /__admin/accounts`: every account, by provider.
-pub(super) async fn list(State(sim): State<Sim>) -> AdminResult {
-    let state = sim.state();
-    let mut by_provider = serde_json::Map::new();
-    for provider in Provider::ALL {
-        let accounts = with_provider!(*provider, G => json!(G::accounts(G::part(&state)).values().collect::<Vec<_>>()));
-        by_provider.insert(provider.name().to_owned(), accounts);
+/// The accounts listing's query: one provider's accounts paged (`provider`, `after` an id,
+/// `limit`), or every provider's first `limit`.
+#[derive(Debug, serde::Deserialize)]
+pub(super) struct AccountQuery {
+    provider: Option<String>,
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /__admin/accounts`: every provider's accounts by provider, at most `limit` (1,000 by
+/// default) each; with `provider`, that provider's accounts as a page like the other listings:
+/// `{"count", "next", "accounts"}`, `next` the `after` that asks for the rest.
+pub(super) async fn list(
+    State(sim): State<Sim>,
+    query: Result<Query<AccountQuery>, QueryRejection>,
+) -> AdminResult {
+    let query = read_query(query)?;
+    let Some(name) = &query.provider else {
+        if query.after.is_some() {
+            return Err(error(StatusCode::BAD_REQUEST, "`after` needs `provider`"));
+        }
+        let limit = page_limit(query.limit, MAX_LIMIT)?;
+        let state = sim.state();
+        let mut by_provider = serde_json::Map::new();
+        for provider in Provider::ALL {
+            let page = with_provider!(*provider, G => page_of::<G>(&state, None, limit))?;
+            by_provider.insert(provider.name().to_owned(), page.accounts);
+        }
+        drop(state);
+        return Ok(axum::Json(Value::Object(by_provider)));
+    };
+    let provider = self::provider(name, StatusCode::BAD_REQUEST)?;
+    let limit = page_limit(query.limit, DEFAULT_LIMIT)?;
+    let page = {
+        let state = sim.state();
+        with_provider!(provider, G => page_of::<G>(&state, query.after.as_deref(), limit))?
+    };
+    Ok(axum::Json(json!({
+        "count": page.count,
+        "next": page.next,
+        "accounts": page.accounts,
+    })))
+}
+
+fn page_limit(limit: Option<usize>, default: usize) -> Result<usize, AdminError> {
+    let limit = limit.unwrap_or(default);
+    if (1..=MAX_LIMIT).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(error(
+            StatusCode::BAD_REQUEST,
+            format!("`limit` must be 1 to {MAX_LIMIT}, got {limit}"),
+        ))
     }
-    Ok(axum::Json(Value::Object(by_provider)))
+}
+
+/// A page of accounts, copied out.
+struct AccountPage {
+    count: usize,
+    next: Option<String>,
+    accounts: Value,
+}
+
+/// `G`'s accounts after the id `after` (from the first without it), at most `limit`.
+fn page_of<G: Stateful>(
+    state: &crate::sim::State,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<AccountPage, AdminError> {
+    let accounts = G::accounts(G::part(state));
+    let start = match after {
+        None => 0,
+        Some(id) => accounts.get_index_of(id).map(|i| i + 1).ok_or_else(|| {
+            error(
+                StatusCode::BAD_REQUEST,
+                format!("`after`: no {} account {id:?}", G::PROVIDER.name()),
+            )
+        })?,
+    };
+    let page: Vec<&G::Account> = accounts.values().skip(start).take(limit).collect();
+    let next = (start + page.len() < accounts.len())
+        .then(|| page.last().map(|a| G::account_id(a).to_owned()))
+        .flatten();
+    Ok(AccountPage {
+        count: accounts.len(),
+        next,
+        accounts: json!(page),
+    })
 }
 
 /// `provider`'s account `id` as the API shows it, if it exists.
@@ -81,18 +163,28 @@ fn create_account<G: Stateful>(sim: &Sim, body: &[u8]) -> Result<(String, Value)
     let account: G::Account = parse_body(body)?;
     G::check_account(&account).map_err(invalid_account)?;
     let id = G::account_id(&account).to_owned();
-    if id.is_empty() {
-        return Err(error(
+    check_account_id(&id).map_err(|why| {
+        error(
             StatusCode::BAD_REQUEST,
-            "the account's id must not be empty",
-        ));
-    }
+            format!("the account's `{}` {why}", G::ACCOUNT_ID),
+        )
+    })?;
+    let max = sim.config().limits.max_accounts;
     let mut state = sim.state();
     let accounts = G::accounts_mut(G::part_mut(&mut state));
     if accounts.contains_key(&id) {
         return Err(error(
             StatusCode::CONFLICT,
             format!("{} account {id:?} exists", G::PROVIDER.name()),
+        ));
+    }
+    if accounts.len() >= max {
+        return Err(error(
+            StatusCode::CONFLICT,
+            format!(
+                "{} holds {max} accounts, limits.max_accounts: delete one, or raise the limit",
+                G::PROVIDER.name()
+            ),
         ));
     }
     let created = json!(account);

@@ -93,6 +93,8 @@ fn body_limit(sim: &Sim, provider: Provider) -> BodyLimit {
     BodyLimit {
         bytes: limits.body_bytes.of(provider).min(limits.max_body_bytes),
         over: providers::entry(provider).over_body_limit,
+        read_timeout: std::time::Duration::from_secs(limits.body_read_timeout_seconds),
+        total_timeout: std::time::Duration::from_secs(limits.body_timeout_seconds),
     }
 }
 

@@ -11,6 +11,7 @@ pub use handler::{Handler, Inbound, Read, Reply, Run};
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
@@ -114,13 +115,17 @@ pub enum OverLimit {
     Ignore,
 }
 
-/// How much body an endpoint reads, and what happens past it.
+/// How much body an endpoint reads, what happens past it, and how long it waits for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BodyLimit {
     /// The most bytes read.
     pub bytes: usize,
     /// What a larger body gets.
     pub over: OverLimit,
+    /// The longest wait for the next part of the body.
+    pub read_timeout: Duration,
+    /// The longest time the whole body may take.
+    pub total_timeout: Duration,
 }
 
 /// Why a request could not be read.
@@ -132,6 +137,10 @@ pub enum ReadError {
     /// The body ended in an I/O error.
     #[error("request body unreadable")]
     Broken,
+    /// The body came too slowly: a pause longer than the read timeout, or longer in all than the
+    /// body timeout.
+    #[error("request body too slow")]
+    TimedOut,
 }
 
 impl ReadError {
@@ -140,8 +149,49 @@ impl ReadError {
         match self {
             ReadError::TooLarge => pages::payload_too_large(),
             ReadError::Broken => pages::bad_request(),
+            ReadError::TimedOut => pages::request_timeout(),
         }
     }
+}
+
+/// Reads a body up to `limit`: nothing when it is empty; nothing either when its declared length
+/// is over the limit (refused, or ignored as PHP does, before a byte is read); otherwise frame by
+/// frame, each within the read timeout and all within the body timeout. Whether it was ignored.
+async fn read_body(body: Body, limit: BodyLimit) -> Result<(Bytes, bool), ReadError> {
+    use axum::body::HttpBody;
+    if body.is_end_stream() {
+        return Ok((Bytes::new(), false));
+    }
+    let over = |limit: BodyLimit| match limit.over {
+        OverLimit::Refuse => Err(ReadError::TooLarge),
+        OverLimit::Ignore => Ok((Bytes::new(), true)),
+    };
+    if body.size_hint().lower() > limit.bytes as u64 {
+        return over(limit);
+    }
+    let deadline = tokio::time::Instant::now() + limit.total_timeout;
+    let mut body = Limited::new(body, limit.bytes);
+    let mut parts: Vec<Bytes> = Vec::new();
+    loop {
+        let wait = limit
+            .read_timeout
+            .min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        let frame = match tokio::time::timeout(wait, body.frame()).await {
+            Err(_) => return Err(ReadError::TimedOut),
+            Ok(None) => break,
+            Ok(Some(Ok(frame))) => frame,
+            Ok(Some(Err(e))) if e.is::<http_body_util::LengthLimitError>() => return over(limit),
+            Ok(Some(Err(_))) => return Err(ReadError::Broken),
+        };
+        if let Ok(data) = frame.into_data() {
+            parts.push(data);
+        }
+    }
+    Ok(match parts.len() {
+        0 => (Bytes::new(), false),
+        1 => (parts.swap_remove(0), false),
+        _ => (parts.concat().into(), false),
+    })
 }
 
 impl RawRequest {
@@ -154,14 +204,7 @@ impl RawRequest {
         limit: BodyLimit,
     ) -> Result<RawRequest, ReadError> {
         let (parts, body) = request.into_parts();
-        let (body, body_ignored) = match Limited::new(body, limit.bytes).collect().await {
-            Ok(collected) => (collected.to_bytes(), false),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => match limit.over {
-                OverLimit::Refuse => return Err(ReadError::TooLarge),
-                OverLimit::Ignore => (Bytes::new(), true),
-            },
-            Err(_) => return Err(ReadError::Broken),
-        };
+        let (body, body_ignored) = read_body(body, limit).await?;
         Ok(RawRequest {
             method: parts.method,
             uri: parts.uri,

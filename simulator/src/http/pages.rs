@@ -43,15 +43,32 @@ pub fn method_not_allowed(allow: &'static str) -> Response {
 
 /// 413 for a body over the configured limit.
 pub fn payload_too_large() -> Response {
-    html(
+    let mut response = html(
         StatusCode::PAYLOAD_TOO_LARGE,
         "The request body is too large.",
-    )
+    );
+    // The rest of the body is never read: the connection cannot carry another request.
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// 414 for a request target over the provider's limit.
 pub fn uri_too_long() -> Response {
     html(StatusCode::URI_TOO_LONG, "The request URL is too long.")
+}
+
+/// 408 for a body that came too slowly, as Apache's `mod_reqtimeout` answers.
+pub fn request_timeout() -> Response {
+    let mut response = html(
+        StatusCode::REQUEST_TIMEOUT,
+        "Server timeout waiting for the HTTP request from the client.",
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// 400 for a body that could not be read at all (the client went away mid-body).

@@ -133,3 +133,101 @@ async fn a_json_body_of_a_hundred_thousand_keys_is_read_by_its_four() {
         "{lints}"
     );
 }
+
+/// Sends `head` (with its `Content-Length`) and the first `sent` bytes of the body, then reads
+/// what comes back, within ten seconds; the connection stays open meanwhile.
+async fn partial(sim: &Simulator, head: &str, sent: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    let head = format!("{head}\r\nHost: localhost\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(sent).await.unwrap();
+    let mut reply = Vec::new();
+    let read = stream.read_to_end(&mut reply);
+    tokio::time::timeout(std::time::Duration::from_secs(10), read)
+        .await
+        .expect("an answer without the rest of the body")
+        .unwrap();
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+#[tokio::test]
+async fn a_declared_length_over_the_limit_is_answered_before_the_body_is_read() {
+    let sim = Simulator::start_default().await.unwrap();
+    // 100 MB announced, 10 bytes sent: IIS refuses at once, and closes.
+    let reply = partial(
+        &sim,
+        "POST /api/v2/send/ HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000000",
+        b"key=demo-k",
+    )
+    .await;
+    assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
+    assert!(
+        reply.to_ascii_lowercase().contains("connection: close"),
+        "{reply}"
+    );
+    // PHP runs the script without the body: getsms answers its missing-credentials error.
+    let reply = partial(
+        &sim,
+        "POST /smsgateway/ HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000000",
+        b"login=demo",
+    )
+    .await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains("error_no"), "{reply}");
+    let lints = journal_lints(&sim, 1).await;
+    assert!(lints.contains("post_max_size"), "{lints}");
+    assert_envelope(&post_form(&sim, "/api/v2/send/", GOOD_SEND).await, OK);
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_or_drips_is_answered_408_and_others_are_served_meanwhile() {
+    let sim = start_with(|c| {
+        c.limits.body_read_timeout_seconds = 1;
+        c.limits.body_timeout_seconds = 3;
+    })
+    .await;
+    let stalled = partial(
+        &sim,
+        "POST /api/v2/send/ HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200",
+        b"key=demo-key",
+    );
+    let others = async {
+        for _ in 0..5 {
+            assert_eq!(get(&sim, "/api/getBalance?key=demo-key").await.status, 200);
+        }
+    };
+    let (reply, ()) = tokio::join!(stalled, others);
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+
+    // A byte every half second never pauses for the read timeout, but the body timeout ends it.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    stream
+        .write_all(b"POST /smsgateway/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n")
+        .await
+        .unwrap();
+    let mut reply = [0u8; 64];
+    let dripped = async {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            if stream.write_all(b"x").await.is_err() {
+                break;
+            }
+            if let Ok(Ok(n)) = tokio::time::timeout(
+                std::time::Duration::from_millis(10),
+                stream.read(&mut reply),
+            )
+            .await
+            {
+                return String::from_utf8_lossy(&reply[..n]).into_owned();
+            }
+        }
+        String::new()
+    };
+    let reply = tokio::time::timeout(std::time::Duration::from_secs(20), dripped)
+        .await
+        .expect("the dripping body is cut off");
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert_eq!(admin(&sim, "/messages").await["count"], 0);
+}

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use smsim::Simulator;
 use smsim_testkit::receiver::{Answer, Receiver};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -347,4 +347,63 @@ async fn with_a_token_the_page_loads_and_the_stream_takes_the_token_in_its_query
         "{}",
         String::from_utf8_lossy(&head[..n])
     );
+}
+
+#[tokio::test]
+async fn accounts_are_bounded_in_number_and_id_length_and_listed_in_pages() {
+    let sim = crate::smsoffice_send::start_with(|c| c.limits.max_accounts = 120).await;
+    let create = |id: String| {
+        let sim = &sim;
+        async move {
+            let body = json!({"username": id, "password": "p", "balance": 1}).to_string();
+            admin_post(sim, "/accounts/smsco", &body).await
+        }
+    };
+    let long = create("x".repeat(257)).await;
+    assert_eq!(long.status, 400);
+    assert!(
+        long.json()["error"].as_str().unwrap().contains("256"),
+        "{}",
+        long.text()
+    );
+    assert_eq!(create("y".repeat(256)).await.status, 201);
+    // Three demo accounts, one of 256 bytes, and 116 more make 120: the next is refused.
+    for i in 0..116 {
+        assert_eq!(create(format!("user-{i:03}")).await.status, 201, "{i}");
+    }
+    let full = create("one-too-many".into()).await;
+    assert_eq!(full.status, 409);
+    assert!(
+        full.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("max_accounts")
+    );
+
+    // One provider's accounts, a page at a time.
+    let first = admin(&sim, "/accounts?provider=smsco").await;
+    assert_eq!(first["count"], 120);
+    assert_eq!(first["accounts"].as_array().unwrap().len(), 100);
+    let next = first["next"].as_str().unwrap().to_owned();
+    assert_eq!(first["accounts"][99]["username"], next.as_str());
+    let rest = admin(
+        &sim,
+        &format!("/accounts?provider=smsco&after={next}&limit=1000"),
+    )
+    .await;
+    assert_eq!(rest["accounts"].as_array().unwrap().len(), 20);
+    assert_eq!(rest["next"], Value::Null);
+    // Every provider's, each cut at `limit`.
+    let all = admin(&sim, "/accounts?limit=2").await;
+    for provider in ["smsoffice", "smsco", "getsms"] {
+        assert_eq!(all[provider].as_array().unwrap().len(), 2, "{provider}");
+    }
+    for bad in [
+        "/accounts?provider=smsco&after=nobody",
+        "/accounts?after=demo",
+        "/accounts?limit=0",
+    ] {
+        let reply = get(&sim, &format!("/__admin{bad}")).await;
+        assert_eq!(reply.status, 400, "{bad}");
+    }
 }

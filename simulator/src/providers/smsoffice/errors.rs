@@ -124,11 +124,33 @@ impl Envelope {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("envelope serialisation cannot fail")
     }
+
+    /// The exact body: the plain success (most replies) written once, the rest serialised.
+    pub fn to_body(&self) -> axum::body::Body {
+        if self.success && self.output.is_none() {
+            axum::body::Body::from(PLAIN_SUCCESS)
+        } else {
+            axum::body::Body::from(self.to_json())
+        }
+    }
 }
+
+/// The envelope of a success with nothing in `Output`, as serde writes it (unit-tested).
+const PLAIN_SUCCESS: &str = concat!(
+    r#"{"Success":true,"Message":""#,
+    "The request has been successfully received by our system.",
+    r#"","Output":null,"ErrorCode":0}"#
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plain_success_written_once_is_what_serde_writes() {
+        assert_eq!(PLAIN_SUCCESS, Envelope::success(None).to_json());
+        assert!(PLAIN_SUCCESS.contains(SUCCESS_MESSAGE));
+    }
 
     #[test]
     fn domain_errors_map_to_codes() {

@@ -203,7 +203,7 @@ fn json_response(quirks: &Quirks, body: String) -> Response {
 }
 
 fn envelope(quirks: &Quirks, envelope: Envelope) -> Response {
-    json_response(quirks, envelope.to_json())
+    with_content_type(envelope.to_body(), &quirks.content_type)
 }
 
 /// Reads the request and its parameters, noting repeated and unrecognised ones among `known`,
