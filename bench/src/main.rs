@@ -4,6 +4,7 @@
 //! 100,000 due messages, and what one hostile request costs everyone else. `--smoke` runs a few hundred requests of each, only to keep it working.
 
 mod hostile;
+mod listeners;
 mod load;
 
 use std::net::SocketAddr;
@@ -61,6 +62,8 @@ enum Sub {
         #[arg(long)]
         form: Option<String>,
     },
+    /// Only the rows of what event listeners cost the senders.
+    Listeners,
 }
 
 fn main() -> Result<()> {
@@ -88,6 +91,11 @@ fn main() -> Result<()> {
             println!("{}", throughput_row(target, &result, None).value);
             Ok(())
         }
+        Some(Sub::Listeners) => runtime()?.block_on(async {
+            let rows = listeners::rows(&args.smsim, args.smoke).await?;
+            print_table(&rows, args.smoke);
+            Ok(())
+        }),
         None => runtime()?.block_on(run(args)),
     }
 }
@@ -146,6 +154,7 @@ async fn run(args: Args) -> Result<()> {
     let _ = ceiling.kill();
     let mut rows = rows?;
     rows.extend(time_rows(&args).await?);
+    rows.extend(listeners::rows(&args.smsim, args.smoke).await?);
     rows.extend(hostile::rows(&args.smsim, args.smoke).await?);
     print_table(&rows, args.smoke);
     Ok(())

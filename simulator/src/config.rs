@@ -293,6 +293,11 @@ pub struct Limits {
     /// opens or the previous reply was sent: past it the connection is closed. It bounds a
     /// half-sent header and an idle keep-alive connection alike.
     pub header_timeout_seconds: u64,
+    /// Listeners of `/__admin/events` at once; one more is answered 503.
+    pub max_event_listeners: usize,
+    /// Seconds a listener of `/__admin/events` may leave what it was sent untaken (its client
+    /// not reading) before its connection is closed.
+    pub event_listener_stuck_seconds: u64,
     /// Accounts each provider holds at most (configured and created through the admin API).
     pub max_accounts: usize,
     /// Seconds a request body may pause between two arrivals of bytes: past it the request is
@@ -312,6 +317,8 @@ impl Default for Limits {
             callback_entries: 10_000,
             max_connections: 4096,
             header_timeout_seconds: 30,
+            max_event_listeners: 256,
+            event_listener_stuck_seconds: 10,
             max_accounts: 10_000,
             body_read_timeout_seconds: 10,
             body_timeout_seconds: 30,
@@ -423,6 +430,10 @@ impl Config {
             ("limits.callback_entries", self.limits.callback_entries),
             ("limits.max_connections", self.limits.max_connections),
             ("limits.max_accounts", self.limits.max_accounts),
+            (
+                "limits.max_event_listeners",
+                self.limits.max_event_listeners,
+            ),
             ("callbacks.max_in_flight", self.callbacks.max_in_flight),
         ] {
             if value == 0 {

@@ -164,8 +164,10 @@ struct App {
 }
 
 impl App {
-    async fn serve(self, request: Request, connection: Connection) -> Response {
+    async fn serve(self, mut request: Request, connection: Connection) -> Response {
         if is_admin_path(request.uri().path()) {
+            // The event stream closes its own connection when its client stops reading.
+            request.extensions_mut().insert(connection.control);
             self.router
                 .oneshot(request)
                 .await
@@ -292,7 +294,7 @@ where
 {
     Box::pin(async move {
         let header_timeout = Duration::from_secs(app.sim.config().limits.header_timeout_seconds);
-        let (control, killed) = ConnControl::new();
+        let (control, killed) = ConnControl::new(Arc::downgrade(&socket));
         let tunnel = (socket.clone(), app.clone(), cancel.clone());
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             if request.method() == http::Method::CONNECT {

@@ -184,9 +184,10 @@ impl Sim {
         &self.inner.events
     }
 
-    /// A new listener to every event; message changes are recorded from now on.
-    pub(crate) fn listen(&self) -> Listener {
-        let listener = self.inner.events.subscribe();
+    /// A new listener to every event; message changes are recorded from now on. `control`
+    /// closes its connection should it get stuck.
+    pub(crate) fn listen(&self, control: Option<crate::http::ConnControl>) -> Listener {
+        let listener = self.inner.events.subscribe(control);
         self.state().world.set_watching(true);
         listener
     }
