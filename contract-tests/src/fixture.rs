@@ -113,6 +113,17 @@ pub struct ExpectedCallbacks {
     pub answer: Option<String>,
 }
 
+/// The kind of account a fixture needs, and the simulator's demo account of that kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Needs {
+    /// The kind, in words (`"API access disabled"`, `"no credit"`, ...): `smsim-contract --needs`
+    /// takes the same words.
+    pub account: String,
+    /// The placeholders' values that name such an account among the simulator's demo accounts.
+    pub demo: BTreeMap<String, String>,
+}
+
 /// One exchange with a provider.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,6 +135,11 @@ pub struct Fixture {
     /// True when replaying it against the real service spends no credit.
     #[serde(default)]
     pub safe: bool,
+    /// An account of a special kind the exchange needs (API access disabled, no credit, ...):
+    /// live mode skips the fixture unless told the account it uses is of that kind, since an
+    /// ordinary account answers otherwise; against a simulator it uses the demo account named.
+    #[serde(default)]
+    pub needs: Option<Needs>,
     /// State before the request.
     #[serde(default)]
     pub setup: Setup,
@@ -152,7 +168,12 @@ impl Credentials {
     /// The simulator's demo credentials: each provider's first account in the embedded
     /// configuration, read by the names of its credential parameters.
     pub fn demo() -> Credentials {
-        let config = serde_json::to_value(smsim::Config::embedded()).unwrap_or_default();
+        Credentials::of(&smsim::Config::embedded())
+    }
+
+    /// The credentials of each provider's first account in `config`.
+    pub fn of(config: &smsim::Config) -> Credentials {
+        let config = serde_json::to_value(config).unwrap_or_default();
         let mut values = Vec::new();
         for entry in smsim::PROVIDERS {
             let account = &config[entry.provider.name()]["accounts"][0];
@@ -182,6 +203,18 @@ impl Credentials {
                 if let Some(placeholder) = placeholder {
                     credentials = credentials.with(placeholder, &value);
                 }
+            }
+        }
+        credentials
+    }
+
+    /// These credentials for `fixture` against a simulator: its needed kind of account, if any,
+    /// is the demo account it names.
+    pub fn for_simulator(&self, fixture: &Fixture) -> Credentials {
+        let mut credentials = self.clone();
+        if let Some(needs) = &fixture.needs {
+            for (placeholder, value) in &needs.demo {
+                credentials = credentials.with(placeholder, value);
             }
         }
         credentials
@@ -348,6 +381,13 @@ impl Fixture {
             {
                 Err(("provenance.quote", "must not be empty".into()))
             }
+            Provenance::Observed { quirks, .. } => match quirks
+                .iter()
+                .find(|q| !smsim::Quirks::names().contains(q))
+            {
+                Some(unknown) => Err(("provenance.quirks", format!("{unknown:?} is not a quirk"))),
+                None => Ok(()),
+            },
             Provenance::Assumed { quirks, .. } => {
                 if quirks.is_empty() {
                     return Err((

@@ -25,6 +25,10 @@ pub enum Provenance {
         source: String,
         /// The client's line whose correctness depends on the reply.
         quote: String,
+        /// The quirk settings the observation settles (their defaults follow it), which the
+        /// fixture therefore moves with; usually none.
+        #[serde(default)]
+        quirks: Vec<String>,
     },
     /// The answer follows from quirk defaults or an unsettled choice; `quirks` lists every quirk
     /// setting it depends on (the harness proves the list).
@@ -44,10 +48,11 @@ pub enum Provenance {
 }
 
 impl Provenance {
-    /// The quirks a fixture says it depends on (only `assumed` ones may).
+    /// The quirks a fixture says it depends on: an `assumed` one's, or those an `observed` one's
+    /// evidence settles.
     pub fn quirks(&self) -> &[String] {
         match self {
-            Provenance::Assumed { quirks, .. } => quirks,
+            Provenance::Assumed { quirks, .. } | Provenance::Observed { quirks, .. } => quirks,
             _ => &[],
         }
     }

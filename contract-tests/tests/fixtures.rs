@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use contract_tests::audit::{check_flips, check_quote};
 use contract_tests::fixture::{Fixture, Provenance, discover};
-use contract_tests::inprocess::{replay_config, run_in_process};
+use contract_tests::inprocess::{replay_config, run_against_foreign, run_in_process};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
@@ -33,6 +33,14 @@ fn main() {
         trials.push(Trial::test(format!("{name}/quirks"), move || {
             flips(&flip_path)
         }));
+        // What live mode may send must hold for any account, not only the demo ones.
+        let live = Fixture::load(path).is_ok_and(|f| f.safe && f.needs.is_none());
+        if live {
+            let foreign_path = path.clone();
+            trials.push(Trial::test(format!("{name}/foreign"), move || {
+                foreign(&foreign_path)
+            }));
+        }
         // Only a documented fixture quotes a document.
         let documented = Fixture::load(path)
             .is_ok_and(|f| matches!(f.provenance, Provenance::Documented { .. }));
@@ -78,6 +86,21 @@ fn replay(path: &Path) -> Result<(), Failed> {
     .into())
 }
 
+fn foreign(path: &Path) -> Result<(), Failed> {
+    let fixture = load(path)?;
+    let mismatches = runtime()?.block_on(run_against_foreign(&fixture))?;
+    if mismatches.is_empty() {
+        return Ok(());
+    }
+    let report: Vec<String> = mismatches.iter().map(ToString::to_string).collect();
+    Err(format!(
+        "{} holds only for the demo accounts (live mode would report drift against a real one):\n  {}",
+        path.display(),
+        report.join("\n  ")
+    )
+    .into())
+}
+
 fn flips(path: &Path) -> Result<(), Failed> {
     let fixture = load(path)?;
     let problems = runtime()?.block_on(check_flips(&fixture, &replay_config()))?;
@@ -107,10 +130,8 @@ fn quirks_table(root: &Path, fixtures: &[(String, PathBuf)]) -> Result<(), Faile
         .map(|quirk| (quirk, BTreeSet::new()))
         .collect();
     for (name, path) in fixtures {
-        if let Provenance::Assumed { quirks, .. } = load(path)?.provenance {
-            for quirk in quirks {
-                moved.entry(quirk).or_default().insert(name.clone());
-            }
+        for quirk in load(path)?.provenance.quirks() {
+            moved.entry(quirk.clone()).or_default().insert(name.clone());
         }
     }
     let readme = root.join("README.md");

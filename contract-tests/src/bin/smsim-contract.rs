@@ -25,6 +25,10 @@ struct Args {
     /// The fixtures folder (relative to where it runs: the repository's root by default).
     #[arg(long, default_value = "fixtures")]
     fixtures: PathBuf,
+    /// The credentials given are an account of this kind (a fixture's `needs`, e.g. "API access
+    /// disabled"): the fixtures that need one are replayed too. Repeatable.
+    #[arg(long, value_name = "KIND")]
+    needs: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         &args.provider,
         &upstream,
         &Credentials::from_env(),
+        &args.needs,
     ));
     println!("{report}");
     if report.has_drift() {

@@ -190,3 +190,52 @@ async fn a_broken_behaviour_fails_named_fixtures_with_a_readable_report() {
     );
     assert!(report.contains("got:      {\"Success\":false,\"Message\":\"Sender not found\",\"Output\":null,\"ErrorCode\":150}"), "{report}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fixtures_needing_a_kind_of_account_run_only_when_told_the_account_is_one() {
+    let sim = start(|_| {}).await;
+    let url = sim.base_url();
+    let run = move |extra: Vec<(&'static str, &'static str)>, needs: Option<&'static str>| {
+        let mut command = Command::new(BIN);
+        command
+            .args(["--target", &url, "--provider", "smsoffice"])
+            .arg("--fixtures")
+            .arg(fixtures());
+        if let Some(kind) = needs {
+            command.args(["--needs", kind]);
+        }
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        (
+            output.status.success(),
+            String::from_utf8(output.stdout).unwrap(),
+        )
+    };
+    let (ok, report) = tokio::task::spawn_blocking({
+        let run = run.clone();
+        move || run(vec![], None)
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{report}");
+    assert!(
+        report.contains("skipped smsoffice/send/error-120 (needs an account: API access disabled"),
+        "{report}"
+    );
+    let (ok, report) = tokio::task::spawn_blocking(move || {
+        run(
+            vec![("SMSIM_LIVE_SMSOFFICE_KEY", "disabled-key")],
+            Some("API access disabled"),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(
+        report.contains("same    smsoffice/send/error-120"),
+        "{report}"
+    );
+    // The ordinary fixtures now meet a disabled key and drift, as they would live.
+    assert!(!ok, "{report}");
+}

@@ -169,7 +169,6 @@ async fn every_top_level_error_is_byte_exact() {
             201,
             "Array is invalid",
         ),
-        (form("demo", None, ONE), 202, "Nickname didn't set"),
         (form("demo", Some("OTHER"), ONE), 203, "Incorrect nickname"),
         (form("empty", Some("GETSMS"), ONE), 103, "Limit is over"),
     ];
@@ -190,8 +189,8 @@ async fn each_check_comes_before_the_next_one() {
         (form("demo", None, "junk"), 200),                   // 200 < 202
         (form("demo", None, "[]"), 201),                     // 201 < 202
         (form("demo", Some("OTHER"), "[1]"), 201),           // 201 < 203
-        (form("empty", None, ONE), 202),                     // 202 < 103
-        (form("empty", Some("OTHER"), ONE), 203),            // 203 < 103
+        (form("empty", None, ONE), 103), // no nickname: the account's own, then 103
+        (form("empty", Some("OTHER"), ONE), 203), // 203 < 103
     ];
     for (body, code) in cases {
         let reply = send(&sim, &body).await;
@@ -542,4 +541,24 @@ async fn batches_over_fifty_items_are_linted() {
     assert_eq!(reply.json().as_array().unwrap().len(), 60);
     let lints = journal_lints(&sim, 0).await;
     assert!(lints.contains("60 items"), "{lints}");
+}
+
+#[tokio::test]
+async fn without_a_nickname_the_accounts_own_is_used_unless_the_quirk_requires_one() {
+    let sim = Simulator::start_default().await.unwrap();
+    let reply = send(&sim, &form("demo", None, ONE)).await;
+    assert!(reply.text().contains("\"message_id\""), "{}", reply.text());
+    let messages = admin(&sim, "/messages?provider=getsms").await;
+    assert_eq!(messages["messages"][0]["sender"], "GETSMS");
+
+    let strict =
+        crate::smsoffice_send::start_with(|c| c.quirks.getsms.nickname_required = true).await;
+    assert_json_text(
+        &send(&strict, &form("demo", None, ONE)).await,
+        &error(202, "Nickname didn't set"),
+    );
+    assert_eq!(
+        admin(&strict, "/messages?provider=getsms").await["count"],
+        0
+    );
 }

@@ -84,7 +84,7 @@ flip_between!(StatusWords: SentFailed <-> PendingUndelivered);
 impl Default for Quirks {
     fn default() -> Quirks {
         Quirks {
-            nickname_required: true,
+            nickname_required: false,
             content_type: CONTENT_TYPE.into(),
             json_escape: JsonEscape::Unescaped,
             get_params: GetParams::Ignored,
