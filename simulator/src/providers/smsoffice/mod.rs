@@ -214,7 +214,10 @@ async fn read(
     known: &[&str],
 ) -> Result<(RawRequest, Params), Response> {
     if target_len(inbound.request.uri()) > inbound.quirks.max_request_target {
-        return Err(pages::uri_too_long());
+        return Err(match inbound.quirks.long_target {
+            LongTarget::UriTooLong => pages::uri_too_long(),
+            LongTarget::NotFound => pages::not_found(),
+        });
     }
     let Read {
         raw,

@@ -23,8 +23,10 @@ pub struct Quirks {
     pub check_order: CheckOrder,
     /// Longest `content`, in UTF-16 code units.
     pub max_content_chars: usize,
-    /// Longest request target before 414.
+    /// Longest request target (documented: 4096 bytes).
     pub max_request_target: usize,
+    /// What a longer request target gets.
+    pub long_target: LongTarget,
     /// Whether `showServiceTime=true` changes the reply.
     pub show_service_time: ShowServiceTime,
     /// The replies' `Content-Type`.
@@ -53,6 +55,7 @@ impl QuirkSet for Quirks {
         "check_order",
         "max_content_chars",
         "max_request_target",
+        "long_target",
         "show_service_time",
         "content_type",
         "sender_case",
@@ -83,6 +86,7 @@ impl QuirkSet for Quirks {
                     2048
                 }
             }
+            "long_target" => self.long_target = self.long_target.flipped(),
             "show_service_time" => self.show_service_time = self.show_service_time.flipped(),
             "content_type" => flip_text(&mut self.content_type, CONTENT_TYPE, CONTENT_TYPE_FLIPPED),
             "sender_case" => self.sender_case = self.sender_case.flipped(),
@@ -109,6 +113,7 @@ flip_between!(SenderCase: Ignore <-> Exact);
 flip_between!(StatusNeverSent: Unknown <-> Pending);
 flip_between!(CallbackStatusCase: Capitalized <-> Lowercase);
 flip_between!(CallbackAck: Trimmed <-> Exact);
+flip_between!(LongTarget: UriTooLong <-> NotFound);
 
 impl Default for Quirks {
     fn default() -> Quirks {
@@ -120,6 +125,7 @@ impl Default for Quirks {
             check_order: CheckOrder::PresenceFirst,
             max_content_chars: 1000,
             max_request_target: 4096,
+            long_target: LongTarget::UriTooLong,
             show_service_time: ShowServiceTime::Output,
             content_type: CONTENT_TYPE.into(),
             sender_case: SenderCase::Ignore,
@@ -128,6 +134,18 @@ impl Default for Quirks {
             callback_ack: CallbackAck::Trimmed,
         }
     }
+}
+
+/// What a request target longer than `smsoffice.max_request_target` gets; the document says
+/// only to use POST past it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LongTarget {
+    /// 414 URI Too Long with a short page, as a web server answers a target over its limit.
+    UriTooLong,
+    /// 404 with a short page, as IIS request filtering answers a URL or query string over its
+    /// limits (its substatuses 404.14 and 404.15).
+    NotFound,
 }
 
 /// What a POST to the slashless `/api/v2/send` gets.
