@@ -20,6 +20,29 @@ pub struct Quirks {
     pub error_key: ErrorKey,
     /// The status words for a message not yet delivered and one that failed.
     pub status_words: StatusWords,
+    /// The time zone status dates are written in.
+    pub date_zone: DateZone,
+}
+
+/// The time zone of status dates (`date_received`, `date_sent`, `date_delivered`), which the
+/// document writes without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateZone {
+    /// Tashkent (UTC+5), where the service is.
+    Tashkent,
+    /// UTC.
+    Utc,
+}
+
+impl DateZone {
+    /// Hours ahead of UTC.
+    pub fn utc_offset_hours(self) -> i64 {
+        match self {
+            DateZone::Tashkent => super::UTC_OFFSET_HOURS,
+            DateZone::Utc => 0,
+        }
+    }
 }
 
 /// The `status` words of a status row other than `delivered` (the one the document shows).
@@ -56,6 +79,7 @@ impl QuirkSet for Quirks {
         "get_params",
         "error_key",
         "status_words",
+        "date_zone",
     ];
 
     fn flip(&mut self, name: &str) -> bool {
@@ -66,6 +90,7 @@ impl QuirkSet for Quirks {
             "get_params" => self.get_params = self.get_params.flipped(),
             "error_key" => self.error_key = self.error_key.flipped(),
             "status_words" => self.status_words = self.status_words.flipped(),
+            "date_zone" => self.date_zone = self.date_zone.flipped(),
             _ => return false,
         }
         true
@@ -80,6 +105,7 @@ flip_between!(JsonEscape: Unescaped <-> PhpDefault);
 flip_between!(GetParams: Ignored <-> Read);
 flip_between!(ErrorKey: Text <-> ErrorText);
 flip_between!(StatusWords: SentFailed <-> PendingUndelivered);
+flip_between!(DateZone: Tashkent <-> Utc);
 
 impl Default for Quirks {
     fn default() -> Quirks {
@@ -90,6 +116,7 @@ impl Default for Quirks {
             get_params: GetParams::Ignored,
             error_key: ErrorKey::Text,
             status_words: StatusWords::SentFailed,
+            date_zone: DateZone::Tashkent,
         }
     }
 }

@@ -8,7 +8,7 @@ use super::input::GetsmsInput;
 use super::request_ids::request_ids;
 use super::send::authenticate;
 use super::{Decoded, MESSAGE_ID, Handled, Quirks, REQUEST_ID, State, StatusWords};
-use super::{UTC_OFFSET_HOURS, decode};
+use super::decode;
 use crate::domain::clock::Timestamp;
 use crate::domain::messages::{IdValue, LookupKey, Message, Status};
 use crate::domain::{Provider, World};
@@ -55,8 +55,10 @@ fn entered(message: &Message, status: Status) -> Option<Timestamp> {
 }
 
 impl StatusRow {
-    fn of(message: &Message, user_id: u64, words: StatusWords) -> StatusRow {
-        let date = |t: Timestamp| t.format_datetime(UTC_OFFSET_HOURS);
+    fn of(message: &Message, user_id: u64, quirks: &Quirks) -> StatusRow {
+        let words = quirks.status_words;
+        let offset = quirks.date_zone.utc_offset_hours();
+        let date = |t: Timestamp| t.format_datetime(offset);
         let description = match message.status {
             Status::Delivered => "OK".to_owned(),
             s if s.is_final() => message.reason.clone().unwrap_or_default(),
@@ -94,7 +96,7 @@ pub fn status(
     state: &mut State,
     input: &GetsmsInput,
     ids: Result<Vec<u64>, GetsmsError>,
-    words: StatusWords,
+    quirks: &Quirks,
 ) -> Result<Vec<StatusRow>, GetsmsError> {
     let account = authenticate(state, input)?;
     let (login, user_id) = (account.login.as_str(), account.user_id);
@@ -110,7 +112,7 @@ pub fn status(
                     value: IdValue::Number(id),
                 })
                 .filter(|m| m.provider == Provider::Getsms && *m.account == *login)
-                .map(|m| StatusRow::of(m, user_id, words)),
+                .map(|m| StatusRow::of(m, user_id, quirks)),
         );
         if rows.len() == before {
             return Err(GetsmsError::RequestIdWrong);
@@ -151,7 +153,7 @@ impl Handler for MessageStatus {
             run.state,
             &input,
             ids,
-            run.quirks.status_words,
+            run.quirks,
         ))
     }
 

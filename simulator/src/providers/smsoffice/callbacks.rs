@@ -5,16 +5,22 @@ use serde::{Deserialize, Serialize};
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
-use super::{CallbackStatusCase, Quirks, REFERENCE, State, UTC_OFFSET_HOURS, status_word};
+use super::{
+    CallbackClock, CallbackStatusCase, CallbackZone, Quirks, REFERENCE, State, UTC_OFFSET_HOURS,
+    status_word,
+};
 use crate::domain::Provider;
 use crate::domain::clock::Timestamp;
 use crate::domain::messages::{Message, Status};
 use crate::domain::schedule::CallbackJob;
 use crate::http::params::encode;
 
-/// The callback's `timestamp`: `YYYYMMDDHHMMSS`, Georgia time.
+/// The callback's `timestamp`: `YYYYMMDDHHMMSS`.
 const TIMESTAMP: &[BorrowedFormatItem<'_>] =
     format_description!("[year][month][day][hour][minute][second]");
+/// The same with the 12-hour clock, as .NET writes `yyyyMMddhhmmss`.
+const TIMESTAMP_12H: &[BorrowedFormatItem<'_>] =
+    format_description!("[year][month][day][hour repr:12][minute][second]");
 
 /// The documented source address of real smsoffice callbacks.
 pub const SOURCE_ADDRESS: &str = "91.239.206.90";
@@ -87,7 +93,15 @@ pub fn callback_url(
         message.reason.clone().unwrap_or_default()
     };
     let timestamp = if message.status == Status::Delivered {
-        at.format(TIMESTAMP, UTC_OFFSET_HOURS)
+        let format = match quirks.callback_clock {
+            CallbackClock::H24 => TIMESTAMP,
+            CallbackClock::H12 => TIMESTAMP_12H,
+        };
+        let offset = match quirks.callback_zone {
+            CallbackZone::Georgia => UTC_OFFSET_HOURS,
+            CallbackZone::Utc => 0,
+        };
+        at.format(format, offset)
     } else {
         String::new()
     };

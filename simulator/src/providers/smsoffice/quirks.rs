@@ -39,6 +39,31 @@ pub struct Quirks {
     pub callback_status_case: CallbackStatusCase,
     /// Which receiver bodies acknowledge a callback.
     pub callback_ack: CallbackAck,
+    /// The callback `timestamp`'s hours.
+    pub callback_clock: CallbackClock,
+    /// The callback `timestamp`'s time zone.
+    pub callback_zone: CallbackZone,
+}
+
+/// The hours of the callback's `timestamp`, which the document writes `yyyyMMddhhmmss` (in .NET,
+/// `hh` is the 12-hour clock) and shows only with a morning time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackClock {
+    /// 00 to 23.
+    H24,
+    /// 01 to 12, as .NET writes `hh`.
+    H12,
+}
+
+/// The time zone of the callback's `timestamp`, which the document does not name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackZone {
+    /// Georgia (UTC+4), where the service is.
+    Georgia,
+    /// UTC.
+    Utc,
 }
 
 /// The replies' `Content-Type` by default.
@@ -62,6 +87,8 @@ impl QuirkSet for Quirks {
         "status_never_sent",
         "callback_status_case",
         "callback_ack",
+        "callback_clock",
+        "callback_zone",
     ];
 
     fn flip(&mut self, name: &str) -> bool {
@@ -95,6 +122,8 @@ impl QuirkSet for Quirks {
                 self.callback_status_case = self.callback_status_case.flipped()
             }
             "callback_ack" => self.callback_ack = self.callback_ack.flipped(),
+            "callback_clock" => self.callback_clock = self.callback_clock.flipped(),
+            "callback_zone" => self.callback_zone = self.callback_zone.flipped(),
             _ => return false,
         }
         true
@@ -114,6 +143,8 @@ flip_between!(StatusNeverSent: Unknown <-> Pending);
 flip_between!(CallbackStatusCase: Capitalized <-> Lowercase);
 flip_between!(CallbackAck: Trimmed <-> Exact);
 flip_between!(LongTarget: UriTooLong <-> NotFound);
+flip_between!(CallbackClock: H24 <-> H12);
+flip_between!(CallbackZone: Georgia <-> Utc);
 
 impl Default for Quirks {
     fn default() -> Quirks {
@@ -132,6 +163,8 @@ impl Default for Quirks {
             status_never_sent: StatusNeverSent::Unknown,
             callback_status_case: CallbackStatusCase::Capitalized,
             callback_ack: CallbackAck::Trimmed,
+            callback_clock: CallbackClock::H24,
+            callback_zone: CallbackZone::Georgia,
         }
     }
 }
