@@ -34,11 +34,14 @@ pub const SEND: Endpoint = Endpoint::new(Provider::Smsco, "send");
 /// `getstatus.php`.
 pub const STATUS: Endpoint = Endpoint::new(Provider::Smsco, "status");
 
+/// getstatus.php's documented path.
+pub const STATUS_PATH: &str = "/components/com_smsreseller/getstatus.php";
+
 /// Every smsco path and the endpoint it serves.
 pub const PATHS: &[(&str, Endpoint)] = &[
     ("/components/com_smsreseller/smsapi2.php", SEND),
     ("/api/sendsms.php", SEND),
-    ("/components/com_smsreseller/getstatus.php", STATUS),
+    (STATUS_PATH, STATUS),
     ("/api/getstatus.php", STATUS),
 ];
 

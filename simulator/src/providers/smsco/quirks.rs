@@ -22,6 +22,31 @@ pub struct Quirks {
     pub status_body: StatusBody,
     /// What getstatus.php answers for an unknown `mes_id`.
     pub status_unknown_mes_id: UnknownMesId,
+    /// Whether `/api/getstatus.php` serves the status, as `/api/sendsms.php` serves sends.
+    pub status_alias: StatusAlias,
+    /// The order of smsapi2.php's checks.
+    pub check_order: CheckOrder,
+}
+
+/// Whether `/api/getstatus.php` is an alias of getstatus.php. `/api/sendsms.php` is seen in use
+/// for sending; the status alias is inferred from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusAlias {
+    /// Served like getstatus.php.
+    Served,
+    /// Answered 404, like any path the server does not have.
+    NotFound,
+}
+
+/// The order of smsapi2.php's checks, which the document does not give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckOrder {
+    /// The credentials (2905, 2910, 2911) before the fields (2912, 2913, 2915).
+    CredentialsFirst,
+    /// The fields before the credentials.
+    FieldsFirst,
 }
 
 /// The replies' `Content-Type` by default.
@@ -38,6 +63,8 @@ impl QuirkSet for Quirks {
         "non_latin",
         "status_body",
         "status_unknown_mes_id",
+        "status_alias",
+        "check_order",
     ];
 
     fn flip(&mut self, name: &str) -> bool {
@@ -51,6 +78,8 @@ impl QuirkSet for Quirks {
             "status_unknown_mes_id" => {
                 self.status_unknown_mes_id = self.status_unknown_mes_id.flipped()
             }
+            "status_alias" => self.status_alias = self.status_alias.flipped(),
+            "check_order" => self.check_order = self.check_order.flipped(),
             _ => return false,
         }
         true
@@ -67,6 +96,8 @@ flip_between!(ErrorBody: Code <-> CodeAndText);
 flip_between!(StatusBody: Digit <-> DigitAndName);
 flip_between!(NonLatin: Transliterate <-> QuestionMarks);
 flip_between!(UnknownMesId: Empty <-> Error2904);
+flip_between!(StatusAlias: Served <-> NotFound);
+flip_between!(CheckOrder: CredentialsFirst <-> FieldsFirst);
 
 impl Default for Quirks {
     fn default() -> Quirks {
@@ -78,6 +109,8 @@ impl Default for Quirks {
             non_latin: NonLatin::Transliterate,
             status_body: StatusBody::Digit,
             status_unknown_mes_id: UnknownMesId::Empty,
+            status_alias: StatusAlias::Served,
+            check_order: CheckOrder::CredentialsFirst,
         }
     }
 }

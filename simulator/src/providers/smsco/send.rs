@@ -6,7 +6,8 @@ use axum::response::Response;
 
 use super::errors::SmscoError;
 use super::{
-    BalanceFlag, BalanceUnit, MES_ID, NonLatin, Quirks, SmscoAccount, State, UTC_OFFSET_HOURS,
+    BalanceFlag, BalanceUnit, CheckOrder, MES_ID, NonLatin, Quirks, SmscoAccount, State,
+    UTC_OFFSET_HOURS,
 };
 use super::{read, text};
 use crate::domain::clock::Timestamp;
@@ -154,15 +155,16 @@ pub fn send(
     now: Timestamp,
     lints: &mut Vec<String>,
 ) -> Result<Success, SmscoError> {
+    let fields_first = quirks.check_order == CheckOrder::FieldsFirst;
+    if fields_first && !balance_flag_set(quirks, request) {
+        check_fields(request)?;
+    }
     let account = authenticate(state, &request.login)?;
     if wants_balance(quirks, request, lints) {
         return Ok(Success::Balance(account.balance));
     }
-    match (is_empty(&request.recipient), is_empty(&request.message)) {
-        (true, true) => return Err(SmscoError::RequiredFieldsEmpty),
-        (true, false) => return Err(SmscoError::RecipientEmpty),
-        (false, true) => return Err(SmscoError::MessageEmpty),
-        (false, false) => {}
+    if !fields_first {
+        check_fields(request)?;
     }
     let brand = account
         .brand
@@ -212,14 +214,29 @@ pub fn send(
     Ok(Success::Sent { tetri, mes_id })
 }
 
-/// Whether the request reads the balance (`smsco.balance_flag` says which values do); a flag
-/// that does not is noted.
-fn wants_balance(quirks: &Quirks, request: &SmscoRequest, lints: &mut Vec<String>) -> bool {
-    let wants = match (quirks.balance_flag, request.balance.as_deref()) {
+/// The recipient and the message are given: 2912, 2913, 2915.
+fn check_fields(request: &SmscoRequest) -> Result<(), SmscoError> {
+    match (is_empty(&request.recipient), is_empty(&request.message)) {
+        (true, true) => Err(SmscoError::RequiredFieldsEmpty),
+        (true, false) => Err(SmscoError::RecipientEmpty),
+        (false, true) => Err(SmscoError::MessageEmpty),
+        (false, false) => Ok(()),
+    }
+}
+
+/// Whether the request's `balance` flag asks for the balance (`smsco.balance_flag` says which
+/// values do).
+fn balance_flag_set(quirks: &Quirks, request: &SmscoRequest) -> bool {
+    match (quirks.balance_flag, request.balance.as_deref()) {
         (_, None) => false,
         (BalanceFlag::TrueOnly, Some(flag)) => flag.trim().eq_ignore_ascii_case("true"),
         (BalanceFlag::AnyNonempty, Some(flag)) => !flag.is_empty() && flag != "0",
-    };
+    }
+}
+
+/// Whether the request reads the balance; a flag that does not is noted.
+fn wants_balance(quirks: &Quirks, request: &SmscoRequest, lints: &mut Vec<String>) -> bool {
+    let wants = balance_flag_set(quirks, request);
     if !wants && let Some(flag) = request.balance.as_deref() {
         lints.push(format!(
             "balance={flag:?} is not `true`: a message is sent instead of reading the balance"

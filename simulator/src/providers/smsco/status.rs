@@ -2,6 +2,8 @@
 
 use axum::response::Response;
 
+use super::StatusAlias;
+
 use super::errors::SmscoError;
 use super::send::{Login, authenticate};
 use super::{MES_ID, Quirks, State, StatusBody, UnknownMesId, read, text};
@@ -66,6 +68,11 @@ impl Handler for MessageStatus {
     type Output = String;
 
     async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
+        let path = inbound.request.uri().path();
+        let alias = path.split('/').filter(|s| !s.is_empty()).eq(["api", "getstatus.php"]);
+        if inbound.quirks.status_alias == StatusAlias::NotFound && alias {
+            return Err(crate::http::pages::not_found());
+        }
         let (params, _) = read(inbound, &["username", "password", "mes_id"]).await?;
         Ok(MessageStatus {
             login: Login::from_params(&params),
