@@ -109,6 +109,50 @@ async fn sends_with(
     Ok((first, then, [before, during, after]))
 }
 
+/// Sequential sends per second with `waiting` requests held on `/__admin/messages/latest?wait=`
+/// (each for a destination no send goes to), and the server's memory per waiting request.
+async fn sends_with_waiters(
+    binary: &std::path::Path,
+    sends: u64,
+    waiting: usize,
+) -> Result<(LoadResult, f64)> {
+    let mut smsim = Smsim::spawn(&binary.to_path_buf(), &[])?;
+    smsim.wait_ready().await?;
+    smsim
+        .admin(
+            "PATCH",
+            "/__admin/accounts/smsoffice/demo-key",
+            r#"{"balance": 1000000000000}"#,
+        )
+        .await?;
+    let send = Request::get(
+        "/api/v2/send/?key=demo-key&destination=995555123456&sender=SMSOFFICE&content=benchmark",
+    );
+    Load::new(smsim.addr, 1, send.clone())
+        .run(sends.min(2_000))
+        .await?;
+    let before = smsim.rss_mb()?;
+    let mut held = Vec::with_capacity(waiting);
+    for i in 0..waiting {
+        let mut stream = TcpStream::connect(smsim.addr).await?;
+        let head = format!(
+            "GET /__admin/messages/latest?destination=99557799{i:04}&wait=60s HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await?;
+        held.push(stream);
+    }
+    settle().await;
+    let per_waiter_kb = if waiting > 0 {
+        (smsim.rss_mb()? - before) * 1024.0 / waiting as f64
+    } else {
+        0.0
+    };
+    let result = Load::new(smsim.addr, 1, send).run(sends).await?;
+    drop(held);
+    smsim.stop();
+    Ok((result, per_waiter_kb))
+}
+
 /// The rows: sends per second with 0, 100 and 2,000 idle listeners and with 100 reading ones,
 /// and the memory of the 2,000-idle run.
 pub async fn rows(binary: &std::path::Path, smoke: bool) -> Result<Vec<Row>> {
@@ -169,6 +213,28 @@ pub async fn rows(binary: &std::path::Path, smoke: bool) -> Result<Vec<Row>> {
             met,
         ));
     }
+    let (none, _) = sends_with_waiters(binary, sends, 0).await?;
+    let (waited, per_waiter) = sends_with_waiters(binary, sends, 1_000).await?;
+    rows.push(row(
+        format!("{sends} sequential sends, nobody waiting on messages/latest"),
+        format!(
+            "{:.0}/s; p99 {:.2} ms",
+            none.rps,
+            none.p99_us as f64 / 1000.0
+        ),
+        "",
+        None,
+    ));
+    rows.push(row(
+        "  the same with 1,000 requests waiting (other destinations)",
+        format!(
+            "{:.0}/s ({:+.0}%); {per_waiter:.1} KB of RSS per waiting request",
+            waited.rps,
+            (waited.rps / none.rps - 1.0) * 100.0
+        ),
+        "no loss beyond noise; a few KB each",
+        None,
+    ));
     let [before, during, after] = memory;
     rows.push(row(
         "  RSS before, with and after 2,000 idle listeners",

@@ -60,6 +60,9 @@ macro_rules! config_types {
             /// How smsoffice delivery callbacks are sent.
             #[serde(default)]
             pub callbacks: CallbackConfig,
+            /// What the admin API and the inbox show of messages.
+            #[serde(default)]
+            pub inbox: Inbox,
             /// Mobile network codes (MCC+MNC) by number prefix, for the callback's `operator`.
             #[serde(default)]
             pub operators: Vec<OperatorPrefix>,
@@ -259,6 +262,36 @@ pub fn check_account_id(id: &str) -> Result<(), String> {
 /// Whether `provider` has error code `code`; the refusal lists the valid codes.
 pub fn check_error_code(provider: Provider, code: i64) -> Result<(), String> {
     (providers::entry(provider).check_error_code)(code)
+}
+
+/// What the admin API and the inbox show of messages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Inbox {
+    /// A regular expression finding the one-time code in a message's text: its first group, or
+    /// the whole match without one. By default the first run of 4 to 8 digits that is not part
+    /// of a longer number.
+    pub code_pattern: String,
+}
+
+/// The code pattern by default: 4 to 8 digits with no digit on either side.
+pub const DEFAULT_CODE_PATTERN: &str = r"(?:^|[^0-9])([0-9]{4,8})(?:[^0-9]|$)";
+
+impl Default for Inbox {
+    fn default() -> Inbox {
+        Inbox {
+            code_pattern: DEFAULT_CODE_PATTERN.to_owned(),
+        }
+    }
+}
+
+impl Inbox {
+    /// The compiled code pattern (validated at start).
+    pub fn code_regex(&self) -> Result<regex::Regex, regex::Error> {
+        regex::RegexBuilder::new(&self.code_pattern)
+            .size_limit(1 << 20)
+            .build()
+    }
 }
 
 /// Log output format.
@@ -491,6 +524,12 @@ impl Config {
                     format!("{host:?} is not a host name (give it without scheme, path or port)"),
                 ));
             }
+        }
+        if let Err(e) = self.inbox.code_regex() {
+            return Err(invalid(
+                "inbox.code_pattern".into(),
+                format!("is not a regular expression: {e}"),
+            ));
         }
         for (i, spec) in self.faults.iter().enumerate() {
             Config::parse_fault(spec)

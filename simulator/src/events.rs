@@ -232,6 +232,11 @@ impl Events {
         !(self.listening() && self.start_watch())
     }
 
+    /// Resolves when the simulator shuts down.
+    pub fn shut_down(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
+        self.closed.cancelled()
+    }
+
     /// Ends every listener's stream (at shutdown).
     pub fn close(&self) {
         self.closed_flag.store(true, Ordering::Release);

@@ -2,7 +2,7 @@
 //! together with each provider's own state. A cheap-to-clone handle (mini-redis `Db`).
 
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
@@ -94,6 +94,22 @@ struct Inner {
     faults_active: AtomicBool,
     schedule_changed: Notify,
     events: Events,
+    /// Finds a message's one-time code (`inbox.code_pattern`).
+    code_pattern: regex::Regex,
+    /// Requests waiting for a message (`/__admin/messages/latest?wait=`), by the destination
+    /// they wait for, so an accepted message wakes only those that may want it.
+    waiters: Mutex<Waiters>,
+    /// How many requests wait: while none does, an accepted message costs nothing here.
+    waiting: AtomicUsize,
+}
+
+/// The requests waiting for a message.
+#[derive(Debug, Default)]
+struct Waiters {
+    /// Those waiting for a message to one destination.
+    by_destination: foldhash::HashMap<String, Vec<Arc<Notify>>>,
+    /// Those waiting for any destination.
+    any: Vec<Arc<Notify>>,
 }
 
 /// The locked world. When it is released, the messages that changed under it are published as
@@ -136,6 +152,11 @@ impl Sim {
         let state = Mutex::new(State::new(&config, seed));
         let faults_active = AtomicBool::new(!config.faults.is_empty());
         let journal = Mutex::new(Journal::new(config.limits.journal_entries));
+        // Validated with the configuration; a pattern that matches nothing stands in otherwise.
+        let code_pattern = config
+            .inbox
+            .code_regex()
+            .unwrap_or_else(|_| regex::Regex::new("[^\\s\\S]").expect("a valid pattern"));
         Sim {
             inner: Arc::new(Inner {
                 config,
@@ -146,6 +167,9 @@ impl Sim {
                 state,
                 schedule_changed: Notify::new(),
                 events: Events::default(),
+                code_pattern,
+                waiters: Mutex::new(Waiters::default()),
+                waiting: AtomicUsize::new(0),
             }),
         }
     }
@@ -217,6 +241,66 @@ impl Sim {
         self.inner.schedule_changed.notified().await;
     }
 
+    /// The one-time code in `text`, as `inbox.code_pattern` finds it: its first group, or the
+    /// whole match.
+    pub fn code_in(&self, text: &str) -> Option<String> {
+        let captures = self.inner.code_pattern.captures(text)?;
+        let found = captures.get(1).or_else(|| captures.get(0))?;
+        Some(found.as_str().to_owned())
+    }
+
+    /// Wakes the requests waiting for the messages with ids `first..=last`, just accepted: those
+    /// waiting for their destinations and those waiting for any. Nothing while nobody waits.
+    pub(crate) fn messages_accepted(&self, (first, last): (u64, u64)) {
+        if self.inner.waiting.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        // The world, then the waiters: nothing takes them the other way round.
+        let state = self.state();
+        let waiters = self.lock_waiters();
+        for notify in &waiters.any {
+            notify.notify_one();
+        }
+        if waiters.by_destination.is_empty() {
+            return;
+        }
+        for message in (first..=last).filter_map(|id| state.world.messages.get(id)) {
+            for notify in waiters
+                .by_destination
+                .get(&message.destination)
+                .into_iter()
+                .flatten()
+            {
+                notify.notify_one();
+            }
+        }
+    }
+
+    /// Registers a request waiting for a message (to `destination`, or to any); it is woken by
+    /// the returned handle until the guard is dropped.
+    pub(crate) fn wait_for_messages(&self, destination: Option<&str>) -> WaiterGuard<'_> {
+        let notify = Arc::new(Notify::new());
+        let mut waiters = self.lock_waiters();
+        match destination {
+            Some(d) => waiters
+                .by_destination
+                .entry(d.to_owned())
+                .or_default()
+                .push(notify.clone()),
+            None => waiters.any.push(notify.clone()),
+        }
+        self.inner.waiting.fetch_add(1, Ordering::AcqRel);
+        WaiterGuard {
+            sim: self,
+            destination: destination.map(str::to_owned),
+            notify,
+        }
+    }
+
+    fn lock_waiters(&self) -> MutexGuard<'_, Waiters> {
+        self.inner.waiters.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The balance of `provider`'s account `account` (smsoffice key, smsco username, getsms
     /// login), if it exists.
     pub fn balance(&self, provider: Provider, account: &str) -> Option<u64> {
@@ -244,5 +328,39 @@ impl Sim {
         self.wake_engine();
         self.inner.events.publish(Event::Cleared);
         self.inner.events.publish(Event::Clock);
+    }
+}
+
+/// One request waiting for a message; dropping it unregisters it.
+pub(crate) struct WaiterGuard<'a> {
+    sim: &'a Sim,
+    destination: Option<String>,
+    notify: Arc<Notify>,
+}
+
+impl WaiterGuard<'_> {
+    /// Resolves when a message it may want was accepted since the last call (a wake-up that
+    /// came meanwhile is kept).
+    pub(crate) async fn accepted(&self) {
+        self.notify.notified().await;
+    }
+}
+
+impl Drop for WaiterGuard<'_> {
+    fn drop(&mut self) {
+        let mut waiters = self.sim.lock_waiters();
+        let list = match &self.destination {
+            Some(d) => waiters.by_destination.get_mut(d),
+            None => Some(&mut waiters.any),
+        };
+        if let Some(list) = list {
+            list.retain(|n| !Arc::ptr_eq(n, &self.notify));
+        }
+        if let Some(d) = &self.destination
+            && waiters.by_destination.get(d).is_some_and(Vec::is_empty)
+        {
+            waiters.by_destination.remove(d);
+        }
+        self.sim.inner.waiting.fetch_sub(1, Ordering::AcqRel);
     }
 }

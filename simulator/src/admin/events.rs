@@ -140,7 +140,7 @@ fn frame(name: &str, data: &Value) -> Bytes {
 /// An event's bytes: the record as the listings show it (`None` when it is gone, e.g. evicted).
 fn render(sim: &Sim, event: &Event) -> Option<Bytes> {
     let (name, data) = match event {
-        Event::Message(message) => ("message", json!(message)),
+        Event::Message(message) => ("message", super::listings::message_json(sim, message)),
         Event::Callback(id) => ("callback", json!(sim.state().world.callbacks.get(*id)?)),
         Event::Request(id) => ("request", json!(sim.journal().get(*id)?)),
         Event::Clock => ("clock", clock_json(sim)),

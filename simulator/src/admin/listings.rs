@@ -5,10 +5,11 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{AdminError, AdminResult, error, provider, read_query};
-use crate::domain::messages::{MessageFilter, Status};
+use crate::domain::clock::Timestamp;
+use crate::domain::messages::{Message, MessageFilter, Status};
 use crate::providers::smsoffice;
 use crate::sim::Sim;
 
@@ -111,12 +112,104 @@ pub(super) struct MessageQuery {
     reference: Option<String>,
     status: Option<String>,
     account: Option<String>,
+    q: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
     after: Option<u64>,
     limit: Option<usize>,
     order: Option<Order>,
+    /// Only for `latest`: how long to wait for a match.
+    wait: Option<String>,
 }
 
+/// One end of a `since`/`until` range: a message id, or an instant (RFC 3339).
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    Id(u64),
+    Time(Timestamp),
+}
+
+impl Bound {
+    fn parse(name: &str, text: &str) -> Result<Bound, AdminError> {
+        if let Ok(id) = text.trim().parse::<u64>() {
+            return Ok(Bound::Id(id));
+        }
+        Timestamp::parse_rfc3339(text.trim())
+            .map(Bound::Time)
+            .ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "`{name}` must be a message id or an RFC 3339 time (2026-01-01T00:00:00Z), got {text:?}"
+                    ),
+                )
+            })
+    }
+
+    /// `m` comes after this bound (strictly).
+    fn before(self, m: &Message) -> bool {
+        match self {
+            Bound::Id(id) => m.id > id,
+            Bound::Time(at) => m.created_at > at,
+        }
+    }
+}
+
+/// What the listing's search adds to its filter: a text in the message, and an id or time
+/// range.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Search {
+    /// Lowercase; found in the text, the sender or the destination.
+    text: Option<String>,
+    since: Option<Bound>,
+    until: Option<Bound>,
+}
+
+impl Search {
+    pub(super) fn accepts(&self, m: &Message) -> bool {
+        self.since.is_none_or(|b| b.before(m))
+            && self.until.is_none_or(|b| !b.before(m))
+            && self.text.as_deref().is_none_or(|q| {
+                [&*m.content, &*m.sender, m.destination.as_str()]
+                    .iter()
+                    .any(|field| field.to_lowercase().contains(q))
+            })
+    }
+}
+
+/// The longest `q`.
+const MAX_QUERY_CHARS: usize = 200;
+
 impl MessageQuery {
+    /// The filter, the search and the page this query asks for.
+    fn read(self) -> Result<(MessageFilter, Search, Cursor, Option<String>), AdminError> {
+        let search = Search {
+            text: match self.q.as_deref() {
+                Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
+                    return Err(error(
+                        StatusCode::BAD_REQUEST,
+                        format!("`q` is longer than {MAX_QUERY_CHARS} characters"),
+                    ));
+                }
+                Some(q) => Some(q.to_lowercase()),
+                None => None,
+            },
+            since: self
+                .since
+                .as_deref()
+                .map(|t| Bound::parse("since", t))
+                .transpose()?,
+            until: self
+                .until
+                .as_deref()
+                .map(|t| Bound::parse("until", t))
+                .transpose()?,
+        };
+        let wait = self.wait.clone();
+        let (filter, cursor) = self.filter()?;
+        Ok((filter, search, cursor, wait))
+    }
+
     fn filter(self) -> Result<(MessageFilter, Cursor), AdminError> {
         let provider = self
             .provider
@@ -149,24 +242,126 @@ pub(super) async fn messages(
     State(sim): State<Sim>,
     query: Result<Query<MessageQuery>, QueryRejection>,
 ) -> AdminResult {
-    let (filter, cursor) = read_query(query)?.filter()?;
+    let (filter, search, cursor, _) = read_query(query)?.read()?;
     let (page, evicted) = {
         let state = sim.state();
         let store = &state.world.messages;
         let page = page(
             store.filtered(&MessageFilter::default()),
             |m| m.id,
-            |m| filter.accepts(m),
+            |m| filter.accepts(m) && search.accepts(m),
             cursor,
         );
         (page, store.evicted())
     };
+    let messages: Vec<Value> = page.entries.iter().map(|m| message_json(&sim, m)).collect();
     Ok(axum::Json(json!({
         "count": page.total,
         "evicted": evicted,
         "next": page.next,
-        "messages": page.entries,
+        "messages": messages,
     })))
+}
+
+/// The longest `wait` of `latest`.
+pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Reads `wait`: `10s`, `1500ms`, `1m`, or a number of seconds; at most [`MAX_WAIT`].
+fn parse_wait(text: &str) -> Result<std::time::Duration, AdminError> {
+    let text = text.trim();
+    let parsed = match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Some(
+            std::time::Duration::from_secs_f64(seconds.min(MAX_WAIT.as_secs_f64() + 1.0)),
+        ),
+        Ok(_) => None,
+        Err(_) => crate::domain::faults::parse_duration(text),
+    };
+    let wait = parsed.ok_or_else(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("`wait` must be a duration such as 10s, 1500ms or 1m, got {text:?}"),
+        )
+    })?;
+    if wait > MAX_WAIT {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            format!("`wait` must be at most {} s", MAX_WAIT.as_secs()),
+        ));
+    }
+    Ok(wait)
+}
+
+/// The newest message matching, among those newer than id `newer_than`; the newest id looked
+/// at.
+fn newest_match(
+    sim: &Sim,
+    filter: &MessageFilter,
+    search: &Search,
+    newer_than: u64,
+) -> (Option<Value>, u64) {
+    let state = sim.state();
+    let store = &state.world.messages;
+    let all = MessageFilter::default();
+    let newest = store
+        .filtered(&all)
+        .next_back()
+        .map_or(newer_than, |m| m.id);
+    let found = store
+        .filtered(&all)
+        .rev()
+        .take_while(|m| m.id > newer_than)
+        .find(|m| filter.accepts(m) && search.accepts(m))
+        .cloned();
+    drop(state);
+    (found.map(|m| message_json(sim, &m)), newest)
+}
+
+/// `GET /__admin/messages/latest`: the newest message matching the listing's filters, as one
+/// message object; with `wait`, held until one is accepted (at most 60 s), else 404. Waiting
+/// costs a send next to nothing: an accepted message wakes only the requests waiting for its
+/// destination (and those waiting for any), which look only at the messages that came since
+/// they last looked.
+pub(super) async fn latest(
+    State(sim): State<Sim>,
+    query: Result<Query<MessageQuery>, QueryRejection>,
+) -> Result<axum::Json<Value>, AdminError> {
+    let (filter, search, _, wait) = read_query(query)?.read()?;
+    let wait = wait.as_deref().map(parse_wait).transpose()?;
+    let deadline = wait.map(|wait| tokio::time::Instant::now() + wait);
+    // Registered before the first look, so a message accepted meanwhile still wakes it.
+    let waiter = wait.map(|_| sim.wait_for_messages(filter.destination.as_deref()));
+    let mut looked_up_to = 0;
+    loop {
+        let (found, newest) = newest_match(&sim, &filter, &search, looked_up_to);
+        if let Some(message) = found {
+            return Ok(axum::Json(message));
+        }
+        looked_up_to = newest;
+        let (Some(deadline), Some(waiter)) = (deadline, &waiter) else {
+            return Err(error(StatusCode::NOT_FOUND, "no message matches"));
+        };
+        tokio::select! {
+            _ = waiter.accepted() => {}
+            _ = tokio::time::sleep_until(deadline) => {
+                return Err(error(
+                    StatusCode::NOT_FOUND,
+                    "no message matched within the wait",
+                ));
+            }
+            _ = sim.events().shut_down() => {
+                return Err(error(StatusCode::SERVICE_UNAVAILABLE, "the simulator is shutting down"));
+            }
+        }
+    }
+}
+
+/// A message as the admin API shows it: its fields and the one-time `code` its text holds.
+pub(crate) fn message_json(sim: &Sim, message: &Message) -> Value {
+    let mut json = json!(message);
+    if let Value::Object(fields) = &mut json {
+        fields.insert("code".into(), json!(sim.code_in(&message.content)));
+    }
+    json
 }
 
 #[derive(Debug, Deserialize)]

@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
             get(|| async { axum::Json(json!({"status": "ok"})) }),
         )
         .route("/messages", get(listings::messages).delete(delete_messages))
+        .route("/messages/latest", get(listings::latest))
         .route("/requests", get(listings::requests))
         .route("/messages/{id}/outcome", post(messages::decide))
         .route("/events", get(events::stream))

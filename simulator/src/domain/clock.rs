@@ -66,6 +66,15 @@ impl Timestamp {
         self.format(RFC3339_MILLIS, 0)
     }
 
+    /// The instant an RFC 3339 text names (`2026-01-01T00:00:00Z`, any offset), if it is one.
+    pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+        let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .ok()?;
+        i64::try_from(at.unix_timestamp_nanos() / 1_000_000)
+            .ok()
+            .map(Timestamp)
+    }
+
     /// The instant `YYYY-MM-DD HH:MM:SS` names at a fixed UTC offset; `None` if it is not that
     /// shape or not a real date and time.
     pub fn parse_datetime(text: &str, utc_offset_hours: i64) -> Option<Timestamp> {

@@ -198,6 +198,9 @@ async fn run<H: Handler>(
     if reply.wake_engine {
         sim.wake_engine();
     }
+    if let Some(accepted) = messages {
+        sim.messages_accepted(accepted);
+    }
     Answer {
         response: reply.response,
         lints,

@@ -225,6 +225,9 @@ async fn the_inbox_shows_messages_live_and_drives_time_outcomes_faults_and_balan
             browser.text(&status).await == "accepted"
         })
         .await;
+    // Its one-time code stands beside the text, as a button that copies it.
+    let code = format!("{} button.code", row("995555123456"));
+    assert_eq!(browser.text(&code).await, "4821");
 
     // The clock moves from the page; the message is delivered.
     browser.click("button[data-advance=\"2\"]").await;

@@ -13,6 +13,7 @@ mod faults;
 mod getsms;
 mod getsms_allow_list;
 mod inbox_api;
+mod latest;
 mod paths;
 mod readme;
 mod smsco;

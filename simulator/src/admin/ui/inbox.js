@@ -54,6 +54,18 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// The one-time code the message holds, as a button that copies it.
+function codeButton(m) {
+  if (!m.code) return null;
+  return el("button", {
+    class: "code", "data-code": m.code, title: "Copy the code", "aria-label": "Copy code " + m.code,
+    onclick: async () => {
+      try { await navigator.clipboard.writeText(m.code); toast("Copied " + m.code); }
+      catch (_) { toast("Code " + m.code); }
+    },
+  }, m.code);
+}
+
 function badge(status) { return el("span", { class: "badge s-" + status }, status); }
 
 function simNow() {
@@ -112,7 +124,7 @@ function renderMessages() {
       el("td", { "data-label": "Provider", class: "nowrap" }, m.provider, el("div", { class: "muted" }, m.account)),
       el("td", { "data-label": "Sender" }, m.sender),
       el("td", { "data-label": "Destination", class: "mono nowrap" }, m.destination),
-      el("td", { "data-label": "Text", class: "text", title: m.content }, m.content),
+      el("td", { "data-label": "Text", class: "text", title: m.content }, codeButton(m), m.content),
       el("td", { "data-label": "Segments", class: "nowrap" }, m.segments + " · " + m.encoding),
       el("td", { "data-label": "Status" }, badge(m.status)),
       el("td", { "data-label": "Age", class: "muted nowrap" }, age(m.created_at))));
@@ -170,7 +182,7 @@ async function showDetail() {
   box.replaceChildren(
     el("h2", {}, "Message " + m.id + " ", badge(m.status)),
     el("p", {}, el("strong", {}, m.provider), " · ", m.account, " · from ", m.sender, " to ", el("span", { class: "mono" }, m.destination)),
-    el("p", { class: "mono" }, m.content),
+    el("p", { class: "mono" }, codeButton(m), m.content),
     el("p", { class: "muted" }, ["reference", "mes_id", "request_id", "message_id"]
       .filter((name) => m[name] !== undefined && m[name] !== null)
       .map((name) => name + " " + m[name]).join(" · ")),

@@ -1,0 +1,152 @@
+//! Reading the code an app just sent: `/__admin/messages/latest` (at once, or waiting for the
+//! message), the `code` every message carries, and the listing's search.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use smsim::Simulator;
+
+use crate::client::{admin, get};
+use crate::delivery::manual;
+use crate::smsoffice_send::start_with;
+
+/// Sends `text` to `destination` through smsoffice.
+async fn send(sim: &Simulator, destination: &str, text: &str) {
+    let target = format!(
+        "/api/v2/send/?key=demo-key&destination={destination}&sender=SMSOFFICE&content={}",
+        smsim_testkit::encode(text)
+    );
+    assert_eq!(get(sim, &target).await.json()["ErrorCode"], 0);
+}
+
+#[tokio::test]
+async fn latest_answers_the_newest_match_with_its_code() {
+    let sim = manual().await;
+    send(&sim, "995577000011", "Your code is 4821").await;
+    send(&sim, "995577000012", "Your code is 1111").await;
+    send(&sim, "995577000011", "Kod: 907311. Valid 5 minutes").await;
+    let latest = admin(&sim, "/messages/latest?destination=995577000011").await;
+    assert_eq!(latest["code"], "907311");
+    assert_eq!(latest["destination"], "995577000011");
+    let found = admin(
+        &sim,
+        "/messages/latest?q=CODE%20IS&destination=995577000011",
+    )
+    .await;
+    assert_eq!(found["code"], "4821");
+    let none = get(&sim, "/__admin/messages/latest?destination=995500000000").await;
+    assert_eq!(none.status, 404);
+    assert!(none.json()["error"].is_string());
+    // Every listing carries the code, null where the text has none.
+    send(&sim, "995577000013", "Order 1234567890 shipped").await;
+    let all = admin(&sim, "/messages?order=newest&limit=1").await;
+    assert_eq!(all["messages"][0]["code"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_waiting_request_gets_the_message_as_soon_as_it_is_accepted() {
+    let sim = manual().await;
+    send(&sim, "995577000021", "Old code 1234").await;
+    let seen = admin(&sim, "/messages/latest?destination=995577000021").await["id"]
+        .as_u64()
+        .unwrap();
+    let path = format!("/__admin/messages/latest?destination=995577000021&since={seen}&wait=10s");
+    let waiting = get(&sim, &path);
+    let sending = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        send(&sim, "995577000021", "Your code is 5588").await;
+    };
+    let (reply, ()) = tokio::join!(waiting, sending);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json()["code"], "5588");
+    // Another test's message to another number does not answer it.
+    let path = "/__admin/messages/latest?destination=995577000022&wait=300ms";
+    let other = async {
+        send(&sim, "995577000023", "Your code is 9999").await;
+    };
+    let (reply, ()) = tokio::join!(get(&sim, path), other);
+    assert_eq!(reply.status, 404);
+    assert!(
+        reply.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("within the wait")
+    );
+}
+
+#[tokio::test]
+async fn the_listing_searches_text_sender_and_destination_and_ranges_by_id_or_time() {
+    let sim = manual().await;
+    send(&sim, "995577000031", "Alpha 1").await;
+    send(&sim, "995577000032", "beta 2").await;
+    crate::delivery::advance(&sim, 60.0).await;
+    send(&sim, "995577000033", "ALPHA 3").await;
+    let alpha = admin(&sim, "/messages?q=alpha").await;
+    assert_eq!(alpha["count"], 2);
+    assert_eq!(
+        admin(&sim, "/messages?q=smsoffice").await["count"],
+        3,
+        "the sender"
+    );
+    assert_eq!(
+        admin(&sim, "/messages?q=000032").await["count"],
+        1,
+        "the destination"
+    );
+    let first = admin(&sim, "/messages?limit=1").await["messages"][0]["id"].clone();
+    let since = admin(&sim, &format!("/messages?since={first}")).await;
+    assert_eq!(since["count"], 2);
+    let until = admin(&sim, &format!("/messages?until={first}")).await;
+    assert_eq!(until["count"], 1);
+    // The first two were accepted at the start, the third a minute later.
+    let later = admin(&sim, "/messages?since=2023-11-14T22:13:30Z").await;
+    assert_eq!(later["count"], 1, "{later}");
+    for bad in [
+        "/messages?since=yesterday",
+        "/messages?until=1.5",
+        "/messages/latest?wait=soon",
+        "/messages/latest?wait=61s",
+        "/messages/latest?wait=-1",
+    ] {
+        let reply = get(&sim, &format!("/__admin{bad}")).await;
+        assert_eq!(reply.status, 400, "{bad}: {}", reply.text());
+        assert!(reply.json()["error"].is_string());
+    }
+    let long = format!("/__admin/messages?q={}", "x".repeat(201));
+    assert_eq!(get(&sim, &long).await.status, 400);
+}
+
+#[tokio::test]
+async fn the_code_pattern_is_a_setting_and_a_bad_one_is_refused() {
+    let sim = start_with(|c| c.inbox.code_pattern = r"PIN-([A-Z0-9]{6})".into()).await;
+    send(&sim, "995577000041", "Your PIN-AB12CD and 4821").await;
+    assert_eq!(admin(&sim, "/messages/latest").await["code"], "AB12CD");
+    let bad = smsim::Config::from_json(r#"{"inbox": {"code_pattern": "(unclosed"}}"#, "x.json")
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("inbox.code_pattern"), "{bad}");
+}
+
+#[tokio::test]
+async fn a_waiting_request_is_released_at_shutdown() {
+    let sim = start_with(|_| {}).await;
+    let addr = sim.addr();
+    let waiting = tokio::spawn(async move {
+        smsim_testkit::RequestBytes::get("/__admin/messages/latest?wait=30s")
+            .send(&addr.to_string())
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let report = sim.shutdown().await;
+    assert_eq!(
+        report.unfinished_tasks, 0,
+        "the waiting request held the shutdown"
+    );
+    let reply = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("released")
+        .unwrap();
+    if let Ok(reply) = reply {
+        assert_eq!(reply.status, 503, "{}", reply.text());
+    }
+}
