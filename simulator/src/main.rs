@@ -133,7 +133,12 @@ fn init_tracing(format: LogFormat) -> Log {
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(true)
         .buffered_lines_limit(LOG_BUFFER_LINES)
-        .finish(std::io::stderr());
+        // The writer thread takes every line waiting and writes them at once: one write for a
+        // burst of requests, not one per line.
+        .finish(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stderr(),
+        ));
     let dropped = writer.error_counter();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -28,13 +28,17 @@ impl std::fmt::Display for Masked<'_> {
         let Some((path, query)) = self.0.split_once('?') else {
             return f.write_str(self.0);
         };
-        write!(f, "{path}?")?;
+        f.write_str(path)?;
+        f.write_str("?")?;
         for (i, item) in query.split('&').enumerate() {
             if i > 0 {
                 f.write_str("&")?;
             }
             match item.split_once('=') {
-                Some((name, _)) if is_credential(name) => write!(f, "{name}=***")?,
+                Some((name, _)) if is_credential(name) => {
+                    f.write_str(name)?;
+                    f.write_str("=***")?;
+                }
                 _ => f.write_str(item)?,
             }
         }
@@ -48,13 +52,20 @@ const ADMIN_TOKEN_PARAMS: [&str; 2] = ["access_token", "token"];
 /// Whether a raw parameter name names a credential, read as PHP and ASP.NET read names
 /// (percent-decoded, any case, spaces and an array suffix ignored).
 fn is_credential(raw_name: &str) -> bool {
+    // Most names are plain: read them as they are, without decoding into a new string.
+    if !raw_name.contains(['%', '+', '[', ' ']) {
+        return credential_name(raw_name);
+    }
     let decoded = percent_encoding::percent_decode_str(&raw_name.replace('+', " "))
         .decode_utf8_lossy()
         .into_owned();
     let name = decoded.trim();
-    let name = name.split('[').next().unwrap_or(name).trim();
-    // Any provider's credential names, and the admin token's: the log masks them whatever the
-    // path.
+    credential_name(name.split('[').next().unwrap_or(name).trim())
+}
+
+/// Whether `name` (decoded) is any provider's credential name or the admin token's: the log
+/// masks them whatever the path.
+fn credential_name(name: &str) -> bool {
     ADMIN_TOKEN_PARAMS
         .iter()
         .copied()
