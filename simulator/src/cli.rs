@@ -44,6 +44,65 @@ pub enum Command {
     PrintConfig,
     /// Forward to a real provider and write each exchange as a recorded contract fixture.
     Record(RecordArgs),
+    /// Ask a running simulator whether it is healthy: exit 0 when `/__admin/health` answers
+    /// ok, 1 otherwise, with one line saying why (what a container's HEALTHCHECK or a CI job's
+    /// wait loop runs; no curl needed).
+    Health(HealthArgs),
+}
+
+/// Flags of `smsim health`.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The simulator's base URL [default: http://127.0.0.1:8800, or the port of SMSIM_LISTEN].
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// The address the simulator listens on; its port makes the default URL.
+    #[arg(long, env = "SMSIM_LISTEN", value_name = "ADDR", hide = true)]
+    pub listen: Option<SocketAddr>,
+    /// Sent as `Authorization: Bearer TOKEN` when given.
+    #[arg(
+        long,
+        env = "SMSIM_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 3)]
+    pub timeout: u64,
+}
+
+impl HealthArgs {
+    /// The `host:port` to ask: from `--url`, else the listen address (an unspecified one, such as
+    /// 0.0.0.0 in a container, asked on loopback), else 127.0.0.1:8800.
+    pub fn authority(&self) -> Result<String, String> {
+        if let Some(url) = &self.url {
+            let rest = url
+                .strip_prefix("http://")
+                .ok_or_else(|| format!("--url {url:?}: give an http:// URL"))?;
+            let authority = rest.split('/').next().unwrap_or_default();
+            if authority.is_empty() {
+                return Err(format!("--url {url:?} has no host"));
+            }
+            return Ok(if authority.contains(':') && !authority.ends_with(']') {
+                authority.to_owned()
+            } else {
+                format!("{authority}:80")
+            });
+        }
+        Ok(match self.listen {
+            Some(listen) if listen.ip().is_unspecified() => {
+                let loopback: IpAddr = if listen.is_ipv4() {
+                    [127, 0, 0, 1].into()
+                } else {
+                    std::net::Ipv6Addr::LOCALHOST.into()
+                };
+                SocketAddr::new(loopback, listen.port()).to_string()
+            }
+            Some(listen) => listen.to_string(),
+            None => "127.0.0.1:8800".to_owned(),
+        })
+    }
 }
 
 /// Flags of `smsim record`.

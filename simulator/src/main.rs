@@ -20,6 +20,21 @@ fn main() -> ExitCode {
             print!("{DEFAULT_CONFIG_JSON}");
             ExitCode::SUCCESS
         }
+        Command::Health(args) => {
+            let Some(runtime) = runtime() else {
+                return ExitCode::FAILURE;
+            };
+            match runtime.block_on(health(&args)) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(why) => {
+                    eprintln!("smsim health: {why}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Record(args) => {
             let _log = init_tracing(LogFormat::Text);
             let provider = Provider::parse(&args.provider).expect("clap restricts the provider");
@@ -151,6 +166,48 @@ fn init_tracing(format: LogFormat) -> Log {
     Log {
         dropped,
         _flush_on_drop: guard,
+    }
+}
+
+/// Asks `/__admin/health` over one HTTP/1.1 connection; the line to print, or why not healthy.
+async fn health(args: &smsim::cli::HealthArgs) -> Result<String, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = args.authority()?;
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect(&authority)
+            .await
+            .map_err(|e| format!("cannot connect to {authority}: {e}"))?;
+        let auth = args
+            .admin_token
+            .as_deref()
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        let request = format!(
+            "GET /__admin/health HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n"
+        );
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .map_err(|e| format!("{authority}: {e}"))?;
+        let mut reply = Vec::new();
+        stream
+            .read_to_end(&mut reply)
+            .await
+            .map_err(|e| format!("{authority}: {e}"))?;
+        Ok::<_, String>(String::from_utf8_lossy(&reply).into_owned())
+    };
+    let reply = tokio::time::timeout(std::time::Duration::from_secs(args.timeout), ask)
+        .await
+        .map_err(|_| format!("no answer from {authority} within {} s", args.timeout))??;
+    let status = reply.split(' ').nth(1).unwrap_or_default();
+    let body = reply.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    if status == "200" && body.contains(r#""status":"ok""#) {
+        Ok(format!("ok: http://{authority}/__admin/health"))
+    } else {
+        let first_line = reply.lines().next().unwrap_or("an empty reply");
+        Err(format!(
+            "http://{authority}/__admin/health answered {first_line}"
+        ))
     }
 }
 

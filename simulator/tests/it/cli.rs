@@ -430,3 +430,48 @@ async fn clock_start_sets_the_simulators_time() {
     assert_eq!(clock.json()["rfc3339"], "2026-01-01T00:00:00.000Z");
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn health_exits_0_when_the_simulator_answers_and_1_saying_why_otherwise() {
+    let (mut child, addr) = spawn_serving(&["--admin-token", "s3cret"]).await;
+    let run = |args: Vec<String>, env: Vec<(&'static str, String)>| {
+        let mut command = std::process::Command::new(BIN);
+        command.arg("health").args(args).env_remove("SMSIM_LISTEN");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+    let url = format!("http://{addr}");
+    let ok = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || run(vec!["--url".into(), url], vec![])
+    })
+    .await
+    .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: "));
+    // The address it listens on, as a container sets it, makes the default URL.
+    let listen = format!("0.0.0.0:{}", addr.port());
+    let from_env = tokio::task::spawn_blocking(move || run(vec![], vec![("SMSIM_LISTEN", listen)]))
+        .await
+        .unwrap();
+    assert!(
+        from_env.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_env.stderr)
+    );
+    child.kill().await.unwrap();
+    child.wait().await.unwrap();
+    let down = tokio::task::spawn_blocking(move || run(vec!["--url".into(), url], vec![]))
+        .await
+        .unwrap();
+    assert_eq!(down.status.code(), Some(1));
+    let why = String::from_utf8_lossy(&down.stderr);
+    assert!(why.starts_with("smsim health: cannot connect"), "{why}");
+    assert_eq!(why.lines().count(), 1, "{why}");
+}
