@@ -66,25 +66,12 @@ async fn sends_with(
     )?;
     defaults["limits"]["max_event_listeners"] = 4096.into();
     std::fs::write(&config, defaults.to_string())?;
-    let mut smsim = Smsim::spawn(
-        &binary.to_path_buf(),
+    let (smsim, send) = warmed_up(
+        binary,
         &["--config", config.to_str().unwrap_or_default()],
-    )?;
-    smsim.wait_ready().await?;
-    smsim
-        .admin(
-            "PATCH",
-            "/__admin/accounts/smsoffice/demo-key",
-            r#"{"balance": 1000000000000}"#,
-        )
-        .await?;
-    let send = Request::get(
-        "/api/v2/send/?key=demo-key&destination=995555123456&sender=SMSOFFICE&content=benchmark",
-    );
-    // Warm up, so that the store's growth is not what is measured.
-    Load::new(smsim.addr, 1, send.clone())
-        .run(sends.min(2_000))
-        .await?;
+        sends,
+    )
+    .await?;
     let before = smsim.rss_mb()?;
     let mut listeners = listen(smsim.addr, idle, false).await?;
     listeners.extend(listen(smsim.addr, reading, true).await?);
@@ -109,14 +96,14 @@ async fn sends_with(
     Ok((first, then, [before, during, after]))
 }
 
-/// Sequential sends per second with `waiting` requests held on `/__admin/messages/latest?wait=`
-/// (each for a destination no send goes to), and the server's memory per waiting request.
-async fn sends_with_waiters(
+/// A fresh smsim (with `extra` flags) whose demo account can pay for everything, after a warm-up
+/// of sequential sends so that the store's growth is not what is measured; the send to repeat.
+async fn warmed_up(
     binary: &std::path::Path,
+    extra: &[&str],
     sends: u64,
-    waiting: usize,
-) -> Result<(LoadResult, f64)> {
-    let mut smsim = Smsim::spawn(&binary.to_path_buf(), &[])?;
+) -> Result<(Smsim, Request)> {
+    let mut smsim = Smsim::spawn(&binary.to_path_buf(), extra)?;
     smsim.wait_ready().await?;
     smsim
         .admin(
@@ -131,6 +118,17 @@ async fn sends_with_waiters(
     Load::new(smsim.addr, 1, send.clone())
         .run(sends.min(2_000))
         .await?;
+    Ok((smsim, send))
+}
+
+/// Sequential sends per second with `waiting` requests held on `/__admin/messages/latest?wait=`
+/// (each for a destination no send goes to), and the server's memory per waiting request.
+async fn sends_with_waiters(
+    binary: &std::path::Path,
+    sends: u64,
+    waiting: usize,
+) -> Result<(LoadResult, f64)> {
+    let (smsim, send) = warmed_up(binary, &[], sends).await?;
     let before = smsim.rss_mb()?;
     let mut held = Vec::with_capacity(waiting);
     for i in 0..waiting {
