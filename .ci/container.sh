@@ -2,8 +2,8 @@
 # The container image, proven offline: a statically linked binary built here, the Dockerfile's
 # final stage built from it (BuildKit skips the Rust image, which cannot be pulled here), run with
 # a published port until its health check passes, one SMS sent through each provider from the
-# host, then `docker stop`, which must end it cleanly within 5 s. Outside CI a machine without
-# Docker skips this, saying so.
+# host, the Testcontainers recipe run against the same image, then `docker stop`, which must end
+# it cleanly within 5 s. Outside CI a machine without Docker skips this, saying so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,6 +67,14 @@ messages = json.loads(call("/__admin/messages"))
 assert messages["count"] == 3, messages
 print("container: one SMS through each provider")
 SEND
+
+# The Testcontainers recipe, as a Python user runs it: its own container from the same image.
+python3 -m venv target/tc-venv 2>/dev/null || {
+  apt-get install -y -qq python3-venv >/dev/null && python3 -m venv target/tc-venv
+}
+target/tc-venv/bin/pip install -q testcontainers
+TESTCONTAINERS_RYUK_DISABLED=true SMSIM_IMAGE=smsim-ci \
+  target/tc-venv/bin/python examples/testcontainers/test_smsim.py
 
 started=$(date +%s%N)
 docker stop -t 10 smsim-ci >/dev/null
