@@ -15,6 +15,7 @@ mod getsms_allow_list;
 mod inbox_api;
 mod latest;
 mod paths;
+mod quirks_doc;
 mod readme;
 mod smsco;
 mod smsoffice_send;

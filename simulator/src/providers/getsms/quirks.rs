@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::providers::{Flip, QuirkSet, flip_text};
 
-/// getsms's quirks. Each field is documented by its type and in the README's quirks table.
+/// getsms's quirks. Each field is documented by its type and in docs/quirks.md's table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Quirks {

@@ -7,7 +7,7 @@ use crate::providers::{Flip, QuirkSet, flip_text};
 
 pub use crate::http::params::{DuplicateParams, NameMatching};
 
-/// smsoffice's quirks. Each field is documented by its type and in the README's quirks table.
+/// smsoffice's quirks. Each field is documented by its type and in docs/quirks.md's table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Quirks {

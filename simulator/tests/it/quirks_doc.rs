@@ -1,0 +1,41 @@
+//! docs/quirks.md, the one table of every guess, against the quirks the simulator has: a quirk
+//! added without a row, or a row left behind by a removed one, fails here.
+
+use std::collections::BTreeSet;
+
+const QUIRKS_DOC: &str = include_str!("../../../docs/quirks.md");
+
+/// The `provider.quirk` names in the first column of the document's table.
+fn documented() -> BTreeSet<String> {
+    QUIRKS_DOC
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split_once("` |"))
+        .map(|(name, _)| name.to_owned())
+        .collect()
+}
+
+#[test]
+fn every_quirk_has_one_row_and_every_row_a_quirk() {
+    let simulated: BTreeSet<String> = smsim::PROVIDERS
+        .iter()
+        .flat_map(|entry| {
+            entry
+                .quirk_names
+                .iter()
+                .map(move |quirk| format!("{}.{quirk}", entry.provider.name()))
+        })
+        .collect();
+    assert!(simulated.len() > 20, "{simulated:?}");
+    let documented = documented();
+    let undocumented: Vec<_> = simulated.difference(&documented).collect();
+    let stale: Vec<_> = documented.difference(&simulated).collect();
+    assert!(
+        undocumented.is_empty(),
+        "quirks without a row in docs/quirks.md: {undocumented:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows of docs/quirks.md naming no quirk: {stale:?}"
+    );
+}
