@@ -75,10 +75,8 @@ async fn a_page_on_another_origin_can_neither_change_nor_read_the_simulator() {
 
     // Served as `localhost`: another origin than the simulator's 127.0.0.1, as any site is.
     browser
-        .client
-        .goto(&format!("http://localhost:{}/", page.port()))
-        .await
-        .unwrap();
+        .visit(&format!("http://localhost:{}/", page.port()))
+        .await;
     browser
         .until("the attack page to finish", || async {
             browser.client.title().await.unwrap_or_default() == "done"
@@ -122,16 +120,14 @@ async fn under_another_host_name_the_admin_api_and_inbox_refuse_but_providers_an
     send(&sim, "995577123456", "order-1").await;
     let base = format!("http://rebound.example:{}", sim.addr().port());
     for path in ["/__admin/messages", "/__admin/ui/"] {
-        browser.client.goto(&format!("{base}{path}")).await.unwrap();
+        browser.visit(&format!("{base}{path}")).await;
         let text = browser.text("body").await;
         assert!(text.contains("does not answer to host"), "{path}: {text}");
         assert!(!text.contains("4821"), "{path} showed a message: {text}");
     }
     browser
-        .client
-        .goto(&format!("{base}/api/getBalance?key=demo-key"))
-        .await
-        .unwrap();
+        .visit(&format!("{base}/api/getBalance?key=demo-key"))
+        .await;
     assert_eq!(browser.text("body").await, "999");
     browser.client.close().await.unwrap();
 }
@@ -222,10 +218,8 @@ async fn html_in_every_field_a_user_controls_is_shown_as_text() {
     assert_eq!(call(&sim, RequestBytes::get(&target)).await["ErrorCode"], 0);
 
     browser
-        .client
-        .goto(&format!("{}/__admin/ui/", sim.base_url()))
-        .await
-        .unwrap();
+        .visit(&format!("{}/__admin/ui/", sim.base_url()))
+        .await;
     browser
         .until("three messages", || async {
             browser.text("#m-rows").await.matches(MARKUP).count() >= 3
@@ -290,10 +284,8 @@ async fn a_script_in_a_provider_reply_does_not_run_on_the_simulators_origin() {
     send(&sim, "995577123456", "order-1").await;
     let page = attacker(script_in_a_reply_page(sim.addr())).await;
     browser
-        .client
-        .goto(&format!("http://localhost:{}/", page.port()))
-        .await
-        .unwrap();
+        .visit(&format!("http://localhost:{}/", page.port()))
+        .await;
     browser
         .until("the getsms reply", || async {
             browser.text("body").await.contains("message_id")

@@ -97,6 +97,14 @@ impl Browser {
         panic!("chromedriver did not answer on port {port}");
     }
 
+    /// Opens `url` in the window.
+    async fn visit(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
+
     /// Waits (ten seconds at most) until `check` holds, polling the page.
     async fn until<F, Fut>(&self, what: &str, mut check: F)
     where
@@ -207,10 +215,8 @@ async fn the_inbox_shows_messages_live_and_drives_time_outcomes_faults_and_balan
     )
     .await;
     browser
-        .client
-        .goto(&format!("{}/__admin/ui/", sim.base_url()))
-        .await
-        .unwrap();
+        .visit(&format!("{}/__admin/ui/", sim.base_url()))
+        .await;
     browser
         .until("the live stream", || async {
             browser.text("#live").await.contains("live")
@@ -357,10 +363,8 @@ async fn on_a_phone_the_inbox_fits_and_the_keyboard_reaches_every_view() {
     let sim = simulator().await;
     send(&sim, "995555123456", "phone-1").await;
     browser
-        .client
-        .goto(&format!("{}/__admin/ui/", sim.base_url()))
-        .await
-        .unwrap();
+        .visit(&format!("{}/__admin/ui/", sim.base_url()))
+        .await;
     browser.find(&row("995555123456")).await;
     let fits = browser
         .client

@@ -105,10 +105,9 @@ async fn the_event_stream_tells_of_requests_messages_and_the_clock() {
     events.next("cleared").await;
 }
 
-#[tokio::test]
-async fn a_listener_that_does_not_read_is_told_it_lagged_and_slows_nobody() {
-    let sim = manual().await;
-    // A tiny receive window, and nothing read: the server's side fills up quickly.
+/// A connection to the event stream with a tiny receive window that never reads: the server's
+/// side of it fills up quickly.
+async fn stalled_listener(sim: &Simulator) -> TcpStream {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     let mut stalled = socket.connect(sim.addr()).await.unwrap();
@@ -116,6 +115,13 @@ async fn a_listener_that_does_not_read_is_told_it_lagged_and_slows_nobody() {
         .write_all(b"GET /__admin/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await
         .unwrap();
+    stalled
+}
+
+#[tokio::test]
+async fn a_listener_that_does_not_read_is_told_it_lagged_and_slows_nobody() {
+    let sim = manual().await;
+    let mut stalled = stalled_listener(&sim).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     // Each request event carries its 2 kB target: far more than the sockets can hold.
     let target = format!("/api/getBalance?key=demo-key&pad={}", "x".repeat(2000));
@@ -413,13 +419,7 @@ async fn a_listener_that_stops_reading_is_cut_off_and_a_reading_one_gets_every_e
     let sim =
         crate::smsoffice_send::start_with(|c| c.limits.event_listener_stuck_seconds = 1).await;
     let mut reading = EventStream::open(&sim).await;
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let mut stalled = socket.connect(sim.addr()).await.unwrap();
-    stalled
-        .write_all(b"GET /__admin/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .await
-        .unwrap();
+    let mut stalled = stalled_listener(&sim).await;
     // 3,000 requests of 2 kB targets, more than the stalled client's buffers hold, while the
     // reader reads: it gets every one of them, in order, and is never told it lagged.
     const REQUESTS: u64 = 3000;
