@@ -42,6 +42,7 @@ macro_rules! provider_arms {
     ([$provider:expr, $g:ident, $body:expr] $( $(#[$attr:meta])* $folder:ident :: $ty:ident, )*) => {
         match $provider {
             $( $(#[$attr])* $crate::domain::Provider::$ty => {
+                // A body that needs only the provider value leaves the alias unused.
                 #[allow(dead_code)]
                 type $g = $crate::providers::$folder::$ty;
                 $body
