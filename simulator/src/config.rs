@@ -338,6 +338,8 @@ pub struct Limits {
     pub body_read_timeout_seconds: u64,
     /// Seconds a whole request body may take to arrive, however steadily: past it, 408.
     pub body_timeout_seconds: u64,
+    /// The longest `wait` a `GET /__admin/messages/latest` may ask for.
+    pub max_wait_seconds: u64,
 }
 
 impl Default for Limits {
@@ -355,6 +357,7 @@ impl Default for Limits {
             max_accounts: 10_000,
             body_read_timeout_seconds: 10,
             body_timeout_seconds: 30,
+            max_wait_seconds: 60,
         }
     }
 }
@@ -496,6 +499,13 @@ impl Config {
                     format!("must be at most {MAX_HEADER_TIMEOUT_SECONDS} (a day)"),
                 ));
             }
+        }
+        let max_wait = crate::admin::MAX_WAIT_SECONDS;
+        if !(1..=max_wait).contains(&self.limits.max_wait_seconds) {
+            return Err(invalid(
+                "limits.max_wait_seconds".into(),
+                format!("must be from 1 to {max_wait} (ten minutes)"),
+            ));
         }
         let span = 0.0..=crate::domain::clock::MAX_SPAN_SECONDS;
         if let Some(bad) = self

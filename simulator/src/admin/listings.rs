@@ -263,15 +263,15 @@ pub(super) async fn messages(
     })))
 }
 
-/// The longest `wait` of `latest`.
-pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+/// The longest `wait` `limits.max_wait_seconds` may allow: ten minutes.
+pub const MAX_WAIT_SECONDS: u64 = 600;
 
-/// Reads `wait`: `10s`, `1500ms`, `1m`, or a number of seconds; at most [`MAX_WAIT`].
-fn parse_wait(text: &str) -> Result<std::time::Duration, AdminError> {
+/// Reads `wait`: `10s`, `1500ms`, `1m`, or a number of seconds; at most `max_seconds`.
+fn parse_wait(text: &str, max_seconds: u64) -> Result<std::time::Duration, AdminError> {
     let text = text.trim();
     let parsed = match text.parse::<f64>() {
         Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Some(
-            std::time::Duration::from_secs_f64(seconds.min(MAX_WAIT.as_secs_f64() + 1.0)),
+            std::time::Duration::from_secs_f64(seconds.min(max_seconds as f64 + 1.0)),
         ),
         Ok(_) => None,
         Err(_) => crate::domain::faults::parse_duration(text),
@@ -282,10 +282,10 @@ fn parse_wait(text: &str) -> Result<std::time::Duration, AdminError> {
             format!("`wait` must be a duration such as 10s, 1500ms or 1m, got {text:?}"),
         )
     })?;
-    if wait > MAX_WAIT {
+    if wait > std::time::Duration::from_secs(max_seconds) {
         return Err(error(
             StatusCode::BAD_REQUEST,
-            format!("`wait` must be at most {} s", MAX_WAIT.as_secs()),
+            format!("`wait` must be at most {max_seconds} s (limits.max_wait_seconds)"),
         ));
     }
     Ok(wait)
@@ -317,7 +317,7 @@ fn newest_match(
 }
 
 /// `GET /__admin/messages/latest`: the newest message matching the listing's filters, as one
-/// message object; with `wait`, held until one is accepted (at most 60 s), else 404. Waiting
+/// message object; with `wait`, held until one is accepted (at most `limits.max_wait_seconds`), else 404. Waiting
 /// costs a send next to nothing: an accepted message wakes only the requests waiting for its
 /// destination (and those waiting for any), which look only at the messages that came since
 /// they last looked.
@@ -326,7 +326,11 @@ pub(super) async fn latest(
     query: Result<Query<MessageQuery>, QueryRejection>,
 ) -> Result<axum::Json<Value>, AdminError> {
     let (filter, search, _, wait) = read_query(query)?.read()?;
-    let wait = wait.as_deref().map(parse_wait).transpose()?;
+    let max_seconds = sim.config().limits.max_wait_seconds;
+    let wait = wait
+        .as_deref()
+        .map(|text| parse_wait(text, max_seconds))
+        .transpose()?;
     let deadline = wait.map(|wait| tokio::time::Instant::now() + wait);
     // Registered before the first look, so a message accepted meanwhile still wakes it.
     let waiter = wait.map(|_| sim.wait_for_messages(filter.destination.as_deref()));

@@ -53,7 +53,11 @@ pub(super) async fn decide(
             ));
         }
     }
-    let state = app.sim.state();
-    let message = state.world.messages.get(id);
-    Ok(axum::Json(json!(message)))
+    let message = app.sim.state().world.messages.get(id).cloned();
+    // Held a moment ago; evicted since only under a flood of sends.
+    let message =
+        message.ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no message {id}")))?;
+    Ok(axum::Json(super::listings::message_json(
+        &app.sim, &message,
+    )))
 }

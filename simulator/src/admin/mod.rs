@@ -4,8 +4,10 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRef, Query, State};
+use axum::handler::Handler;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::MethodRouter;
+use http::Method;
 use http::StatusCode;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -44,44 +46,97 @@ impl FromRef<AppState> for Engine {
 
 /// The admin routes, to be nested under `/__admin`.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/health",
-            get(|| async { axum::Json(json!({"status": "ok"})) }),
-        )
-        .route("/messages", get(listings::messages).delete(delete_messages))
-        .route("/messages/latest", get(listings::latest))
-        .route("/requests", get(listings::requests))
-        .route("/messages/{id}/outcome", post(messages::decide))
-        .route("/events", get(events::stream))
-        .route("/providers", get(accounts::providers))
-        .route("/accounts", get(accounts::list))
-        .route("/accounts/{provider}", post(accounts::create))
-        .route(
-            "/accounts/{provider}/{id}",
-            patch(accounts::patch).delete(accounts::delete),
-        )
-        .route(
-            "/getsms/allow-list",
-            get(read_allow_list).put(put_allow_list),
-        )
-        .route("/rules", get(read_rules).put(put_rules))
-        .route(
-            "/faults",
-            get(list_faults).post(add_fault).delete(clear_faults),
-        )
-        .route("/callbacks", get(listings::callbacks))
-        .route("/clock", get(read_clock))
-        .route("/clock/advance", post(advance_clock))
-        .route("/reset", post(reset))
-        .route("/ui", get(ui::redirect))
-        .route("/ui/", get(ui::page))
-        .route("/ui/inbox.css", get(ui::style))
-        .route("/ui/inbox.js", get(ui::script))
+    table()
+        .into_router()
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such admin endpoint") })
         .method_not_allowed_fallback(|| async {
             error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed here")
         })
+}
+
+/// Every admin route with its methods. The router is built from this table alone, so the
+/// table is what the router answers, and the OpenAPI document is checked against it.
+fn table() -> RouteTable {
+    RouteTable::default()
+        .get("/health", || async { axum::Json(json!({"status": "ok"})) })
+        .get("/openapi.json", openapi::document)
+        .get("/messages", listings::messages)
+        .delete("/messages", delete_messages)
+        .get("/messages/latest", listings::latest)
+        .post("/messages/{id}/outcome", messages::decide)
+        .get("/requests", listings::requests)
+        .get("/events", events::stream)
+        .get("/providers", accounts::providers)
+        .get("/accounts", accounts::list)
+        .post("/accounts/{provider}", accounts::create)
+        .patch("/accounts/{provider}/{id}", accounts::patch)
+        .delete("/accounts/{provider}/{id}", accounts::delete)
+        .get("/getsms/allow-list", read_allow_list)
+        .put("/getsms/allow-list", put_allow_list)
+        .get("/rules", read_rules)
+        .put("/rules", put_rules)
+        .get("/faults", list_faults)
+        .post("/faults", add_fault)
+        .delete("/faults", clear_faults)
+        .get("/callbacks", listings::callbacks)
+        .get("/clock", read_clock)
+        .post("/clock/advance", advance_clock)
+        .post("/reset", reset)
+        .get("/ui", ui::redirect)
+        .get("/ui/", ui::page)
+        .get("/ui/inbox.css", ui::style)
+        .get("/ui/inbox.js", ui::script)
+}
+
+/// Routes being collected: each path's handlers, and the (path, method) pairs they answer.
+#[derive(Default)]
+struct RouteTable {
+    paths: Vec<(&'static str, MethodRouter<AppState>)>,
+    methods: Vec<(&'static str, Method)>,
+}
+
+impl RouteTable {
+    fn add(
+        mut self,
+        path: &'static str,
+        method: Method,
+        with: impl FnOnce(MethodRouter<AppState>) -> MethodRouter<AppState>,
+    ) -> RouteTable {
+        self.methods.push((path, method));
+        match self.paths.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, router)) => *router = with(std::mem::take(router)),
+            None => self.paths.push((path, with(MethodRouter::new()))),
+        }
+        self
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> RouteTable {
+        self.add(path, Method::GET, |r| r.get(h))
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> RouteTable {
+        self.add(path, Method::POST, |r| r.post(h))
+    }
+
+    fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> RouteTable {
+        self.add(path, Method::PUT, |r| r.put(h))
+    }
+
+    fn patch<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> RouteTable {
+        self.add(path, Method::PATCH, |r| r.patch(h))
+    }
+
+    fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> RouteTable {
+        self.add(path, Method::DELETE, |r| r.delete(h))
+    }
+
+    fn into_router(self) -> Router<AppState> {
+        self.paths
+            .into_iter()
+            .fold(Router::new(), |router, (path, methods)| {
+                router.route(path, methods)
+            })
+    }
 }
 
 /// An admin call refused: the status and a message, answered as `{"error": "..."}`.
@@ -159,7 +214,9 @@ mod guard;
 pub use guard::guard;
 mod listings;
 mod messages;
+mod openapi;
 mod ui;
+pub use listings::MAX_WAIT_SECONDS;
 
 /// A query string read by axum's `Query` (serde_urlencoded), or 400 saying why not.
 fn read_query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, AdminError> {

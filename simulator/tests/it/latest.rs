@@ -128,6 +128,27 @@ async fn the_code_pattern_is_a_setting_and_a_bad_one_is_refused() {
 }
 
 #[tokio::test]
+async fn the_longest_wait_is_a_setting_and_a_bad_one_is_refused() {
+    let sim = start_with(|c| c.limits.max_wait_seconds = 2).await;
+    let over = get(&sim, "/__admin/messages/latest?wait=3s").await;
+    assert_eq!(over.status, 400);
+    assert!(
+        over.text().contains("limits.max_wait_seconds"),
+        "{}",
+        over.text()
+    );
+    let within = get(&sim, "/__admin/messages/latest?wait=50ms").await;
+    assert_eq!(within.status, 404, "{}", within.text());
+    for bad in ["0", "601"] {
+        let json = format!(r#"{{"limits": {{"max_wait_seconds": {bad}}}}}"#);
+        let refused = smsim::Config::from_json(&json, "x.json")
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("limits.max_wait_seconds"), "{refused}");
+    }
+}
+
+#[tokio::test]
 async fn a_waiting_request_is_released_at_shutdown() {
     let sim = start_with(|_| {}).await;
     let addr = sim.addr();

@@ -14,6 +14,7 @@ mod getsms;
 mod getsms_allow_list;
 mod inbox_api;
 mod latest;
+mod openapi;
 mod paths;
 mod quirks_doc;
 mod readme;
