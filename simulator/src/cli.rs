@@ -39,7 +39,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve all three providers and the admin API on one listener.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the embedded default configuration, to copy and edit.
     PrintConfig,
     /// Forward to a real provider and write each exchange as a recorded contract fixture.
@@ -185,10 +185,63 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub allowed_hosts: Vec<String>,
+    /// Serve HTTPS here too (what the plain listener serves), and answer `CONNECT` to the
+    /// providers' hosts on port 443 as them over TLS [default: off].
+    #[arg(long, env = "SMSIM_TLS_LISTEN", value_name = "ADDR")]
+    pub tls_listen: Option<SocketAddr>,
+    /// A name or address the certificate is valid for besides localhost, 127.0.0.1, ::1 and the
+    /// providers' hosts; repeatable (in the environment variable, separate names with `,`).
+    #[arg(
+        long = "tls-name",
+        env = "SMSIM_TLS_NAMES",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    pub tls_names: Vec<String>,
+    /// Serve this certificate chain (PEM) instead of one made by smsim's authority.
+    #[arg(
+        long,
+        env = "SMSIM_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(
+        long,
+        env = "SMSIM_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// Keep smsim's certificate authority in this directory (made there on first use), so a
+    /// machine trusts it once [default: a fresh authority at each start].
+    #[arg(long, env = "SMSIM_TLS_CA_DIR", value_name = "DIR")]
+    pub tls_ca_dir: Option<PathBuf>,
 }
 
 /// The smsoffice account `--callback-url` applies to.
 pub const DEMO_SMSOFFICE_KEY: &str = "demo-key";
+
+impl ServeArgs {
+    /// The `--tls-*` flags over the configuration's `tls` section.
+    fn apply_tls(&self, config: &mut Config) -> Result<(), ConfigError> {
+        let tls = &mut config.tls;
+        if let Some(listen) = self.tls_listen {
+            tls.listen = Some(listen);
+        }
+        tls.names
+            .extend(self.tls_names.iter().map(|n| n.trim().to_owned()));
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            tls.cert = Some(cert.clone());
+            tls.key = Some(key.clone());
+        }
+        if let Some(dir) = &self.tls_ca_dir {
+            tls.ca_dir = Some(dir.clone());
+        }
+        config.validate()
+    }
+}
 
 impl ServeArgs {
     /// The configuration these flags describe: the file (or the embedded defaults) with the
@@ -223,6 +276,7 @@ impl ServeArgs {
                 .extend(self.allowed_hosts.iter().map(|h| h.trim().to_owned()));
             config.validate()?;
         }
+        self.apply_tls(&mut config)?;
         if let Some(bind) = self.callback_bind {
             config.callbacks.bind = Some(bind);
         }

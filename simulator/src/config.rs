@@ -76,6 +76,9 @@ macro_rules! config_types {
             /// addresses; `*` for any.
             #[serde(default, skip_serializing_if = "Vec::is_empty")]
             pub allowed_hosts: Vec<String>,
+            /// HTTPS: a second listener, and `CONNECT` to the providers' hosts answered as them.
+            #[serde(default, skip_serializing_if = "TlsSettings::is_off")]
+            pub tls: TlsSettings,
         }
 
         /// Each provider's quirks: behaviours no evidence settles, each a named setting. Written
@@ -262,6 +265,37 @@ pub fn check_account_id(id: &str) -> Result<(), String> {
 /// Whether `provider` has error code `code`; the refusal lists the valid codes.
 pub fn check_error_code(provider: Provider, code: i64) -> Result<(), String> {
     (providers::entry(provider).check_error_code)(code)
+}
+
+/// HTTPS. It is on when `listen` is set: smsim then serves HTTPS there, and a `CONNECT` to a
+/// provider's host on port 443 through the plain listener is answered as that provider over TLS.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsSettings {
+    /// Address of the HTTPS listener.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    /// Names and addresses the certificate is valid for besides loopback and the providers'
+    /// hosts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<String>,
+    /// A certificate chain (PEM) to serve instead of one made by smsim's authority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) of `cert`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<std::path::PathBuf>,
+    /// Where smsim's authority is kept between runs (made there on first use); without it, a
+    /// fresh authority is made at each start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_dir: Option<std::path::PathBuf>,
+}
+
+impl TlsSettings {
+    /// True when HTTPS is off (nothing to write in the configuration).
+    pub fn is_off(&self) -> bool {
+        *self == TlsSettings::default()
+    }
 }
 
 /// What the admin API and the inbox show of messages.
@@ -455,6 +489,45 @@ impl Config {
     }
 
     /// Checks what serde cannot: unique account ids, usable limits.
+    /// HTTPS settings that make sense together, in a build that has TLS.
+    fn validate_tls(&self) -> Result<(), ConfigError> {
+        let tls = &self.tls;
+        if tls.is_off() {
+            return Ok(());
+        }
+        if !cfg!(feature = "tls") {
+            return Err(invalid(
+                "tls".into(),
+                "this build has no TLS (the `tls` cargo feature is off)",
+            ));
+        }
+        if tls.listen.is_none() {
+            return Err(invalid(
+                "tls.listen".into(),
+                "HTTPS is on only with a listener: give tls.listen (--tls-listen)",
+            ));
+        }
+        if tls.cert.is_some() != tls.key.is_some() {
+            return Err(invalid(
+                "tls.cert".into(),
+                "give the certificate and its key together (--tls-cert and --tls-key)",
+            ));
+        }
+        if tls.cert.is_some() && tls.ca_dir.is_some() {
+            return Err(invalid(
+                "tls.ca_dir".into(),
+                "a given certificate needs no authority: drop tls.ca_dir or tls.cert",
+            ));
+        }
+        if let Some(name) = tls.names.iter().find(|n| !crate::tls::valid_name(n)) {
+            return Err(invalid(
+                "tls.names".into(),
+                format!("{name:?} is not a DNS name or an IP address"),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
         for provider in Provider::ALL {
             with_provider!(*provider, G => self.validate_provider::<G>())?;
@@ -500,6 +573,7 @@ impl Config {
                 ));
             }
         }
+        self.validate_tls()?;
         let max_wait = crate::admin::MAX_WAIT_SECONDS;
         if !(1..=max_wait).contains(&self.limits.max_wait_seconds) {
             return Err(invalid(

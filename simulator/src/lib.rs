@@ -33,6 +33,8 @@ mod providers;
 pub mod record;
 mod server;
 mod sim;
+#[cfg_attr(not(feature = "tls"), allow(dead_code))]
+pub mod tls;
 
 pub use config::{Config, ConfigError, Quirks};
 pub use domain::clock::{ClockMode, Timestamp};

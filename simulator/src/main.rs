@@ -252,6 +252,16 @@ fn banner(simulator: &Simulator) -> String {
         format!("admin: {base}/__admin/health"),
         "credentials:".to_owned(),
     ];
+    if let Some(tls_addr) = simulator.tls_addr() {
+        lines.push(format!(
+            "https: https://{tls_addr} (and CONNECT to the providers' hosts through {base})"
+        ));
+        lines.push(match simulator.ca() {
+            Some((_, Some(path))) => format!("certificate authority: {} (also {base}/__admin/tls/ca.pem)", path.display()),
+            Some((_, None)) => format!("certificate authority: {base}/__admin/tls/ca.pem (fresh at each start; --tls-ca-dir keeps it)"),
+            None => "certificate: the one given by --tls-cert".to_owned(),
+        });
+    }
     lines.extend(config.account_lines());
     lines.push(format!("try: curl '{base}/api/getBalance?key=demo-key'"));
     if !simulator.addr().ip().is_loopback() {

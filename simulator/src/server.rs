@@ -25,8 +25,9 @@ use crate::admin::AppState;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::gateway::{exchange, is_admin_path};
-use crate::http::{ConnControl, Connection, Kill};
+use crate::http::{ConnControl, Connection, Kill, Scheme};
 use crate::sim::Sim;
+use crate::tls::Tls;
 
 /// How long shutdown may take in all: in-flight requests and callbacks get until then.
 const SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
@@ -36,7 +37,11 @@ const SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
 /// through `POST /__admin/clock/advance`).
 pub fn app(sim: Sim) -> Router {
     let engine = Engine::new(sim.clone(), TaskTracker::new());
-    router(AppState { sim, engine })
+    router(AppState {
+        sim,
+        engine,
+        tls: None,
+    })
 }
 
 /// The admin API under `/__admin`; every other path goes to [`exchange`], which the
@@ -61,16 +66,31 @@ fn router(state: AppState) -> Router {
 #[derive(Debug)]
 pub struct Simulator {
     addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    tls: Option<Arc<Tls>>,
     sim: Sim,
     cancel: CancellationToken,
     tracker: TaskTracker,
 }
 
 impl Simulator {
-    /// Binds `config.listen` (port 0 picks a free port) and starts serving at once.
+    /// Binds `config.listen` (port 0 picks a free port), and `config.tls.listen` when HTTPS is
+    /// on, and starts serving at once.
     pub async fn start(config: Config) -> std::io::Result<Simulator> {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let (tls, tls_listener) = match config.tls.listen {
+            Some(listen) => (
+                Some(Arc::new(make_tls(&config)?)),
+                Some(TcpListener::bind(listen).await?),
+            ),
+            None => (None, None),
+        };
+        let tls_addr = tls_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()?;
         let sim = Sim::new(config);
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
@@ -81,15 +101,69 @@ impl Simulator {
             router: router(AppState {
                 sim: sim.clone(),
                 engine,
+                tls: tls.clone(),
             }),
+            tls: tls.clone(),
         };
-        tracker.spawn(accept_loop(listener, app, cancel.clone(), tracker.clone()));
+        // One bound on open connections over both listeners.
+        let open = Arc::new(Semaphore::new(sim.config().limits.max_connections));
+        if let Some(listener) = tls_listener {
+            let secure = Listener {
+                listener,
+                scheme: Scheme::Https,
+            };
+            let loop_ = accept_loop(
+                secure,
+                app.clone(),
+                open.clone(),
+                cancel.clone(),
+                tracker.clone(),
+            );
+            tracker.spawn(loop_);
+        }
+        let plain = Listener {
+            listener,
+            scheme: Scheme::Http,
+        };
+        tracker.spawn(accept_loop(
+            plain,
+            app,
+            open,
+            cancel.clone(),
+            tracker.clone(),
+        ));
         Ok(Simulator {
             addr,
+            tls_addr,
+            tls,
             sim,
             cancel,
             tracker,
         })
+    }
+
+    /// The HTTPS listener's address, when HTTPS is on.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
+    }
+
+    /// smsim's certificate authority (PEM) for a client to trust, when HTTPS is on and smsim
+    /// made the certificate.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca().map(|(pem, _)| pem)
+    }
+
+    /// The authority's certificate and the file it is kept in, if any.
+    pub fn ca(&self) -> Option<(&str, Option<&std::path::Path>)> {
+        #[cfg(feature = "tls")]
+        {
+            let authority = self.tls.as_deref()?.authority()?;
+            Some((authority.pem.as_str(), authority.path.as_deref()))
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            None
+        }
     }
 
     /// Starts the embedded default configuration on `127.0.0.1:0`.
@@ -161,6 +235,26 @@ impl Drop for Simulator {
 struct App {
     sim: Sim,
     router: Router,
+    tls: Option<Arc<Tls>>,
+}
+
+/// A listening socket and what its connections speak.
+struct Listener {
+    listener: TcpListener,
+    scheme: Scheme,
+}
+
+/// HTTPS as the configuration sets it up (a build without TLS refuses `tls.*` at validation).
+fn make_tls(config: &Config) -> std::io::Result<Tls> {
+    #[cfg(feature = "tls")]
+    {
+        Tls::from_settings(&config.tls).map_err(|e| std::io::Error::other(format!("tls: {e}")))
+    }
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = config;
+        Err(std::io::Error::other("tls: this build has no TLS"))
+    }
 }
 
 impl App {
@@ -187,12 +281,12 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// listen queue). Failed accepts (typically out of file descriptors) back off, and are logged as
 /// one line per second with their count rather than one line each.
 async fn accept_loop(
-    listener: TcpListener,
+    Listener { listener, scheme }: Listener,
     app: App,
+    open: Arc<Semaphore>,
     cancel: CancellationToken,
     tracker: TaskTracker,
 ) {
-    let open = Arc::new(Semaphore::new(app.sim.config().limits.max_connections));
     let mut backoff = ACCEPT_BACKOFF_MIN;
     let mut failures = FailureLog::default();
     loop {
@@ -213,7 +307,7 @@ async fn accept_loop(
                 failures.flush();
                 let (app, cancel) = (app.clone(), cancel.clone());
                 tracker.spawn(async move {
-                    serve_connection(stream, peer, app, cancel).await;
+                    serve_connection(stream, peer, scheme, app, cancel).await;
                     drop(permit);
                 });
             }
@@ -262,6 +356,7 @@ impl FailureLog {
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
+    scheme: Scheme,
     app: App,
     cancel: CancellationToken,
 ) {
@@ -274,7 +369,78 @@ async fn serve_connection(
             return;
         }
     };
-    serve_http(TokioIo::new(stream), Arc::new(handle), peer, app, cancel).await;
+    let socket = Arc::new(handle);
+    match (scheme, app.tls.clone()) {
+        (Scheme::Https, Some(tls)) => {
+            let Some(stream) = tls_handshake(&app, &tls, stream, peer).await else {
+                return;
+            };
+            serve_http(TokioIo::new(stream), socket, peer, scheme, app, cancel).await;
+        }
+        _ => {
+            serve_http(
+                TokioIo::new(stream),
+                socket,
+                peer,
+                Scheme::Http,
+                app,
+                cancel,
+            )
+            .await
+        }
+    }
+}
+
+/// The TLS side of a connection to the HTTPS listener, once its handshake is done within the
+/// header timeout; `None` (and the connection closed) otherwise. A client that sends plain HTTP
+/// is answered 400.
+#[cfg(feature = "tls")]
+/// What a plain HTTP request on the HTTPS port gets (nginx answers it so too), instead of a
+/// handshake that never comes.
+const PLAIN_ON_TLS_PORT: &str =
+    "This port speaks HTTPS: a plain HTTP request was sent to it. Use https://";
+
+#[cfg(feature = "tls")]
+async fn tls_handshake(
+    app: &App,
+    tls: &Tls,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+    use tokio::io::AsyncWriteExt;
+    /// The first byte of every TLS connection: a handshake record.
+    const TLS_HANDSHAKE: u8 = 0x16;
+    let limit = Duration::from_secs(app.sim.config().limits.header_timeout_seconds);
+    let handshake = async {
+        let mut first = [0u8; 1];
+        if stream.peek(&mut first).await? == 1 && first[0] != TLS_HANDSHAKE {
+            let reply = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n\
+                 Connection: close\r\nContent-Length: {}\r\n\r\n{PLAIN_ON_TLS_PORT}",
+                PLAIN_ON_TLS_PORT.len()
+            );
+            stream.write_all(reply.as_bytes()).await?;
+            stream.shutdown().await?;
+            return Err(std::io::Error::other("plain HTTP on the HTTPS port"));
+        }
+        tls.accept(stream).await
+    };
+    match tokio::time::timeout(limit, handshake).await {
+        Ok(Ok(stream)) => Some(stream),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, %peer, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "TLS handshake not done within the header timeout");
+            None
+        }
+    }
+}
+
+#[cfg(not(feature = "tls"))]
+async fn tls_handshake(_: &App, tls: &Tls, _: TcpStream, _: SocketAddr) -> Option<TcpStream> {
+    match *tls {}
 }
 
 /// A boxed connection task: a tunnel serves HTTP inside HTTP, so the type must not contain itself.
@@ -286,6 +452,7 @@ fn serve_http<I>(
     io: I,
     socket: Arc<std::net::TcpStream>,
     peer: SocketAddr,
+    scheme: Scheme,
     app: App,
     cancel: CancellationToken,
 ) -> Task
@@ -299,7 +466,7 @@ where
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             if request.method() == http::Method::CONNECT {
                 let (socket, app, cancel) = tunnel.clone();
-                let response = open_tunnel(request, socket, peer, app, cancel);
+                let response = open_tunnel(request, socket, peer, scheme, app, cancel);
                 return Either::Right(std::future::ready(Ok::<_, Infallible>(response)));
             }
             let mut answer = Box::pin(app.clone().serve(
@@ -307,6 +474,7 @@ where
                 Connection {
                     peer,
                     control: control.clone(),
+                    scheme,
                 },
             ));
             // Most requests (every GET) finish without waiting on anything, so the first poll
@@ -359,31 +527,105 @@ where
 }
 
 /// Answers `CONNECT host:port` the way a forward proxy does, so a client that tunnels through its
-/// proxy setting (Node's undici `ProxyAgent`, Rust's ureq, ...) reaches the simulator unmodified:
-/// 200, then the same HTTP service inside the tunnel. An `https://` URL (port 443) would start
-/// TLS inside it, which smsim does not speak: that is refused with 502 and a reason.
+/// proxy setting (Node's undici `ProxyAgent`, Rust's ureq, PHP's and Python's `https_proxy`...)
+/// reaches the simulator unmodified: 200, then the same service inside the tunnel. Port 443 to a
+/// provider's host, with HTTPS on, is served as TLS with smsim's certificate for that host;
+/// any other port 443 is refused with 502 and the reason.
 fn open_tunnel(
     mut request: hyper::Request<Incoming>,
     socket: Arc<std::net::TcpStream>,
     peer: SocketAddr,
+    scheme: Scheme,
     app: App,
     cancel: CancellationToken,
 ) -> Response {
-    if request.uri().port_u16() == Some(443) {
-        let mut response = Response::new(Body::from(
-            "smsim answers http:// only: point the client at http:// URLs to reach it through a proxy",
-        ));
-        *response.status_mut() = http::StatusCode::BAD_GATEWAY;
-        return response;
-    }
+    let host = request.uri().host().unwrap_or_default().to_owned();
+    let tls = if request.uri().port_u16() == Some(443) {
+        match intercepting(&app, &host) {
+            Ok(tls) => Some(tls),
+            Err(why) => {
+                let mut response = Response::new(Body::from(why));
+                *response.status_mut() = http::StatusCode::BAD_GATEWAY;
+                return response;
+            }
+        }
+    } else {
+        None
+    };
     let upgrade = hyper::upgrade::on(&mut request);
     tokio::spawn(async move {
-        match upgrade.await {
-            Ok(upgraded) => serve_http(upgraded, socket, peer, app, cancel).await,
-            Err(e) => tracing::debug!(error = %e, %peer, "tunnel not opened"),
+        let upgraded = match upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(e) => {
+                tracing::debug!(error = %e, %peer, "tunnel not opened");
+                return;
+            }
+        };
+        match tls {
+            Some(tls) => serve_intercepted(upgraded, tls, socket, peer, app, cancel).await,
+            None => serve_http(upgraded, socket, peer, scheme, app, cancel).await,
         }
     });
     Response::new(Body::empty())
+}
+
+/// The TLS set-up a `CONNECT` to `host` on port 443 is served with, or why it is refused.
+fn intercepting(app: &App, host: &str) -> Result<Arc<Tls>, String> {
+    let Some(tls) = app.tls.clone() else {
+        return Err(format!(
+            "CONNECT {host}:443: smsim serves https only when started with --tls-listen; \
+             or point the client at http:// URLs to reach it through a proxy"
+        ));
+    };
+    #[cfg(feature = "tls")]
+    if !tls.intercepts(host) {
+        let names = crate::tls::certificate_names(&app.sim.config().tls.names);
+        return Err(format!(
+            "CONNECT {host}:443: smsim answers https only for {}",
+            names[crate::tls::LOOPBACK_NAMES.len()..].join(", ")
+        ));
+    }
+    Ok(tls)
+}
+
+/// Serves a `CONNECT host:443` tunnel as that host over TLS.
+#[cfg(feature = "tls")]
+async fn serve_intercepted(
+    upgraded: hyper::upgrade::Upgraded,
+    tls: Arc<Tls>,
+    socket: Arc<std::net::TcpStream>,
+    peer: SocketAddr,
+    app: App,
+    cancel: CancellationToken,
+) {
+    let limit = Duration::from_secs(app.sim.config().limits.header_timeout_seconds);
+    match tokio::time::timeout(limit, tls.accept(TokioIo::new(upgraded))).await {
+        Ok(Ok(stream)) => {
+            serve_http(
+                TokioIo::new(stream),
+                socket,
+                peer,
+                Scheme::Https,
+                app,
+                cancel,
+            )
+            .await;
+        }
+        Ok(Err(e)) => tracing::debug!(error = %e, %peer, "TLS handshake in a tunnel failed"),
+        Err(_) => tracing::debug!(%peer, "TLS handshake in a tunnel not done in time"),
+    }
+}
+
+#[cfg(not(feature = "tls"))]
+async fn serve_intercepted(
+    _: hyper::upgrade::Upgraded,
+    tls: Arc<Tls>,
+    _: Arc<std::net::TcpStream>,
+    _: SocketAddr,
+    _: App,
+    _: CancellationToken,
+) {
+    match *tls {}
 }
 
 /// The stream for hyper and a duplicate handle on the same socket.

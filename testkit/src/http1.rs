@@ -261,8 +261,12 @@ fn dechunk(mut data: &[u8]) -> io::Result<(Vec<u8>, usize)> {
 }
 
 /// Reads exactly one reply from a keep-alive connection (framed by `Content-Length` or chunked
-/// encoding), using `buffer` as scratch space; bytes of a following reply are kept in it.
-pub async fn read_reply(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> io::Result<Reply> {
+/// encoding), using `buffer` as scratch space; bytes of a following reply are kept in it. Any
+/// stream: a socket, or TLS over one.
+pub async fn read_reply<S>(stream: &mut S, buffer: &mut Vec<u8>) -> io::Result<Reply>
+where
+    S: tokio::io::AsyncRead + Unpin,
+{
     let mut chunk = [0u8; 16 * 1024];
     loop {
         if let Some(head) = parse_head(buffer)? {

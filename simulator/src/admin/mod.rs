@@ -13,6 +13,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::domain::Provider;
 use crate::domain::clock::MAX_SPAN_SECONDS;
@@ -22,6 +24,7 @@ use crate::events::Event;
 use crate::providers::getsms::allow_list::IpRange;
 use crate::providers::{self, getsms};
 use crate::sim::Sim;
+use crate::tls::Tls;
 
 /// What every route can extract: the simulation and its delivery engine.
 #[derive(Debug, Clone)]
@@ -30,6 +33,8 @@ pub struct AppState {
     pub sim: Sim,
     /// The engine that moves it through time.
     pub engine: Engine,
+    /// HTTPS, when on.
+    pub tls: Option<Arc<Tls>>,
 }
 
 impl FromRef<AppState> for Sim {
@@ -82,6 +87,7 @@ fn table() -> RouteTable {
         .get("/clock", read_clock)
         .post("/clock/advance", advance_clock)
         .post("/reset", reset)
+        .get("/tls/ca.pem", ca_certificate)
         .get("/ui", ui::redirect)
         .get("/ui/", ui::page)
         .get("/ui/inbox.css", ui::style)
@@ -370,6 +376,25 @@ async fn advance_clock(State(engine): State<Engine>, Body(body): Body) -> AdminR
         .await;
     engine.sim().events().publish(Event::Clock);
     Ok(axum::Json(clock_json(engine.sim())))
+}
+
+/// smsim's certificate authority, for a client to trust; 404 when HTTPS is off or serves a
+/// certificate given by `--tls-cert`.
+async fn ca_certificate(State(app): State<AppState>) -> Result<Response, AdminError> {
+    #[cfg(feature = "tls")]
+    if let Some(authority) = app.tls.as_deref().and_then(|tls| tls.authority()) {
+        return Ok((
+            [(http::header::CONTENT_TYPE, "application/x-pem-file")],
+            authority.pem.clone(),
+        )
+            .into_response());
+    }
+    let why = if app.tls.is_some() {
+        "HTTPS serves the certificate given by --tls-cert: smsim has no authority of its own"
+    } else {
+        "HTTPS is off: start smsim with --tls-listen ADDR"
+    };
+    Err(error(StatusCode::NOT_FOUND, why))
 }
 
 async fn reset(State(sim): State<Sim>) -> AdminResult {

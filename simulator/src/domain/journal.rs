@@ -19,6 +19,11 @@ pub struct JournalEntry {
     pub method: Cow<'static, str>,
     /// The request target exactly as received (origin or absolute form).
     pub target: String,
+    /// `http`, or `https` for a request that came over TLS.
+    pub scheme: Scheme,
+    /// The host the client asked for (its `Host` header, or the authority of an absolute
+    /// target), as sent.
+    pub host: Option<compact_str::CompactString>,
     /// The provider whose endpoint answered, if any.
     pub provider: Option<Provider>,
     /// The endpoint that answered (serialised as its name: `send`, `balance`, `status`).
@@ -35,6 +40,17 @@ pub struct JournalEntry {
     pub lints: Vec<String>,
     /// The fault injected into this exchange, if any.
     pub fault: Option<String>,
+}
+
+/// How a request reached the simulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// Plain HTTP.
+    #[default]
+    Http,
+    /// HTTP inside TLS: the HTTPS listener, or a `CONNECT` tunnel to a provider's host.
+    Https,
 }
 
 /// The journal, oldest first; when full, the oldest entry is evicted and counted.

@@ -64,7 +64,7 @@ async fn apply(
         }
         FaultKind::Hang | FaultKind::Reset | FaultKind::Close => {
             // No reply ever comes, so the journal is written here, before going silent.
-            let exchange = Exchange::of(sim, &request, connection.map(|c| c.peer));
+            let exchange = Exchange::of(sim, &request, connection);
             // No reply goes out: the response handed back is dropped.
             let _ = exchange.record(
                 sim,

@@ -1,20 +1,25 @@
 //! What the journal and the log note of each provider request.
 
 use std::borrow::Cow;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
+
+use compact_str::CompactString;
 
 use axum::extract::Request;
 use axum::response::Response;
 
 use crate::domain::Endpoint;
 use crate::domain::clock::Timestamp;
-use crate::domain::journal::JournalEntry;
+use crate::domain::journal::{JournalEntry, Scheme};
 use crate::events::Event;
-use crate::http::{Answer, method_name, truncate};
+use crate::http::{Answer, Connection, method_name, truncate};
 use crate::sim::Sim;
 
 /// The longest request target the journal keeps (longer ones are cut at a character boundary).
 const JOURNAL_TARGET_MAX: usize = 2048;
+
+/// The longest `Host` the journal keeps.
+const HOST_MAX: usize = 256;
 
 /// The longest request target a log line shows.
 const LOG_TARGET_MAX: usize = 200;
@@ -83,13 +88,23 @@ pub struct Exchange {
     at: Timestamp,
     method: Cow<'static, str>,
     target: String,
+    scheme: Scheme,
+    host: Option<CompactString>,
     client: Option<IpAddr>,
 }
 
 impl Exchange {
-    /// Notes the request's method, target, client and arrival time.
-    pub fn of<B>(sim: &Sim, request: &Request<B>, client: Option<SocketAddr>) -> Exchange {
+    /// Notes the request's method, target, scheme, host, client and arrival time.
+    pub fn of<B>(sim: &Sim, request: &Request<B>, connection: Option<&Connection>) -> Exchange {
         let uri = request.uri();
+        let host = match uri.authority() {
+            Some(authority) => Some(authority.as_str()),
+            None => request
+                .headers()
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok()),
+        }
+        .map(|host| CompactString::from(truncate(host, HOST_MAX)));
         // The origin form (nearly every request) is kept as received without formatting the URI.
         let target = match (uri.scheme(), uri.path_and_query()) {
             (None, Some(path_and_query)) => {
@@ -106,8 +121,24 @@ impl Exchange {
             at: sim.now(),
             method: method_name(request.method()),
             target,
-            client: client.map(|c| c.ip()),
+            scheme: connection.map_or(Scheme::Http, |c| c.scheme),
+            host,
+            client: connection.map(|c| c.peer.ip()),
         }
+    }
+
+    /// The scheme the request came by.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The host the client asked for, without its port.
+    pub fn host_name(&self) -> Option<&str> {
+        let host = self.host.as_deref()?;
+        Some(match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        })
     }
 
     /// Writes the journal entry and the log line, and hands back the answer's response.
@@ -148,6 +179,8 @@ impl Exchange {
             at: self.at,
             method: self.method,
             target: self.target,
+            scheme: self.scheme,
+            host: self.host,
             provider: endpoint.map(|e| e.provider()),
             endpoint,
             account,

@@ -13,7 +13,7 @@ use http::Method;
 use crate::config::Configured;
 use crate::domain::{Endpoint, Provider};
 use crate::http::params::shorten;
-use crate::http::{Answer, BodyLimit, Connection, Handler, Inbound, Run, pages};
+use crate::http::{Answer, BodyLimit, Connection, Handler, Inbound, Run, Scheme, pages};
 use crate::providers::{self, Descriptor, Routed, Runner, route, with_provider};
 use crate::sim::{Sim, Stateful};
 pub use journal::Exchange;
@@ -29,12 +29,13 @@ pub fn is_admin_path(path: &str) -> bool {
 /// without a socket have no `connection`: no client address, and reset or close faults only
 /// withhold the reply.
 pub async fn exchange(sim: &Sim, request: Request, connection: Option<&Connection>) -> Response {
-    let exchange = Exchange::of(sim, &request, connection.map(|c| c.peer));
+    let exchange = Exchange::of(sim, &request, connection);
     let path = request.uri().path();
     let (endpoint, route_lint) = match route(path) {
         Some(Routed { endpoint, lint }) => (Some(endpoint), lint),
         None => (None, providers::unknown_path_hint(path)),
     };
+    let plain_lint = endpoint.and_then(|e| plain_http_lint(&exchange, e.provider()));
     let (mut answer, fault) = match endpoint {
         Some(endpoint) => faults::inject(sim, endpoint, request, connection).await,
         None => (Answer::from(pages::not_found()), None),
@@ -42,10 +43,28 @@ pub async fn exchange(sim: &Sim, request: Request, connection: Option<&Connectio
     if let Some(lint) = route_lint {
         answer.lints.insert(0, lint);
     }
+    if let Some(lint) = plain_lint {
+        answer.lints.push(lint);
+    }
     bound_lints(&mut answer.lints);
     make_inert(&mut answer.response);
     let status = answer.response.status().as_u16();
     exchange.record(sim, endpoint, Some(status), answer, fault)
+}
+
+/// A lint for credentials sent over plain HTTP to a provider host whose document shows https:
+/// they cross the network readable. A client pointed at smsim by its own address is not
+/// linted; one that names the real host (through a proxy, or a hosts-file entry) is.
+fn plain_http_lint(exchange: &Exchange, provider: Provider) -> Option<String> {
+    let entry = providers::entry(provider);
+    let host = exchange.host_name()?;
+    let documented = entry.https_documented && exchange.scheme() == Scheme::Http;
+    (documented && entry.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))).then(|| {
+        format!(
+            "credentials sent over plain http to {host}: {provider}'s document writes https://{host}/; \
+             against the real service they cross the network readable"
+        )
+    })
 }
 
 /// Marks a provider reply inert in a browser. Some echo what the client sent (getsms's reply,

@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex, Weak};
 
 use tokio::sync::oneshot;
 
+pub use crate::domain::journal::Scheme;
+
 /// The connection a provider request came on. Passed down explicitly rather than as request
 /// extensions, which would cost allocations on every request.
 #[derive(Debug, Clone)]
@@ -14,6 +16,8 @@ pub struct Connection {
     pub peer: SocketAddr,
     /// Ends the connection without a reply.
     pub control: ConnControl,
+    /// Whether the request came over TLS.
+    pub scheme: Scheme,
 }
 
 /// How a connection is to be ended without a reply.

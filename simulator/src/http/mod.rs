@@ -6,7 +6,7 @@ mod handler;
 pub mod pages;
 pub mod params;
 
-pub use connection::{ConnControl, Connection, Kill};
+pub use connection::{ConnControl, Connection, Kill, Scheme};
 pub use handler::{Handler, Inbound, Read, Reply, Run};
 
 use std::borrow::Cow;

@@ -100,6 +100,9 @@ pub trait Descriptor: 'static {
     const PROVIDER: Provider;
     /// The real service's host names (an https client of it names one of these).
     const HOSTS: &'static [&'static str];
+    /// True when the provider's own document writes its URLs with `https://` (a client sending
+    /// credentials to its host over plain http is linted).
+    const HTTPS_DOCUMENTED: bool = false;
     /// Every endpoint, by its short name (`send`, `status`, ...).
     const ENDPOINTS: &'static [Endpoint];
     /// The parameters that carry credentials, and the placeholders fixtures write for them.

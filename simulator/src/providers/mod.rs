@@ -183,6 +183,8 @@ pub struct Entry {
     pub provider: Provider,
     /// The real service's host names.
     pub hosts: &'static [&'static str],
+    /// Whether its document writes its URLs with `https://`.
+    pub https_documented: bool,
     /// Its endpoints.
     pub endpoints: &'static [Endpoint],
     /// Credential parameters and their fixture placeholders.
@@ -218,6 +220,7 @@ impl Entry {
         Entry {
             provider: D::PROVIDER,
             hosts: D::HOSTS,
+            https_documented: D::HTTPS_DOCUMENTED,
             endpoints: D::ENDPOINTS,
             credentials: D::CREDENTIALS,
             live_env: D::LIVE_ENV,

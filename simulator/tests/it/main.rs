@@ -12,6 +12,7 @@ mod encoding;
 mod faults;
 mod getsms;
 mod getsms_allow_list;
+mod https;
 mod inbox_api;
 mod latest;
 mod openapi;

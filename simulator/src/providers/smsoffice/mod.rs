@@ -56,6 +56,8 @@ pub const PATHS: &[(&str, Endpoint)] = &[
 impl Descriptor for Smsoffice {
     const PROVIDER: Provider = Provider::Smsoffice;
     const HOSTS: &'static [&'static str] = &["smsoffice.ge", "www.smsoffice.ge"];
+    // DOC: its document's examples call `https://smsoffice.ge/api/v2/send/` (and http://).
+    const HTTPS_DOCUMENTED: bool = true;
     const ENDPOINTS: &'static [Endpoint] = &[SEND, BALANCE, STATUS];
     const CREDENTIALS: &'static [(&'static str, &'static str)] = &[("key", "{{smsoffice.key}}")];
     const LIVE_ENV: &'static [(&'static str, &'static str)] =
