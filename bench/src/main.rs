@@ -4,6 +4,7 @@
 //! 100,000 due messages, and what one hostile request costs everyone else. `--smoke` runs a few hundred requests of each, only to keep it working.
 
 mod hostile;
+mod https;
 mod listeners;
 mod load;
 
@@ -64,6 +65,8 @@ enum Sub {
     },
     /// Only the rows of what event listeners cost the senders.
     Listeners,
+    /// Only the rows of what HTTPS costs a send.
+    Https,
 }
 
 fn main() -> Result<()> {
@@ -93,6 +96,11 @@ fn main() -> Result<()> {
         }
         Some(Sub::Listeners) => runtime()?.block_on(async {
             let rows = listeners::rows(&args.smsim, args.smoke).await?;
+            print_table(&rows, args.smoke);
+            Ok(())
+        }),
+        Some(Sub::Https) => runtime()?.block_on(async {
+            let rows = https::rows(&args.smsim, args.smoke).await?;
             print_table(&rows, args.smoke);
             Ok(())
         }),
@@ -154,6 +162,7 @@ async fn run(args: Args) -> Result<()> {
     let _ = ceiling.kill();
     let mut rows = rows?;
     rows.extend(time_rows(&args).await?);
+    rows.extend(https::rows(&args.smsim, args.smoke).await?);
     rows.extend(listeners::rows(&args.smsim, args.smoke).await?);
     rows.extend(hostile::rows(&args.smsim, args.smoke).await?);
     print_table(&rows, args.smoke);
