@@ -28,6 +28,7 @@ mod engine;
 mod events;
 mod gateway;
 mod http;
+pub mod log;
 mod providers;
 #[cfg(feature = "record")]
 pub mod record;

@@ -117,21 +117,13 @@ fn runtime() -> Option<tokio::runtime::Runtime> {
     }
 }
 
-/// Log lines held for stderr before new ones are dropped (and counted).
-const LOG_BUFFER_LINES: usize = 10_000;
-
-/// The log, written to stderr by its own thread through a bounded buffer: a slow, full or unread
-/// stderr never slows or blocks the server; lines that do not fit are dropped and counted.
-/// Colour only when stderr is a terminal.
-struct Log {
-    dropped: tracing_appender::non_blocking::ErrorCounter,
-    _flush_on_drop: tracing_appender::non_blocking::WorkerGuard,
-}
+/// The log (see `smsim::log`): written to stderr by its own thread, never blocking the server.
+struct Log(smsim::log::LogGuard);
 
 impl Log {
     /// Reports lines the log had to drop; call once, at shutdown.
     fn report_dropped(&self) {
-        let dropped = self.dropped.dropped_lines();
+        let dropped = self.0.dropped_lines();
         if dropped > 0 {
             tracing::warn!(
                 dropped,
@@ -142,31 +134,9 @@ impl Log {
 }
 
 fn init_tracing(format: LogFormat) -> Log {
-    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_env("SMSIM_LOG_FILTER")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(true)
-        .buffered_lines_limit(LOG_BUFFER_LINES)
-        // The writer thread takes every line waiting and writes them at once: one write for a
-        // burst of requests, not one per line.
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
-    let dropped = writer.error_counter();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(writer);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
-    Log {
-        dropped,
-        _flush_on_drop: guard,
-    }
+    Log(smsim::log::install(format, filter))
 }
 
 /// Asks `/__admin/health` over one HTTP/1.1 connection; the line to print, or why not healthy.

@@ -293,6 +293,39 @@ async fn an_unread_stderr_never_blocks_the_server() {
 }
 
 #[tokio::test]
+async fn json_request_log_lines_are_json_objects_with_the_request_fields() {
+    let (mut child, addr, stderr) = spawn_piped(&["--log", "json"]).await;
+    crate::client::raw(addr, b"GET /api/getBalance?key=s3cret&x=1 HTTP/1.1", b"").await;
+    let mut lines = BufReader::new(stderr).lines();
+    let read = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("getBalance") {
+                return line;
+            }
+        }
+        String::new()
+    };
+    let line = tokio::time::timeout(std::time::Duration::from_secs(20), read)
+        .await
+        .expect("the request is logged");
+    let entry: serde_json::Value = serde_json::from_str(&line).expect(&line);
+    assert_eq!(entry["level"], "INFO");
+    assert_eq!(entry["fields"]["message"], "request");
+    assert_eq!(entry["fields"]["method"], "GET");
+    assert_eq!(entry["fields"]["target"], "/api/getBalance?key=***&x=1");
+    assert_eq!(entry["fields"]["status"], 200);
+    assert!(
+        entry["fields"]["lints"].as_str().unwrap().contains("x"),
+        "{line}"
+    );
+    assert!(
+        entry["timestamp"].as_str().unwrap().ends_with('Z'),
+        "{line}"
+    );
+    child.kill().await.unwrap();
+}
+
+#[tokio::test]
 async fn request_log_lines_show_requests_but_never_credentials() {
     let (mut child, addr, stderr) = spawn_piped(&[]).await;
     crate::client::raw(

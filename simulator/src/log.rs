@@ -1,0 +1,606 @@
+//! The log: every line goes to stderr through one buffer that its own thread drains, so a slow,
+//! full or unread stderr never slows the server (past [`MAX_PENDING_BYTES`] lines are dropped and
+//! counted). The line each provider request writes is formatted straight into a reused buffer
+//! rather than through tracing's general formatter, in the same text or JSON shape tracing gives
+//! every other line: it is written once per request, so its cost is the server's.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use crate::config::LogFormat;
+
+/// Bytes of log waiting for stderr before new lines are dropped (and counted): about 20,000
+/// request lines.
+pub const MAX_PENDING_BYTES: usize = 4 << 20;
+
+/// How often the writer looks for lines while lines keep coming.
+const POLL: Duration = Duration::from_millis(10);
+/// Empty looks after which the writer sleeps until a line wakes it.
+const IDLE_POLLS: u32 = 10;
+
+/// The target request lines are written under, as tracing would name it.
+const TARGET: &str = "smsim::gateway::journal";
+
+/// Where the log's lines wait for the writer thread.
+#[derive(Debug)]
+struct Sink {
+    pending: Mutex<Vec<u8>>,
+    dropped: AtomicU64,
+    /// The writer is parked until woken (no line came for a while).
+    sleeping: AtomicBool,
+    stopping: AtomicBool,
+    writer: OnceLock<std::thread::Thread>,
+}
+
+impl Sink {
+    /// Queues `bytes` (whole lines) for stderr, or drops and counts them when too much waits.
+    fn push(&self, bytes: &[u8]) {
+        {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            if pending.len() + bytes.len() > MAX_PENDING_BYTES {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            pending.extend_from_slice(bytes);
+        }
+        // Only a sleeping writer is woken: under load it finds the lines on its next look.
+        if self.sleeping.load(Ordering::SeqCst)
+            && let Some(writer) = self.writer.get()
+        {
+            writer.unpark();
+        }
+    }
+
+    /// The writer thread: takes everything waiting and writes it at once. `out` is locked for each
+    /// write only (stderr's lock held for good would block every `eprintln!`).
+    fn drain(&self, mut out: impl std::io::Write) {
+        let mut batch = Vec::with_capacity(64 * 1024);
+        let mut idle = 0;
+        loop {
+            std::mem::swap(
+                &mut batch,
+                &mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()),
+            );
+            if !batch.is_empty() {
+                let _ = out.write_all(&batch);
+                let _ = out.flush();
+                batch.clear();
+                idle = 0;
+            } else if self.stopping.load(Ordering::SeqCst) {
+                return;
+            } else {
+                idle += 1;
+            }
+            if idle < IDLE_POLLS {
+                std::thread::park_timeout(POLL);
+                continue;
+            }
+            self.sleeping.store(true, Ordering::SeqCst);
+            // A line pushed before this look is seen here; one pushed after it sees `sleeping`
+            // and wakes the writer.
+            let empty = self
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty();
+            if empty && !self.stopping.load(Ordering::SeqCst) {
+                std::thread::park();
+            }
+            self.sleeping.store(false, Ordering::SeqCst);
+            idle = 0;
+        }
+    }
+}
+
+/// What tracing's formatter writes with: each event's formatted bytes go to the sink.
+#[derive(Debug, Clone)]
+struct SinkWriter(Arc<Sink>);
+
+impl std::io::Write for SinkWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.push(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for SinkWriter {
+    type Writer = SinkWriter;
+
+    fn make_writer(&'a self) -> SinkWriter {
+        self.clone()
+    }
+}
+
+/// The request lines' own path, when the process installed the log and its filter lets
+/// request lines through.
+#[derive(Debug)]
+struct RequestLines {
+    sink: Arc<Sink>,
+    format: LogFormat,
+}
+
+static REQUEST_LINES: OnceLock<RequestLines> = OnceLock::new();
+
+/// The installed log; dropping it writes what is still waiting and stops the writer.
+#[derive(Debug)]
+pub struct LogGuard {
+    sink: Arc<Sink>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LogGuard {
+    /// Lines dropped so far because stderr was not read as fast as they came.
+    pub fn dropped_lines(&self) -> u64 {
+        self.sink.dropped.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for LogGuard {
+    fn drop(&mut self) {
+        self.sink.stopping.store(true, Ordering::SeqCst);
+        if let Some(writer) = self.writer.take() {
+            writer.thread().unpark();
+            let _ = writer.join();
+        }
+    }
+}
+
+/// Installs the process's log: tracing's subscriber with `filter` (a tracing filter such as
+/// `info` or `warn`) writing through the sink, and the request lines' direct path. Colour only
+/// when stderr is a terminal; request lines then go through tracing's formatter, which colours.
+pub fn install(format: LogFormat, filter: tracing_subscriber::EnvFilter) -> LogGuard {
+    use std::io::IsTerminal;
+    let sink = Arc::new(Sink {
+        pending: Mutex::new(Vec::with_capacity(64 * 1024)),
+        dropped: AtomicU64::new(0),
+        sleeping: AtomicBool::new(false),
+        stopping: AtomicBool::new(false),
+        writer: OnceLock::new(),
+    });
+    let drained = sink.clone();
+    let writer = std::thread::Builder::new()
+        .name("smsim-log".into())
+        .spawn(move || drained.drain(std::io::stderr()))
+        .ok();
+    if let Some(writer) = &writer {
+        let _ = sink.writer.set(writer.thread().clone());
+    }
+    let ansi = std::io::stderr().is_terminal();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(SinkWriter(sink.clone()));
+    let installed = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+    if installed.is_ok() && !ansi && tracing::enabled!(target: TARGET, tracing::Level::INFO) {
+        let _ = REQUEST_LINES.set(RequestLines {
+            sink: sink.clone(),
+            format,
+        });
+    }
+    LogGuard { sink, writer }
+}
+
+/// Query parameters that may carry the admin token (the event stream takes `access_token`).
+const ADMIN_TOKEN_PARAMS: [&str; 2] = ["access_token", "token"];
+
+/// Every parameter name the log masks, decoded: any provider's credential or the admin token.
+static CREDENTIAL_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let mut names: Vec<&'static str> = ADMIN_TOKEN_PARAMS.to_vec();
+    for entry in crate::providers::ENTRIES {
+        for (name, _) in entry.credentials {
+            if !names.contains(name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+});
+
+/// Writes `target` in pieces to `emit`, every credential parameter's value as `***`. Scans bytes
+/// and hands on runs between masked values, so a target without credentials is one piece.
+fn mask(target: &str, mut emit: impl FnMut(&str)) {
+    let bytes = target.as_bytes();
+    let Some(question) = bytes.iter().position(|&b| b == b'?') else {
+        return emit(target);
+    };
+    let mut unwritten = 0;
+    let mut item = question + 1;
+    while item <= bytes.len() {
+        let end = bytes[item..]
+            .iter()
+            .position(|&b| b == b'&')
+            .map_or(bytes.len(), |i| item + i);
+        if let Some(equals) = bytes[item..end].iter().position(|&b| b == b'=') {
+            let value = item + equals + 1;
+            // `&`, `=` and `?` are ASCII: every index here is a character boundary.
+            if value < end && is_credential(&target[item..value - 1]) {
+                emit(&target[unwritten..value]);
+                emit("***");
+                unwritten = end;
+            }
+        }
+        item = end + 1;
+    }
+    emit(&target[unwritten..]);
+}
+
+/// A request target shown with its credentials masked (through tracing's formatter).
+struct Masked<'a>(&'a str);
+
+impl std::fmt::Display for Masked<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut result = Ok(());
+        mask(self.0, |piece| {
+            if result.is_ok() {
+                result = f.write_str(piece);
+            }
+        });
+        result
+    }
+}
+
+/// Whether a raw parameter name names a credential, read as PHP and ASP.NET read names
+/// (percent-decoded, any case, spaces and an array suffix ignored).
+fn is_credential(raw_name: &str) -> bool {
+    // Most names are plain: read them as they are, without decoding into a new string.
+    if !raw_name
+        .bytes()
+        .any(|b| matches!(b, b'%' | b'+' | b'[' | b' '))
+    {
+        return credential_name(raw_name);
+    }
+    let decoded = percent_encoding::percent_decode_str(&raw_name.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned();
+    let name = decoded.trim();
+    credential_name(name.split('[').next().unwrap_or(name).trim())
+}
+
+/// The lengths of [`CREDENTIAL_NAMES`], one bit each: most parameter names are ruled out by
+/// their length alone.
+static CREDENTIAL_LENGTHS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+    CREDENTIAL_NAMES.iter().fold(0, |bits, name| {
+        bits | 1u64.checked_shl(name.len() as u32).unwrap_or(0)
+    })
+});
+
+/// Whether `name` (decoded) is any provider's credential name or the admin token's: the log
+/// masks them whatever the path.
+fn credential_name(name: &str) -> bool {
+    let length_bit = 1u64.checked_shl(name.len() as u32).unwrap_or(0);
+    *CREDENTIAL_LENGTHS & length_bit != 0
+        && CREDENTIAL_NAMES
+            .iter()
+            .any(|credential| name.eq_ignore_ascii_case(credential))
+}
+
+/// One provider request, as its log line says it.
+#[derive(Debug)]
+pub(crate) struct RequestLine<'a> {
+    /// The method.
+    pub method: &'a str,
+    /// The target as received (cut to the log's length); credentials are masked when written.
+    pub target: &'a str,
+    /// The provider and endpoint, shown with lints or a fault.
+    pub provider: Option<&'a str>,
+    /// The endpoint.
+    pub endpoint: Option<&'a str>,
+    /// The status answered, if a reply was sent.
+    pub status: Option<u16>,
+    /// Lints noted.
+    pub lints: &'a [String],
+    /// The fault injected.
+    pub fault: Option<&'a str>,
+}
+
+impl RequestLine<'_> {
+    /// Writes the line: straight into the sink when the log is installed, else as a tracing
+    /// event (a library user's own subscriber gets it).
+    pub(crate) fn write(&self) {
+        match REQUEST_LINES.get() {
+            Some(lines) => lines.write(self),
+            None => self.trace(),
+        }
+    }
+
+    fn trace(&self) {
+        let (method, target, status, fault) =
+            (self.method, Masked(self.target), self.status, self.fault);
+        if self.lints.is_empty() && fault.is_none() {
+            tracing::info!(target: TARGET, method = %method, target = %target, status, "request");
+        } else {
+            tracing::info!(
+                target: TARGET,
+                method = %method,
+                target = %target,
+                provider = self.provider,
+                endpoint = self.endpoint,
+                status,
+                lints = ?self.lints,
+                fault,
+                "request"
+            );
+        }
+    }
+}
+
+thread_local! {
+    /// Each thread's line being formatted, and the second its timestamp prefix was made for.
+    static LINE: std::cell::RefCell<(String, u64, String)> =
+        const { std::cell::RefCell::new((String::new(), u64::MAX, String::new())) };
+}
+
+impl RequestLines {
+    fn write(&self, request: &RequestLine<'_>) {
+        LINE.with(|line| {
+            let Ok(mut line) = line.try_borrow_mut() else {
+                return request.trace();
+            };
+            let (text, second, prefix) = &mut *line;
+            text.clear();
+            let written = match self.format {
+                LogFormat::Text => {
+                    write_timestamp(text, second, prefix);
+                    text_line(text, request)
+                }
+                LogFormat::Json => {
+                    text.push_str("{\"timestamp\":\"");
+                    write_timestamp(text, second, prefix);
+                    json_line(text, request)
+                }
+            };
+            if written.is_ok() {
+                text.push('\n');
+                self.sink.push(text.as_bytes());
+            }
+        });
+    }
+}
+
+/// `2026-12-04T17:23:16.798615Z`, as tracing writes it; the part up to the second is made once
+/// a second per thread.
+fn write_timestamp(out: &mut String, second: &mut u64, prefix: &mut String) {
+    let since_epoch = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let now = since_epoch.as_secs();
+    if now != *second {
+        *second = now;
+        prefix.clear();
+        let at = time::OffsetDateTime::from_unix_timestamp(now as i64)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let _ = write!(
+            prefix,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        );
+    }
+    out.push_str(prefix);
+    out.push('.');
+    push_digits(out, since_epoch.subsec_micros(), 6);
+    out.push('Z');
+}
+
+fn text_line(out: &mut String, r: &RequestLine<'_>) -> std::fmt::Result {
+    out.push_str("  INFO smsim::gateway::journal: request method=");
+    out.push_str(r.method);
+    out.push_str(" target=");
+    mask(r.target, |piece| out.push_str(piece));
+    let detailed = !r.lints.is_empty() || r.fault.is_some();
+    if detailed {
+        if let Some(provider) = r.provider {
+            write!(out, " provider={provider:?}")?;
+        }
+        if let Some(endpoint) = r.endpoint {
+            write!(out, " endpoint={endpoint:?}")?;
+        }
+    }
+    if let Some(status) = r.status {
+        out.push_str(" status=");
+        push_digits(out, u32::from(status), 1);
+    }
+    if detailed {
+        write!(out, " lints={:?}", r.lints)?;
+        if let Some(fault) = r.fault {
+            write!(out, " fault={fault:?}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Appends `n` in decimal with at least `width` digits (leading zeros), without the formatting
+/// machinery.
+fn push_digits(out: &mut String, mut n: u32, width: usize) {
+    let mut digits = [0u8; 10];
+    let mut count = 0;
+    while n > 0 || count < width.max(1) {
+        digits[count] = b'0' + (n % 10) as u8;
+        n /= 10;
+        count += 1;
+    }
+    out.extend(digits[..count].iter().rev().map(|&d| char::from(d)));
+}
+
+/// The rest of a JSON line, after `{"timestamp":"` and the timestamp.
+fn json_line(out: &mut String, r: &RequestLine<'_>) -> std::fmt::Result {
+    out.push_str("\",\"level\":\"INFO\",\"fields\":{\"message\":\"request\",\"method\":");
+    json_string(out, r.method)?;
+    out.push_str(",\"target\":");
+    let mut target = String::with_capacity(r.target.len());
+    mask(r.target, |piece| target.push_str(piece));
+    json_string(out, &target)?;
+    let detailed = !r.lints.is_empty() || r.fault.is_some();
+    if detailed {
+        if let Some(provider) = r.provider {
+            out.push_str(",\"provider\":");
+            json_string(out, provider)?;
+        }
+        if let Some(endpoint) = r.endpoint {
+            out.push_str(",\"endpoint\":");
+            json_string(out, endpoint)?;
+        }
+    }
+    if let Some(status) = r.status {
+        write!(out, ",\"status\":{status}")?;
+    }
+    if detailed {
+        out.push_str(",\"lints\":");
+        json_string(out, &format!("{:?}", r.lints))?;
+        if let Some(fault) = r.fault {
+            out.push_str(",\"fault\":");
+            json_string(out, fault)?;
+        }
+    }
+    write!(out, "}},\"target\":\"{TARGET}\"}}")
+}
+
+/// `text` as a JSON string.
+fn json_string(out: &mut String, text: &str) -> std::fmt::Result {
+    out.push_str(&serde_json::to_string(text).map_err(|_| std::fmt::Error)?);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(lints: &[String], fault: Option<&str>, status: Option<u16>) -> RequestLine<'static> {
+        RequestLine {
+            method: "GET",
+            target: "/api/v2/send/?key=***&content=\"hi\"",
+            provider: Some("smsoffice"),
+            endpoint: Some("send"),
+            status,
+            lints: Vec::leak(lints.to_vec()),
+            fault: fault.map(|f| &*String::leak(f.to_owned())),
+        }
+    }
+
+    #[test]
+    fn text_lines_have_tracings_shape() {
+        let mut out = String::new();
+        text_line(&mut out, &line(&[], None, Some(200))).unwrap();
+        assert_eq!(
+            out,
+            "  INFO smsim::gateway::journal: request method=GET target=/api/v2/send/?key=***&content=\"hi\" status=200"
+        );
+        out.clear();
+        text_line(&mut out, &line(&["a \"b\"".into()], Some("reset"), None)).unwrap();
+        assert_eq!(
+            out,
+            "  INFO smsim::gateway::journal: request method=GET target=/api/v2/send/?key=***&content=\"hi\" provider=\"smsoffice\" endpoint=\"send\" lints=[\"a \\\"b\\\"\"] fault=\"reset\""
+        );
+    }
+
+    #[test]
+    fn json_lines_are_json_with_tracings_fields() {
+        let mut out = String::from("{\"timestamp\":\"2026-12-04T17:23:16.798615Z");
+        json_line(&mut out, &line(&["x".into()], None, Some(200))).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value["timestamp"], "2026-12-04T17:23:16.798615Z");
+        assert_eq!(value["level"], "INFO");
+        assert_eq!(value["target"], TARGET);
+        assert_eq!(value["fields"]["message"], "request");
+        assert_eq!(
+            value["fields"]["target"],
+            "/api/v2/send/?key=***&content=\"hi\""
+        );
+        assert_eq!(value["fields"]["status"], 200);
+        assert_eq!(value["fields"]["lints"], "[\"x\"]");
+        assert_eq!(value["fields"]["provider"], "smsoffice");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_with_microseconds() {
+        let (mut out, mut second, mut prefix) = (String::new(), u64::MAX, String::new());
+        write_timestamp(&mut out, &mut second, &mut prefix);
+        let parsed =
+            time::OffsetDateTime::parse(&out, &time::format_description::well_known::Rfc3339);
+        assert!(parsed.is_ok(), "{out}");
+        assert_eq!(out.len(), "2026-12-04T17:23:16.798615Z".len());
+    }
+
+    fn masked(target: &str) -> String {
+        let mut out = String::new();
+        mask(target, |piece| out.push_str(piece));
+        assert_eq!(Masked(target).to_string(), out, "both paths mask alike");
+        out
+    }
+
+    #[test]
+    fn log_targets_mask_every_credential_spelling() {
+        assert_eq!(
+            masked("/api?KEY=s1&destination=995&passwor%64=s2&+login=s3&password[]=s4&x=key"),
+            "/api?KEY=***&destination=995&passwor%64=***&+login=***&password[]=***&x=key"
+        );
+        assert_eq!(masked("/smsgateway/"), "/smsgateway/");
+    }
+
+    #[test]
+    fn an_admin_token_in_a_query_string_is_masked() {
+        assert_eq!(
+            masked("/__adminx/events?access_token=s3cret&Token=s3cret"),
+            "/__adminx/events?access_token=***&Token=***"
+        );
+    }
+
+    #[test]
+    fn every_providers_credentials_are_masked_from_its_declaration() {
+        for entry in crate::providers::ENTRIES {
+            for (name, _) in entry.credentials {
+                let target = format!("/x?{name}=secret&other=1");
+                assert_eq!(
+                    masked(&target),
+                    format!("/x?{name}=***&other=1"),
+                    "{}",
+                    entry.provider
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 7, 200, 65535, 1_000_000, u32::MAX] {
+            let mut out = String::new();
+            push_digits(&mut out, n, 1);
+            assert_eq!(out, n.to_string());
+        }
+        let mut micros = String::new();
+        push_digits(&mut micros, 4021, 6);
+        assert_eq!(micros, "004021");
+    }
+
+    #[test]
+    fn the_sink_drops_and_counts_past_its_bound_and_keeps_what_it_holds() {
+        let sink = Sink {
+            pending: Mutex::new(Vec::new()),
+            dropped: AtomicU64::new(0),
+            sleeping: AtomicBool::new(false),
+            stopping: AtomicBool::new(true),
+            writer: OnceLock::new(),
+        };
+        let line = vec![b'x'; 1024];
+        for _ in 0..(MAX_PENDING_BYTES / 1024 + 10) {
+            sink.push(&line);
+        }
+        assert_eq!(sink.dropped.load(Ordering::Relaxed), 10);
+        let mut written = Vec::new();
+        sink.drain(&mut written);
+        assert_eq!(written.len(), MAX_PENDING_BYTES);
+    }
+}
