@@ -3,6 +3,7 @@
 //! idle and after a million requests, callbacks per second, and the time to advance the clock over
 //! 100,000 due messages, and what one hostile request costs everyone else. `--smoke` runs a few hundred requests of each, only to keep it working.
 
+mod defaults;
 mod hostile;
 mod https;
 mod listeners;
@@ -67,6 +68,12 @@ enum Sub {
     Listeners,
     /// Only the rows of what HTTPS costs a send.
     Https,
+    /// Only the rows of the send with the default flags, with logging off, the ceiling and
+    /// httpmock, side by side.
+    Defaults,
+    /// httpmock's static stub of the smsoffice send (run as a child process): prints its
+    /// address, then serves until killed.
+    Httpmock,
 }
 
 fn main() -> Result<()> {
@@ -96,6 +103,13 @@ fn main() -> Result<()> {
         }
         Some(Sub::Listeners) => runtime()?.block_on(async {
             let rows = listeners::rows(&args.smsim, args.smoke).await?;
+            print_table(&rows, args.smoke);
+            Ok(())
+        }),
+        Some(Sub::Httpmock) => runtime()?.block_on(defaults::serve_httpmock()),
+        Some(Sub::Defaults) => runtime()?.block_on(async {
+            let sizes = Sizes::of(&args);
+            let rows = defaults::rows(&args, &sizes).await?;
             print_table(&rows, args.smoke);
             Ok(())
         }),
@@ -144,12 +158,19 @@ struct Sizes {
     rounds: usize,
 }
 
+impl Sizes {
+    fn of(args: &Args) -> Sizes {
+        Sizes {
+            requests: if args.smoke { 300 } else { args.requests },
+            million: if args.smoke { 1_600 } else { 1_000_000 },
+            rounds: if args.smoke { 1 } else { args.rounds.max(1) },
+        }
+    }
+}
+
 async fn run(args: Args) -> Result<()> {
-    let sizes = Sizes {
-        requests: if args.smoke { 300 } else { args.requests },
-        million: if args.smoke { 1_600 } else { 1_000_000 },
-        rounds: if args.smoke { 1 } else { args.rounds.max(1) },
-    };
+    let sizes = Sizes::of(&args);
+    let defaults = defaults::rows(&args, &sizes).await?;
     // The ceiling: same client, same machine, one fixed body.
     let exe = std::env::current_exe()?;
     let ceiling_addr = free_addr()?;
@@ -161,6 +182,7 @@ async fn run(args: Args) -> Result<()> {
     let rows = throughput_rows(&args, &sizes, ceiling_addr).await;
     let _ = ceiling.kill();
     let mut rows = rows?;
+    rows.extend(defaults);
     rows.extend(time_rows(&args).await?);
     rows.extend(https::rows(&args.smsim, args.smoke).await?);
     rows.extend(listeners::rows(&args.smsim, args.smoke).await?);
@@ -496,21 +518,32 @@ struct Smsim {
 }
 
 impl Smsim {
+    /// smsim with its request log off (`SMSIM_LOG_FILTER=warn`), the way most rows measure it.
     fn spawn(binary: &PathBuf, extra: &[&str]) -> Result<Smsim> {
+        Smsim::spawn_with(binary, extra, false)
+    }
+
+    /// smsim with `extra` flags; with `logging`, its default log (a line per request) written
+    /// to a discarded stderr, as a CI job's log file would take it.
+    fn spawn_with(binary: &PathBuf, extra: &[&str], logging: bool) -> Result<Smsim> {
         let addr = free_addr()?;
         let spawned = Instant::now();
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args(["serve", "--listen", &addr.to_string(), "--seed", "1"])
             .args(extra)
-            .env("SMSIM_LOG_FILTER", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .with_context(|| {
-                format!(
-                    "cannot start {} (build it with cargo build --release -p smsim)",
-                    binary.display()
-                )
-            })?;
+            .stdout(Stdio::null());
+        if logging {
+            command.env_remove("SMSIM_LOG_FILTER").stderr(Stdio::null());
+        } else {
+            command.env("SMSIM_LOG_FILTER", "warn");
+        }
+        let child = command.spawn().with_context(|| {
+            format!(
+                "cannot start {} (build it with cargo build --release -p smsim)",
+                binary.display()
+            )
+        })?;
         Ok(Smsim {
             child,
             addr,
