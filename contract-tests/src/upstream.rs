@@ -36,8 +36,8 @@ pub enum Upstream {
     Tls {
         /// Scheme, host and port, without a trailing slash.
         base: String,
-        /// The TLS client.
-        client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+        /// The TLS client (boxed: its size depends on the features other crates turn on).
+        client: Box<Client<HttpsConnector<HttpConnector>, Full<Bytes>>>,
     },
 }
 
@@ -71,7 +71,7 @@ impl Upstream {
         let connector = smsim::record::https_connector(ca_file).map_err(|e| e.to_string())?;
         Ok(Upstream::Tls {
             base: format!("https://{host}"),
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client: Box::new(Client::builder(TokioExecutor::new()).build(connector)),
         })
     }
 
