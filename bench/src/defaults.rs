@@ -76,13 +76,7 @@ pub async fn rows(args: &Args, sizes: &Sizes) -> Result<Vec<Row>> {
     let mut quiet = Smsim::spawn(&args.smsim, &[])?;
     for smsim in [&mut logged, &mut quiet] {
         smsim.wait_ready().await?;
-        smsim
-            .admin(
-                "PATCH",
-                "/__admin/accounts/smsoffice/demo-key",
-                r#"{"balance": 1000000000000}"#,
-            )
-            .await?;
+        smsim.endless_balance("smsoffice/demo-key").await?;
     }
     let load = |addr| Load::new(addr, args.connections, Request::get(SEND));
     let ceiling_load = Load::new(ceiling_addr, args.connections, Request::get("/"));

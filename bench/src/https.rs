@@ -106,23 +106,7 @@ async fn run(
             client(addr, tls, &bytes, keep_alive, &remaining).await
         }));
     }
-    let mut latencies = Vec::with_capacity(total as usize);
-    for task in tasks {
-        latencies.extend(task.await??);
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort_unstable();
-    let pick = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * q) as usize)
-            .copied()
-            .unwrap_or(0)
-    };
-    Ok(LoadResult {
-        rps: latencies.len() as f64 / elapsed,
-        p50_us: pick(0.5),
-        p99_us: pick(0.99),
-    })
+    LoadResult::of(tasks, total, started).await
 }
 
 /// One client: requests while any remain, on one connection (keep-alive) or a new one each,

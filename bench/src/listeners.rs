@@ -105,13 +105,7 @@ async fn warmed_up(
 ) -> Result<(Smsim, Request)> {
     let mut smsim = Smsim::spawn(&binary.to_path_buf(), extra)?;
     smsim.wait_ready().await?;
-    smsim
-        .admin(
-            "PATCH",
-            "/__admin/accounts/smsoffice/demo-key",
-            r#"{"balance": 1000000000000}"#,
-        )
-        .await?;
+    smsim.endless_balance("smsoffice/demo-key").await?;
     let send = Request::get(
         "/api/v2/send/?key=demo-key&destination=995555123456&sender=SMSOFFICE&content=benchmark",
     );

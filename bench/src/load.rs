@@ -50,9 +50,20 @@ impl Load {
                 connection(addr, &bytes, &remaining).await
             }));
         }
+        LoadResult::of(tasks, total, started).await
+    }
+}
+
+impl LoadResult {
+    /// Gathers the clients' latencies (microseconds) and the run's rate since `started`.
+    pub async fn of(
+        clients: Vec<tokio::task::JoinHandle<Result<Vec<u64>>>>,
+        total: u64,
+        started: Instant,
+    ) -> Result<LoadResult> {
         let mut latencies = Vec::with_capacity(total as usize);
-        for task in tasks {
-            latencies.extend(task.await??);
+        for client in clients {
+            latencies.extend(client.await??);
         }
         let elapsed = started.elapsed().as_secs_f64();
         latencies.sort_unstable();

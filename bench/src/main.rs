@@ -213,13 +213,7 @@ async fn throughput_rows(args: &Args, sizes: &Sizes, ceiling_addr: SocketAddr) -
         Some(idle <= 15.0),
     ));
     for account in ["smsoffice/demo-key", "smsco/demo", "getsms/demo"] {
-        smsim
-            .admin(
-                "PATCH",
-                &format!("/__admin/accounts/{account}"),
-                r#"{"balance": 1000000000000}"#,
-            )
-            .await?;
+        smsim.endless_balance(account).await?;
     }
 
     let send = Request::get(
@@ -566,6 +560,14 @@ impl Smsim {
             .and_then(|v| v.parse().ok())
             .context("no VmRSS")?;
         Ok(kb / 1024.0)
+    }
+
+    /// Gives `account` (`provider/id`) a balance no run exhausts.
+    async fn endless_balance(&self, account: &str) -> Result<()> {
+        let path = format!("/__admin/accounts/{account}");
+        self.admin("PATCH", &path, r#"{"balance": 1000000000000}"#)
+            .await
+            .map(drop)
     }
 
     async fn admin(&self, method: &str, path: &str, body: &str) -> Result<String> {
