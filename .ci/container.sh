@@ -35,9 +35,13 @@ size=$(docker image inspect smsim-ci --format '{{.Size}}')
 echo "container: image of $((size / 1024 / 1024)) MB"
 (( size <= 20 * 1024 * 1024 )) || { echo "container: the image is over 20 MB"; exit 1; }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+tls_port=$(free_port)
 docker rm -f smsim-ci >/dev/null 2>&1 || true
-docker run -d --name smsim-ci -p "127.0.0.1:$port:8800" smsim-ci >/dev/null
+# HTTPS on too, as docs/https.md shows it for a container.
+docker run -d --name smsim-ci -p "127.0.0.1:$port:8800" -p "127.0.0.1:$tls_port:8443" \
+  -e SMSIM_TLS_LISTEN=0.0.0.0:8443 smsim-ci >/dev/null
 trap 'docker rm -f smsim-ci >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 60); do
   [[ "$(docker inspect --format '{{.State.Health.Status}}' smsim-ci)" == healthy ]] && break
@@ -46,8 +50,8 @@ done
 [[ "$(docker inspect --format '{{.State.Health.Status}}' smsim-ci)" == healthy ]] \
   || { echo "container: never healthy"; docker logs smsim-ci | tail -20; exit 1; }
 
-python3 - "$port" <<'SEND'
-import json, sys, urllib.parse, urllib.request
+python3 - "$port" "$tls_port" <<'SEND'
+import json, ssl, sys, urllib.parse, urllib.request
 base = f"http://127.0.0.1:{sys.argv[1]}"
 def call(path, data=None, headers=None):
     request = urllib.request.Request(base + path, data=data, headers=headers or {})
@@ -63,9 +67,14 @@ assert call("/components/com_smsreseller/smsapi2.php?username=demo&password=demo
 data = urllib.parse.urlencode({"login": "demo", "password": "demo", "nickname": "GETSMS",
                                "data": json.dumps([{"phone": "998901234567", "text": "hi"}])}).encode()
 assert '"message_id"' in call("/smsgateway/", data)
+# The same send over HTTPS, trusting the authority the container made at start.
+authority = ssl.create_default_context(cadata=call("/__admin/tls/ca.pem"))
+secure = f"https://127.0.0.1:{sys.argv[2]}/api/v2/send/?key=demo-key&destination=995555123456&sender=SMSOFFICE&content=hi"
+with urllib.request.urlopen(secure, timeout=10, context=authority) as reply:
+    assert '"ErrorCode":0' in reply.read().decode()
 messages = json.loads(call("/__admin/messages"))
-assert messages["count"] == 3, messages
-print("container: one SMS through each provider")
+assert messages["count"] == 4, messages
+print("container: one SMS through each provider, and one over https")
 SEND
 
 # The Testcontainers recipe, as a Python user runs it: its own container from the same image.
