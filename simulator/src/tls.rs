@@ -39,6 +39,17 @@ pub fn certificate_names(extra: &[String]) -> Vec<String> {
     names
 }
 
+/// Whether certificate name `name` covers `host`: equal in any case, or a `*.` wildcard and
+/// `host` one label under the rest.
+pub fn covers(name: &str, host: &str) -> bool {
+    match name.strip_prefix("*.") {
+        Some(parent) => host
+            .split_once('.')
+            .is_some_and(|(label, rest)| !label.is_empty() && rest.eq_ignore_ascii_case(parent)),
+        None => name.eq_ignore_ascii_case(host),
+    }
+}
+
 #[cfg(feature = "tls")]
 mod enabled {
     use std::path::{Path, PathBuf};
@@ -145,13 +156,14 @@ mod enabled {
         }
 
         /// Whether a `CONNECT` to `host` on port 443 is answered as the simulator: the
-        /// providers' hosts and the names given.
+        /// providers' hosts and the names given (a `*.` name covers one label more), not the
+        /// loopback names, which [`super::certificate_names`] puts first.
         pub fn intercepts(&self, host: &str) -> bool {
             let host = host.trim_start_matches('[').trim_end_matches(']');
             self.intercepted
                 .iter()
                 .skip(super::LOOPBACK_NAMES.len())
-                .any(|name| name.eq_ignore_ascii_case(host))
+                .any(|name| super::covers(name, host))
         }
 
         /// Runs the TLS handshake on `io` as the server.
@@ -306,3 +318,40 @@ pub use enabled::{Authority, CA_CERT_FILE, CA_KEY_FILE, Tls, TlsError};
 #[cfg(not(feature = "tls"))]
 #[derive(Debug)]
 pub enum Tls {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_dns_names_or_addresses() {
+        for good in ["sms.test", "*.sms.test", "10.1.2.3", "::1", "a-b.c"] {
+            assert!(valid_name(good), "{good}");
+        }
+        for bad in ["", "bad name", "-a.test", "a..b", "*", "x_y.test"] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_wildcard_covers_one_label_more() {
+        assert!(covers("*.sms.test", "api.sms.test"));
+        assert!(covers("*.sms.test", "API.SMS.test"));
+        assert!(!covers("*.sms.test", "sms.test"));
+        assert!(!covers("*.sms.test", "a.b.sms.test"));
+        assert!(covers("smsoffice.ge", "SMSOFFICE.GE"));
+        assert!(!covers("smsoffice.ge", "www.smsoffice.ge"));
+    }
+
+    #[test]
+    fn the_certificate_names_every_provider_host_once() {
+        let names = certificate_names(&["smsoffice.ge".into(), "extra.test".into()]);
+        for entry in crate::providers::ENTRIES {
+            for host in entry.hosts {
+                assert_eq!(names.iter().filter(|n| n == host).count(), 1, "{host}");
+            }
+        }
+        assert_eq!(&names[..LOOPBACK_NAMES.len()], LOOPBACK_NAMES);
+        assert_eq!(names.last().map(String::as_str), Some("extra.test"));
+    }
+}
