@@ -97,6 +97,19 @@ impl ParamList {
             .map(|&(start, split, end)| (&self.text[start..split], &self.text[split..end]))
     }
 
+    /// The values of the `name=value` items whose name (as bytes) `named` accepts, in order.
+    /// Names are compared as bytes: only a matching item's value is sliced as text.
+    fn values_named<F>(&self, named: F) -> impl Iterator<Item = &str>
+    where
+        F: Fn(&[u8]) -> bool,
+    {
+        let bytes = self.text.as_bytes();
+        self.pairs
+            .iter()
+            .filter(move |&&(start, split, _)| named(&bytes[start..split]))
+            .map(|&(_, split, end)| &self.text[split..end])
+    }
+
     /// The items without `=`, in order.
     pub fn bare(&self) -> impl Iterator<Item = &str> {
         self.bare.iter().map(|&(start, end)| &self.text[start..end])
@@ -187,19 +200,25 @@ impl Params {
     }
 
     fn name_matches(&self, candidate: &str, name: &str) -> bool {
+        self.bytes_match(candidate.as_bytes(), name)
+    }
+
+    /// [`Params::name_matches`] on a name's bytes, as the lists hold them.
+    fn bytes_match(&self, candidate: &[u8], name: &str) -> bool {
         match self.names {
-            NameMatching::CaseInsensitive => candidate.eq_ignore_ascii_case(name),
-            NameMatching::Exact => candidate == name,
+            NameMatching::CaseInsensitive => candidate.eq_ignore_ascii_case(name.as_bytes()),
+            NameMatching::Exact => candidate == name.as_bytes(),
         }
     }
 
     /// The values `name` has in `list`, in order (a bare item counts as an empty value under
     /// PHP's reading).
-    fn values_in<'a>(&'a self, list: &'a ParamList, name: &str) -> impl Iterator<Item = &'a str> {
-        let named = list
-            .pairs()
-            .filter(move |(n, _)| self.name_matches(n, name))
-            .map(|(_, v)| v);
+    fn values_in<'a, 'n>(
+        &'a self,
+        list: &'a ParamList,
+        name: &'n str,
+    ) -> impl Iterator<Item = &'a str> + use<'a, 'n> {
+        let named = list.values_named(move |candidate| self.bytes_match(candidate, name));
         let bare = self.bare_is_empty_value && list.bare().any(|n| self.name_matches(n, name));
         named.chain(bare.then_some(""))
     }
@@ -211,20 +230,34 @@ impl Params {
 
     /// [`Params::get`] without copying, unless duplicates are joined.
     pub fn value(&self, name: &str) -> Option<Cow<'_, str>> {
-        let list = if self.values_in(&self.body, name).next().is_some() {
+        let in_body = !self.body.pairs.is_empty() || !self.body.bare.is_empty();
+        let list = if in_body && self.first_in(&self.body, name).is_some() {
             &self.body
         } else {
             &self.query
         };
-        let mut values = self.values_in(list, name);
         match self.duplicates {
-            DuplicateParams::First => values.next().map(Cow::Borrowed),
-            DuplicateParams::Last => values.last().map(Cow::Borrowed),
+            DuplicateParams::First => self.first_in(list, name).map(Cow::Borrowed),
+            DuplicateParams::Last => self.values_in(list, name).last().map(Cow::Borrowed),
             DuplicateParams::Join => {
-                let all: Vec<&str> = values.collect();
+                let all: Vec<&str> = self.values_in(list, name).collect();
                 (!all.is_empty()).then(|| Cow::Owned(all.join(",")))
             }
         }
+    }
+
+    /// The first value `name` has in `list` ([`Params::values_in`]'s first), found by a plain
+    /// loop: every endpoint reads its parameters this way, several per request.
+    fn first_in<'a>(&self, list: &'a ParamList, name: &str) -> Option<&'a str> {
+        let bytes = list.text.as_bytes();
+        let matches = |candidate: &[u8]| self.bytes_match(candidate, name);
+        for &(start, split, end) in &list.pairs {
+            if matches(&bytes[start..split]) {
+                return Some(&list.text[split..end]);
+            }
+        }
+        (self.bare_is_empty_value && list.bare.iter().any(|&(s, e)| matches(&bytes[s..e])))
+            .then_some("")
     }
 
     /// The names of `known` that appear more than once in the query or in the body, in the order
@@ -240,8 +273,10 @@ impl Params {
                 twice |= once & bit;
                 once |= bit;
             };
-            for (name, _) in list.pairs() {
-                if let Some(i) = known.iter().position(|k| self.name_matches(name, k)) {
+            let bytes = list.text.as_bytes();
+            for &(start, split, _) in &list.pairs {
+                let name = &bytes[start..split];
+                if let Some(i) = known.iter().position(|k| self.bytes_match(name, k)) {
                     note(i);
                 }
             }
