@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
 
-use super::{Args, Row, Sizes, Smsim, free_addr, row, wait_ready};
+use super::{Args, Killed, Row, Sizes, Smsim, row};
 use crate::load::{Load, LoadResult, Request};
 
 /// The body smsoffice answers an accepted send with (what the stub serves).
@@ -34,16 +34,6 @@ pub async fn serve_httpmock() -> Result<()> {
     Ok(())
 }
 
-/// A child process killed when dropped.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The runs of one round, each against the ceiling run just before it.
 struct Round {
     ceiling: LoadResult,
@@ -53,24 +43,16 @@ struct Round {
 }
 
 /// The rows: each server's median round, the log line's cost, the ratios the goals name.
-pub async fn rows(args: &Args, sizes: &Sizes) -> Result<Vec<Row>> {
-    let exe = std::env::current_exe()?;
-    let ceiling_addr = free_addr()?;
-    let _ceiling = Child(
-        Command::new(&exe)
-            .args(["ceiling", "--listen", &ceiling_addr.to_string()])
-            .spawn()?,
-    );
-    let mut stub_process = Command::new(&exe)
+pub async fn rows(args: &Args, sizes: &Sizes, ceiling_addr: SocketAddr) -> Result<Vec<Row>> {
+    let mut stub_process = Command::new(std::env::current_exe()?)
         .arg("httpmock")
         .stdout(Stdio::piped())
         .spawn()?;
     let mut first_line = String::new();
     BufReader::new(stub_process.stdout.take().context("httpmock's stdout")?)
         .read_line(&mut first_line)?;
-    let _stub = Child(stub_process);
+    let _stub = Killed(stub_process);
     let stub_addr: SocketAddr = first_line.trim().parse().context("httpmock's address")?;
-    wait_ready(ceiling_addr, "/").await?;
 
     let mut logged = Smsim::spawn_with(&args.smsim, &[], true)?;
     let mut quiet = Smsim::spawn(&args.smsim, &[])?;

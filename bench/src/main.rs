@@ -109,7 +109,8 @@ fn main() -> Result<()> {
         Some(Sub::Httpmock) => runtime()?.block_on(defaults::serve_httpmock()),
         Some(Sub::Defaults) => runtime()?.block_on(async {
             let sizes = Sizes::of(&args);
-            let rows = defaults::rows(&args, &sizes).await?;
+            let ceiling = Ceiling::start().await?;
+            let rows = defaults::rows(&args, &sizes, ceiling.addr).await?;
             print_table(&rows, args.smoke);
             Ok(())
         }),
@@ -168,21 +169,45 @@ impl Sizes {
     }
 }
 
+/// A child process killed when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The ceiling: same client, same machine, one fixed body, served by this binary's `ceiling`
+/// command in a child process until dropped.
+struct Ceiling {
+    _process: Killed,
+    addr: SocketAddr,
+}
+
+impl Ceiling {
+    async fn start() -> Result<Ceiling> {
+        let addr = free_addr()?;
+        let process = Killed(
+            Command::new(std::env::current_exe()?)
+                .args(["ceiling", "--listen", &addr.to_string()])
+                .spawn()?,
+        );
+        wait_ready(addr, "/").await?;
+        Ok(Ceiling {
+            _process: process,
+            addr,
+        })
+    }
+}
+
 async fn run(args: Args) -> Result<()> {
     let sizes = Sizes::of(&args);
-    let defaults = defaults::rows(&args, &sizes).await?;
-    // The ceiling: same client, same machine, one fixed body.
-    let exe = std::env::current_exe()?;
-    let ceiling_addr = free_addr()?;
-    let mut ceiling = Command::new(exe)
-        .args(["ceiling", "--listen", &ceiling_addr.to_string()])
-        .spawn()?;
-    wait_ready(ceiling_addr, "/").await?;
-
-    let rows = throughput_rows(&args, &sizes, ceiling_addr).await;
-    let _ = ceiling.kill();
-    let mut rows = rows?;
-    rows.extend(defaults);
+    let ceiling = Ceiling::start().await?;
+    let mut rows = throughput_rows(&args, &sizes, ceiling.addr).await?;
+    rows.extend(defaults::rows(&args, &sizes, ceiling.addr).await?);
+    drop(ceiling);
     rows.extend(time_rows(&args).await?);
     rows.extend(https::rows(&args.smsim, args.smoke).await?);
     rows.extend(listeners::rows(&args.smsim, args.smoke).await?);

@@ -232,7 +232,7 @@ mod enabled {
             move |source| TlsError::File { path, source }
         };
         std::fs::create_dir_all(dir).map_err(write_error(dir))?;
-        write_private(&key_path, &issuer_key_pem(&issuer)).map_err(write_error(&key_path))?;
+        write_private(&key_path, &issuer.key().serialize_pem()).map_err(write_error(&key_path))?;
         std::fs::write(&cert_path, &pem).map_err(write_error(&cert_path))?;
         Ok((
             issuer,
@@ -241,10 +241,6 @@ mod enabled {
                 path: Some(cert_path),
             },
         ))
-    }
-
-    fn issuer_key_pem(issuer: &Issuer<'static, KeyPair>) -> String {
-        issuer.key().serialize_pem()
     }
 
     /// Writes a private key readable by its owner alone.

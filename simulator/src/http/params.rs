@@ -415,6 +415,35 @@ mod tests {
     }
 
     #[test]
+    fn the_first_value_is_the_first_of_all_values_in_the_winning_place() {
+        let cases = [
+            ("a=1&A=2&b", ""),
+            ("b&a=3", "x=1"),
+            ("a=1", "A=9&a=8"),
+            ("", "b"),
+            ("c=1", ""),
+        ];
+        for (query, body) in cases {
+            for php in [false, true] {
+                let p = params(query, body, DuplicateParams::First, php);
+                for name in ["a", "b", "c", "x"] {
+                    let place = if p.values_in(&p.body, name).next().is_some() {
+                        &p.body
+                    } else {
+                        &p.query
+                    };
+                    let expected = p.values_in(place, name).next();
+                    assert_eq!(
+                        p.value(name).as_deref(),
+                        expected,
+                        "{name} in {query:?} | {body:?}, php {php}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn body_wins_and_absent_differs_from_empty() {
         let p = params(
             "key=q&sender=S",
