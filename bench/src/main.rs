@@ -587,6 +587,21 @@ impl Smsim {
         Ok(kb / 1024.0)
     }
 
+    /// CPU time the server's threads have used so far, in nanoseconds (the first field of each
+    /// thread's `/proc/.../schedstat`: nanosecond resolution, where `/proc/.../stat` counts ticks).
+    fn cpu_ns(&self) -> Result<u64> {
+        let mut total = 0;
+        for task in std::fs::read_dir(format!("/proc/{}/task", self.child.id()))? {
+            let stat = std::fs::read_to_string(task?.path().join("schedstat"))?;
+            total += stat
+                .split_whitespace()
+                .next()
+                .and_then(|ns| ns.parse::<u64>().ok())
+                .context("no schedstat")?;
+        }
+        Ok(total)
+    }
+
     /// Gives `account` (`provider/id`) a balance no run exhausts.
     async fn endless_balance(&self, account: &str) -> Result<()> {
         let path = format!("/__admin/accounts/{account}");

@@ -20,7 +20,6 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::Provider;
-use crate::domain::messages::Message;
 use crate::http::{ConnControl, Kill};
 
 /// Events one listener may fall behind by before it is told it lagged.
@@ -35,8 +34,15 @@ pub const SEND_BUFFER: usize = 32 * 1024;
 /// Something that changed.
 #[derive(Debug, Clone)]
 pub enum Event {
-    /// A message was accepted or changed state: as it was then.
-    Message(Arc<Message>),
+    /// A message was accepted or changed state. It is sent as it was then (see
+    /// [`crate::domain::messages::Message::as_of`]), read from the store when the first listener sends it: nothing is
+    /// copied for the event, and an event whose message has been evicted meanwhile is skipped.
+    Message {
+        /// Its id.
+        id: u64,
+        /// How many states it had entered.
+        changes: usize,
+    },
     /// A callback attempt was made.
     Callback(u64),
     /// A request was journaled.
@@ -84,6 +90,9 @@ pub struct Events {
     watch: Mutex<Vec<Arc<Watched>>>,
     watching: AtomicBool,
     started: Instant,
+    memory_releases: AtomicU64,
+    /// The most listeners there were at once since the last memory release.
+    peak: AtomicUsize,
 }
 
 impl Default for Events {
@@ -97,6 +106,8 @@ impl Default for Events {
             watch: Mutex::new(Vec::new()),
             watching: AtomicBool::new(false),
             started: Instant::now(),
+            memory_releases: AtomicU64::new(0),
+            peak: AtomicUsize::new(0),
         }
     }
 }
@@ -147,15 +158,27 @@ impl Events {
     /// Tells every listener, if there is any: one frame in the ring, and a wake-up for those
     /// waiting (each waits at most once per [`GATHER`]).
     pub fn publish(&self, event: Event) {
-        if self.listening() {
-            let frame = Arc::new(Frame {
-                event,
-                bytes: OnceLock::new(),
-            });
-            self.ring
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(frame);
+        self.publish_all(std::iter::once(event));
+    }
+
+    /// [`Events::publish`] for several events at once: the ring locked once, listeners woken
+    /// once. Nobody listening, `events` is dropped unread.
+    pub fn publish_all(&self, events: impl Iterator<Item = Event>) {
+        if !self.listening() {
+            return;
+        }
+        let mut published = false;
+        {
+            let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+            for event in events {
+                ring.push(Arc::new(Frame {
+                    event,
+                    bytes: OnceLock::new(),
+                }));
+                published = true;
+            }
+        }
+        if published {
             self.published.notify_waiters();
         }
     }
@@ -163,7 +186,8 @@ impl Events {
     /// A new listener, counted until it is dropped; `control` closes its connection if it gets
     /// stuck.
     pub fn subscribe(&self, control: Option<ConnControl>) -> Listener {
-        self.listeners.fetch_add(1, Ordering::Relaxed);
+        let listening = self.listeners.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(listening, Ordering::Relaxed);
         let watched = Arc::new(Watched {
             handed_at_ms: AtomicU64::new(0),
             control,
@@ -230,6 +254,23 @@ impl Events {
         self.watching.store(false, Ordering::Release);
         // Someone subscribed between the look and the store, and saw the watch running.
         !(self.listening() && self.start_watch())
+    }
+
+    /// How many times the memory of listeners that left was returned to the system.
+    pub fn memory_releases(&self) -> u64 {
+        self.memory_releases.load(Ordering::Relaxed)
+    }
+
+    /// Counts one return of the memory of listeners that left; the peak starts again from the
+    /// listeners there are now.
+    pub(crate) fn note_memory_released(&self) {
+        self.memory_releases.fetch_add(1, Ordering::Relaxed);
+        self.peak.store(self.listeners(), Ordering::Relaxed);
+    }
+
+    /// The most listeners there were at once since memory was last returned.
+    pub(crate) fn peak_listeners(&self) -> usize {
+        self.peak.load(Ordering::Relaxed)
     }
 
     /// Resolves when the simulator shuts down.

@@ -137,10 +137,11 @@ impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
         let world = &mut self.guard.world;
         world.set_watching(self.events.listening());
-        world.publish_changed(|message| {
-            self.events
-                .publish(Event::Message(Arc::new(message.clone())));
-        });
+        self.events.publish_all(
+            world
+                .drain_changed()
+                .map(|(id, changes)| Event::Message { id, changes }),
+        );
     }
 }
 
@@ -206,6 +207,17 @@ impl Sim {
     /// The event hub.
     pub(crate) fn events(&self) -> &Events {
         &self.inner.events
+    }
+
+    /// How many clients listen to `/__admin/events` now.
+    pub fn event_listeners(&self) -> usize {
+        self.inner.events.listeners()
+    }
+
+    /// How many times the memory of event listeners that left was returned to the system (once
+    /// the last one leaves, or most of many).
+    pub fn listener_memory_releases(&self) -> u64 {
+        self.inner.events.memory_releases()
     }
 
     /// A new listener to every event; message changes are recorded from now on. `control`

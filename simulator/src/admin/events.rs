@@ -113,7 +113,9 @@ impl Stream {
 }
 
 /// Starts, unless it runs already, the task that closes the connections of stuck listeners; it
-/// ends when the last listener has gone.
+/// ends when the last listener has gone. Once most of the listeners it saw have left (all of
+/// them, or at least [`RELEASE_AFTER_LEAVING`] and half), it returns the memory their
+/// connections held to the system: the allocator would otherwise keep it.
 fn watch_for_stuck_listeners(sim: &Sim) {
     if !sim.events().start_watch() {
         return;
@@ -125,11 +127,29 @@ fn watch_for_stuck_listeners(sim: &Sim) {
             let events = sim.events();
             let stuck = sim.config().limits.event_listener_stuck_seconds;
             events.cut_off_stuck(Duration::from_secs(stuck));
-            if events.stop_watch_if_unheard() {
+            let listeners = events.listeners();
+            let left = events.peak_listeners().saturating_sub(listeners);
+            let unheard = events.stop_watch_if_unheard();
+            if unheard || (left >= RELEASE_AFTER_LEAVING && listeners <= left) {
+                release_freed_memory(&sim).await;
+            }
+            if unheard {
                 return;
             }
         }
     });
+}
+
+/// How many listeners must have left, while others remain, before their memory is returned.
+const RELEASE_AFTER_LEAVING: usize = 64;
+
+/// Returns freed memory to the system off the runtime's workers (the allocator walks its heaps).
+async fn release_freed_memory(sim: &Sim) {
+    let released = tokio::task::spawn_blocking(smsim_memory::release_freed)
+        .await
+        .unwrap_or(false);
+    sim.events().note_memory_released();
+    tracing::debug!(released, "event listeners gone: freed memory returned");
 }
 
 /// One server-sent event on the wire.
@@ -140,7 +160,17 @@ fn frame(name: &str, data: &Value) -> Bytes {
 /// An event's bytes: the record as the listings show it (`None` when it is gone, e.g. evicted).
 fn render(sim: &Sim, event: &Event) -> Option<Bytes> {
     let (name, data) = match event {
-        Event::Message(message) => ("message", super::listings::message_json(sim, message)),
+        Event::Message { id, changes } => {
+            // Copied out so that the world is not locked while the JSON is written.
+            let message = sim
+                .state()
+                .world
+                .messages
+                .get(*id)?
+                .as_of(*changes)
+                .into_owned();
+            ("message", super::listings::message_json(sim, &message))
+        }
         Event::Callback(id) => ("callback", json!(sim.state().world.callbacks.get(*id)?)),
         Event::Request(id) => ("request", json!(sim.journal().get(*id)?)),
         Event::Clock => ("clock", clock_json(sim)),

@@ -198,6 +198,22 @@ fn ids_as_fields<S: serde::Serializer>(
 }
 
 impl Message {
+    /// The message as it was when it had entered `changes` states: its history cut there, its
+    /// status the last of those, no failure reason (only a final state has one, and nothing
+    /// follows a final state). Borrowed when nothing has changed since.
+    pub fn as_of(&self, changes: usize) -> std::borrow::Cow<'_, Message> {
+        match self.history.get(..changes) {
+            Some(history) if changes > 0 && changes < self.history.len() => {
+                let mut then = self.clone();
+                then.history = history.iter().cloned().collect();
+                then.status = history[changes - 1].status;
+                then.reason = None;
+                std::borrow::Cow::Owned(then)
+            }
+            _ => std::borrow::Cow::Borrowed(self),
+        }
+    }
+
     /// The value of the id called `name`, if the message has one.
     pub fn id_value(&self, name: &str) -> Option<&IdValue> {
         self.ids
@@ -400,6 +416,40 @@ mod tests {
 
     fn key(name: &'static str, value: IdValue) -> LookupKey {
         LookupKey { name, value }
+    }
+
+    #[test]
+    fn a_message_as_of_an_earlier_state_shows_that_state_alone() {
+        let mut store = MessageStore::new(10);
+        let mut message = message(&mut store, "995555123456");
+        for (status, at) in [(Status::Pending, 1), (Status::Undelivered, 2)] {
+            message.status = status;
+            message.history.push(StatusChange {
+                status,
+                at: Timestamp(at),
+            });
+        }
+        message.reason = Some("absent".into());
+        let accepted = message.as_of(1);
+        assert_eq!(accepted.status, Status::Accepted);
+        assert_eq!(accepted.history.len(), 1);
+        assert_eq!(accepted.reason, None);
+        let pending = message.as_of(2);
+        assert_eq!(
+            (
+                pending.status,
+                pending.history[1].at,
+                pending.reason.as_deref()
+            ),
+            (Status::Pending, Timestamp(1), None)
+        );
+        assert_eq!(pending.destination, "995555123456");
+        let now = message.as_of(3);
+        assert!(matches!(now, std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            (now.status, now.reason.as_deref()),
+            (Status::Undelivered, Some("absent"))
+        );
     }
 
     fn message(store: &mut MessageStore, destination: &str) -> Message {

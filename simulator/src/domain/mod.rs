@@ -48,11 +48,12 @@ pub struct World {
     /// The one seeded generator: every random choice is drawn under the world lock, so a seed
     /// replays a run exactly.
     pub rng: ChaCha8Rng,
-    /// While true (someone watches), the ids of messages accepted or moved are noted in
-    /// `changed`, for whoever holds the lock to pass on.
+    /// While true (someone watches), the messages accepted or moved are noted in `changed`,
+    /// for whoever holds the lock to pass on.
     watching: bool,
-    /// Messages accepted or moved since `changed` was last drained.
-    changed: Vec<u64>,
+    /// Messages accepted or moved since `changed` was last drained: each id, and how many
+    /// states it had entered then.
+    changed: Vec<(u64, usize)>,
     /// The first and last id accepted since this was last taken (ids are consecutive under one
     /// lock), so a request's journal entry can name the messages it created.
     accepted: Option<(u64, u64)>,
@@ -116,14 +117,10 @@ impl World {
         self.watching = watching;
     }
 
-    /// Hands each message accepted or moved since the last call (noted only while watching), as
-    /// it is now, to `publish`.
-    pub fn publish_changed(&mut self, mut publish: impl FnMut(&Message)) {
-        for id in self.changed.drain(..) {
-            if let Some(message) = self.messages.get(id) {
-                publish(message);
-            }
-        }
+    /// Each message accepted or moved since the last call (noted only while watching): its id,
+    /// and how many states it had entered then (see [`Message::as_of`]).
+    pub fn drain_changed(&mut self) -> std::vec::Drain<'_, (u64, usize)> {
+        self.changed.drain(..)
     }
 
     /// Stores an accepted message and schedules its life by the first matching rule: hand-over
@@ -161,11 +158,11 @@ impl World {
                 },
             );
         }
+        if self.watching {
+            self.changed.push((id, message.history.len()));
+        }
         self.messages.insert(message);
         self.accepted = Some((self.accepted.map_or(id, |(first, _)| first), id));
-        if self.watching {
-            self.changed.push(id);
-        }
     }
 
     /// Moves a message to `status` at `at`. Returns the message as it now is and the status it
@@ -186,7 +183,7 @@ impl World {
         message.reason = reason;
         message.history.push(StatusChange { status, at });
         if self.watching {
-            self.changed.push(message_id);
+            self.changed.push((message_id, message.history.len()));
         }
         Some(previous)
     }

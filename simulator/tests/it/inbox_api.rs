@@ -118,6 +118,54 @@ async fn stalled_listener(sim: &Simulator) -> TcpStream {
     stalled
 }
 
+/// Sends a request every 50 ms (each an event that shows the server which listeners' clients
+/// have closed) until `done`, at most 20 s.
+async fn poke_until(sim: &Simulator, what: &str, done: impl Fn() -> bool) {
+    let poke = async {
+        while !done() {
+            get(sim, "/api/getBalance?key=demo-key").await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), poke)
+        .await
+        .unwrap_or_else(|_| panic!("{what}"));
+}
+
+#[tokio::test]
+async fn the_memory_of_listeners_that_left_is_returned_once_most_or_all_are_gone() {
+    let sim = manual().await;
+    let mut listeners = Vec::new();
+    for _ in 0..100 {
+        listeners.push(stalled_listener(&sim).await);
+    }
+    poke_until(&sim, "100 listeners counted", || {
+        sim.sim().event_listeners() == 100
+    })
+    .await;
+    assert_eq!(sim.sim().listener_memory_releases(), 0);
+    // 70 leave: more than 64, and more than half of them, while 30 stay.
+    listeners.truncate(30);
+    poke_until(&sim, "memory returned while 30 listen", || {
+        sim.sim().listener_memory_releases() == 1
+    })
+    .await;
+    assert_eq!(sim.sim().event_listeners(), 30);
+    // The last ones leave.
+    listeners.clear();
+    poke_until(&sim, "memory returned when nobody listens", || {
+        sim.sim().listener_memory_releases() == 2
+    })
+    .await;
+    assert_eq!(sim.sim().event_listeners(), 0);
+    // The server serves on, and a new listener is counted.
+    let _again = stalled_listener(&sim).await;
+    poke_until(&sim, "a new listener counted", || {
+        sim.sim().event_listeners() == 1
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_listener_that_does_not_read_is_told_it_lagged_and_slows_nobody() {
     let sim = manual().await;
