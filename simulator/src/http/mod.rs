@@ -56,10 +56,37 @@ impl From<Response> for Answer {
 /// configured value is not a valid header, which config validation already prevents).
 pub fn with_content_type(body: impl Into<Body>, content_type: &str) -> Response {
     let mut response = Response::new(body.into());
-    let value = http::HeaderValue::from_str(content_type)
-        .unwrap_or_else(|_| http::HeaderValue::from_static("text/plain; charset=utf-8"));
-    response.headers_mut().insert(header::CONTENT_TYPE, value);
     response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, content_type_value(content_type));
+    response
+}
+
+/// Most content types one thread keeps made (the providers' configured ones: a few).
+const CONTENT_TYPES_KEPT: usize = 8;
+
+thread_local! {
+    /// Content types already made into header values: cloning one shares its bytes, where
+    /// making it anew copies and checks them on every reply.
+    static CONTENT_TYPES: std::cell::RefCell<Vec<(Box<str>, http::HeaderValue)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `content_type` as a header value (text/plain if it is not a valid one, which config
+/// validation already prevents), made once per thread.
+fn content_type_value(content_type: &str) -> http::HeaderValue {
+    CONTENT_TYPES.with_borrow_mut(|kept| {
+        if let Some((_, value)) = kept.iter().find(|(text, _)| **text == *content_type) {
+            return value.clone();
+        }
+        let value = http::HeaderValue::from_str(content_type)
+            .unwrap_or_else(|_| http::HeaderValue::from_static("text/plain; charset=utf-8"));
+        if kept.len() == CONTENT_TYPES_KEPT {
+            kept.remove(0);
+        }
+        kept.push((content_type.into(), value.clone()));
+        value
+    })
 }
 
 /// The length in bytes of a request target as received (origin or absolute form), without
@@ -315,4 +342,34 @@ pub fn truncate(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_carries_its_configured_content_type_each_time() {
+        let types = [
+            "application/json; charset=utf-8",
+            "text/html; charset=UTF-8",
+        ];
+        // More types than a thread keeps, twice over: each reply still gets its own.
+        for round in 0..2 {
+            for i in 0..CONTENT_TYPES_KEPT + 2 {
+                let content_type = format!("{}; v={i}", types[i % 2]);
+                let response = with_content_type("x", &content_type);
+                assert_eq!(
+                    response.headers()[header::CONTENT_TYPE],
+                    content_type.as_str(),
+                    "round {round}"
+                );
+            }
+        }
+        let invalid = with_content_type("x", "text/plain\nx: y");
+        assert_eq!(
+            invalid.headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
+    }
 }

@@ -57,18 +57,30 @@ impl ParamList {
             ..ParamList::default()
         };
         let mut scratch = Vec::new();
+        // Text that needs no decoding (valid UTF-8 without `%` or `+`, as most requests are) is
+        // checked once whole: each name and value is then a slice of it, copied as it is.
+        let plain = (!raw.iter().any(|&b| b == b'%' || b == b'+'))
+            .then(|| std::str::from_utf8(raw).ok())
+            .flatten();
+        let mut decode = |part: &[u8], out: &mut String| match plain {
+            Some(text) => {
+                let start = part.as_ptr() as usize - raw.as_ptr() as usize;
+                out.push_str(&text[start..start + part.len()]);
+            }
+            None => decode_into(part, out, &mut scratch),
+        };
         let mut items = raw.split(|&b| b == b'&').filter(|item| !item.is_empty());
         for item in items.by_ref().take(MAX_INPUT_VARS) {
             let start = list.text.len();
             match item.iter().position(|&b| b == b'=') {
                 Some(eq) => {
-                    decode_into(&item[..eq], &mut list.text, &mut scratch);
+                    decode(&item[..eq], &mut list.text);
                     let split = list.text.len();
-                    decode_into(&item[eq + 1..], &mut list.text, &mut scratch);
+                    decode(&item[eq + 1..], &mut list.text);
                     list.pairs.push((start, split, list.text.len()));
                 }
                 None => {
-                    decode_into(item, &mut list.text, &mut scratch);
+                    decode(item, &mut list.text);
                     list.bare.push((start, list.text.len()));
                 }
             }
@@ -91,6 +103,7 @@ impl ParamList {
     }
 
     /// The `name=value` items, in order.
+    #[cfg(any(test, feature = "record"))]
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.pairs
             .iter()
@@ -125,7 +138,7 @@ impl ParamList {
 /// checking.
 fn decode_into(raw: &[u8], out: &mut String, scratch: &mut Vec<u8>) {
     if !raw.iter().any(|&b| b == b'%' || b == b'+') {
-        out.push_str(&String::from_utf8_lossy(raw));
+        push_lossy(raw, out);
         return;
     }
     scratch.clear();
@@ -138,7 +151,16 @@ fn decode_into(raw: &[u8], out: &mut String, scratch: &mut Vec<u8>) {
         }
         scratch.extend(percent_encoding::percent_decode(piece));
     }
-    out.push_str(&String::from_utf8_lossy(scratch));
+    push_lossy(scratch, out);
+}
+
+/// Appends `bytes` read as UTF-8, invalid sequences replaced: valid text (nearly always) is
+/// checked by the plain validator, quicker on short items than the replacing one.
+fn push_lossy(bytes: &[u8], out: &mut String) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
+    }
 }
 
 /// Percent-decodes one form component: `+` to space, `%XX` to its byte, anything malformed kept
@@ -261,39 +283,58 @@ impl Params {
     }
 
     /// The names of `known` that appear more than once in the query or in the body, in the order
-    /// of `known` (one pass over each list, for the endpoints that check every name they know).
+    /// of `known`.
+    #[cfg(test)]
     pub fn repeated<'k>(&self, known: &[&'k str]) -> Vec<&'k str> {
+        self.unusual(known).0
+    }
+
+    /// The names of `known` given more than once in the query or in the body (in the order of
+    /// `known`), and the names given that are not in `known` ([`Params::strays`]): one pass over
+    /// each list, each name compared with `known` once, for the endpoints that check both.
+    pub fn unusual<'k>(&self, known: &[&'k str]) -> (Vec<&'k str>, Strays) {
         // Bit i stands for known[i]: endpoints know far fewer than 64 names.
         debug_assert!(known.len() <= 64);
         let mut repeated = 0u64;
+        let mut strays = Strays::default();
         for list in [&self.query, &self.body] {
             let (mut once, mut twice) = (0u64, 0u64);
-            let mut note = |i: usize| {
-                let bit = 1u64 << (i % 64);
+            let mut note = |bit: u64| {
                 twice |= once & bit;
                 once |= bit;
             };
             let bytes = list.text.as_bytes();
+            let position = |name: &[u8]| known.iter().position(|k| self.bytes_match(name, k));
             for &(start, split, _) in &list.pairs {
-                let name = &bytes[start..split];
-                if let Some(i) = known.iter().position(|k| self.bytes_match(name, k)) {
-                    note(i);
+                match position(&bytes[start..split]) {
+                    Some(i) => note(1u64 << (i % 64)),
+                    None => strays.note(&list.text[start..split]),
+                }
+            }
+            // A name given bare counts once however often (PHP reads it as an empty value).
+            let mut bare = 0u64;
+            for &(start, end) in &list.bare {
+                match position(&bytes[start..end]) {
+                    Some(i) => bare |= 1u64 << (i % 64),
+                    None => strays.note(&list.text[start..end]),
                 }
             }
             if self.bare_is_empty_value {
-                for (i, k) in known.iter().enumerate() {
-                    if list.bare().any(|name| self.name_matches(name, k)) {
-                        note(i);
+                for i in 0..known.len() {
+                    let bit = 1u64 << (i % 64);
+                    if bare & bit != 0 {
+                        note(bit);
                     }
                 }
             }
             repeated |= twice;
         }
-        known
+        let repeated = known
             .iter()
             .enumerate()
             .filter_map(|(i, k)| (repeated & (1u64 << (i % 64)) != 0).then_some(*k))
-            .collect()
+            .collect();
+        (repeated, strays)
     }
 
     /// The lint for items past [`MAX_INPUT_VARS`] in the query or the body, if any.
@@ -307,23 +348,11 @@ impl Params {
         })
     }
 
-    /// Names given that are not in `known` (named items first, then items without `=`): the
-    /// first few, shortened, and how many in all, so a lint stays small whatever was sent.
+    /// Names given that are not in `known` (for each of the query and the body, named items
+    /// first, then items without `=`): the first few, shortened, and how many in all, so a lint
+    /// stays small whatever was sent.
     pub fn strays(&self, known: &[&str]) -> Strays {
-        let mut strays = Strays::default();
-        let all = [&self.query, &self.body].into_iter().flat_map(|list| {
-            list.pairs()
-                .map(|(n, _)| n)
-                .chain(list.bare())
-                .filter(|n| !known.iter().any(|k| self.name_matches(n, k)))
-        });
-        for name in all {
-            if strays.shown.len() < Strays::SHOWN {
-                strays.shown.push(shorten(name, Strays::NAME_CHARS));
-            }
-            strays.total += 1;
-        }
-        strays
+        self.unusual(known).1
     }
 }
 
@@ -345,6 +374,14 @@ impl Strays {
     /// True when every name was known.
     pub fn is_empty(&self) -> bool {
         self.total == 0
+    }
+
+    /// Counts one unknown name, kept (shortened) among the first few.
+    fn note(&mut self, name: &str) {
+        if self.shown.len() < Strays::SHOWN {
+            self.shown.push(shorten(name, Strays::NAME_CHARS));
+        }
+        self.total += 1;
     }
 }
 
@@ -392,6 +429,21 @@ mod tests {
         let text = "a+b c&d=e ✓ გამარჯობა %";
         assert_eq!(encode("a b&"), "a%20b%26");
         assert_eq!(decode(encode(text).as_bytes()), text);
+    }
+
+    #[test]
+    fn text_sent_unencoded_is_read_as_it_is_and_invalid_bytes_replaced() {
+        let list = ParamList::from_urlencoded("content=გამარჯობა=&key=k&ნ".as_bytes());
+        assert_eq!(
+            list.pairs().collect::<Vec<_>>(),
+            [("content", "გამარჯობა="), ("key", "k")]
+        );
+        assert_eq!(list.bare().collect::<Vec<_>>(), ["ნ"]);
+        let invalid = ParamList::from_urlencoded(b"a=\xC3&b=ok\xFF");
+        assert_eq!(
+            invalid.pairs().collect::<Vec<_>>(),
+            [("a", "\u{FFFD}"), ("b", "ok\u{FFFD}")]
+        );
     }
 
     #[test]

@@ -250,7 +250,8 @@ async fn read(
 
 /// Notes repeated and unrecognised parameters.
 fn note_params(params: &Params, known: &[&str], quirks: &Quirks, lints: &mut Vec<String>) {
-    for name in params.repeated(known) {
+    let (repeated, strays) = params.unusual(known);
+    for name in repeated {
         lints.push(format!(
             "parameter {name} given more than once; quirk smsoffice.duplicate_params = {:?} chose the value",
             quirks.duplicate_params
@@ -259,7 +260,6 @@ fn note_params(params: &Params, known: &[&str], quirks: &Quirks, lints: &mut Vec
     if let Some(lint) = params.ignored_lint() {
         lints.push(lint);
     }
-    let strays = params.strays(known);
     if strays.is_empty() {
         return;
     }
