@@ -1,7 +1,7 @@
-//! What listeners of `/__admin/events` cost the senders: sequential smsoffice sends per second on
-//! a fresh smsim with no listener, with idle listeners (connected, never reading), and with
-//! listeners that read everything, side by side; and the server's memory before the listeners
-//! came, while they are there, and after they left.
+//! What listeners of `/__admin/events` cost the senders: sequential smsoffice sends on a smsim
+//! with idle listeners (connected, never reading) or reading ones, in rounds paired with a twin
+//! smsim that has none, throughput and server CPU per send side by side; and the listened
+//! server's memory before the listeners came, while they are there, and after they left.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -54,10 +54,10 @@ const DELIVERIES: Duration = Duration::from_millis(2_500);
 
 /// One round of sequential sends over one keep-alive connection, then the pause for its
 /// deliveries: its throughput, and the server's CPU time per send (deliveries included).
-async fn round(smsim: &Smsim, send: &Request, sends: u64) -> Result<Round> {
+async fn round(smsim: &Smsim, send: &Request, sends: u64, pause: Duration) -> Result<Round> {
     let cpu_before = smsim.cpu_ns()?;
     let load = Load::new(smsim.addr, 1, send.clone()).run(sends).await?;
-    tokio::time::sleep(DELIVERIES).await;
+    tokio::time::sleep(pause).await;
     let cpu_us = (smsim.cpu_ns()? - cpu_before) as f64 / 1000.0 / sends as f64;
     Ok(Round { load, cpu_us })
 }
@@ -132,7 +132,14 @@ async fn sends_with(
     rounds_each: usize,
     idle: usize,
     reading: usize,
+    smoke: bool,
 ) -> Result<Measured> {
+    // A smoke run only proves the rows are made: no warm-up to speak of, no waiting.
+    let (warm_up, pause, max_fill) = if smoke {
+        (300, Duration::from_millis(100), 1)
+    } else {
+        (12_000, DELIVERIES, MAX_FILL_ROUNDS)
+    };
     let config =
         std::env::temp_dir().join(format!("smsim-bench-listeners-{}.json", std::process::id()));
     let mut defaults: serde_json::Value = serde_json::from_slice(
@@ -147,20 +154,20 @@ async fn sends_with(
     defaults["limits"]["messages"] = 5000.into();
     std::fs::write(&config, defaults.to_string())?;
     let flags = ["--config", config.to_str().unwrap_or_default()];
-    let (heard, send) = warmed_up(binary, &flags, 12_000).await?;
-    let (twin, _) = warmed_up(binary, &flags, 12_000).await?;
-    tokio::time::sleep(DELIVERIES).await;
+    let (heard, send) = warmed_up(binary, &flags, warm_up).await?;
+    let (twin, _) = warmed_up(binary, &flags, warm_up).await?;
+    tokio::time::sleep(pause).await;
     let before = heard.rss_mb()?;
     let mut listeners = listen(heard.addr, idle, false).await?;
     listeners.extend(listen(heard.addr, reading, true).await?);
     settle().await;
     // The first rounds fill each idle client's socket buffers (about 190 KB each with Linux's
     // default receive buffer); the measured rounds come once nothing more fits.
-    let first = round(&heard, &send, sends).await?;
-    let first_twin = round(&twin, &send, sends).await?;
+    let first = round(&heard, &send, sends, pause).await?;
+    let first_twin = round(&twin, &send, sends, pause).await?;
     let mut queued = queued_for_clients(heard.addr.port());
-    for _ in 0..MAX_FILL_ROUNDS {
-        round(&heard, &send, sends).await?;
+    for _ in 0..max_fill {
+        round(&heard, &send, sends, pause).await?;
         let now = queued_for_clients(heard.addr.port());
         if now == queued {
             break;
@@ -169,8 +176,8 @@ async fn sends_with(
     }
     let mut pairs = Vec::with_capacity(rounds_each);
     for _ in 0..rounds_each {
-        let with = round(&heard, &send, sends).await?;
-        let without = round(&twin, &send, sends).await?;
+        let with = round(&heard, &send, sends, pause).await?;
+        let without = round(&twin, &send, sends, pause).await?;
         pairs.push((with, without));
     }
     let during = heard.rss_mb()?;
@@ -273,7 +280,7 @@ pub async fn rows(binary: &std::path::Path, smoke: bool) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     let mut memory = [0.0; 3];
     for (idle, reading) in [(100, 0), (2_000, 0), (0, 100)] {
-        let measured = sends_with(binary, sends, rounds_each, idle, reading).await?;
+        let measured = sends_with(binary, sends, rounds_each, idle, reading, smoke).await?;
         let (alone_rps, alone_cpu) = measured.without;
         if alone_rps <= 0.0 {
             bail!("no sends measured");
