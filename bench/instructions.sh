@@ -6,6 +6,8 @@
 #   TARGET=/path?query bash bench/instructions.sh   # another GET endpoint (default: accepted send)
 #   FORM=body TARGET=/smsgateway/ bash bench/instructions.sh  # a form POST
 #   SMSIM_ARGS='--log json' bash bench/instructions.sh        # extra flags for `smsim serve`
+#   IDLE_LISTENERS=2000 bash bench/instructions.sh   # with that many /__admin/events listeners
+#     connected first that never read (4 KB receive buffers, so the first sends fill them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
@@ -16,6 +18,39 @@ if [[ -z "${SMSIM:-}" ]]; then cargo build --release --locked -q -p smsim -p sms
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+idle=${IDLE_LISTENERS:-0}
+config_flags=()
+if (( idle > 0 )); then
+  # Room for every listener, kept until it leaves (the default would cut idle ones off).
+  "$smsim" print-config | python3 -c '
+import json, sys
+config = json.load(sys.stdin)
+config["limits"]["max_event_listeners"] = 4096
+config["limits"]["event_listener_stuck_seconds"] = 3600
+json.dump(config, sys.stdout)' >"$out/config.json"
+  config_flags=(--config "$out/config.json")
+fi
+
+# Opens $2 event streams on port $1 that read their response head and nothing more, says
+# "ready", and holds them until killed.
+hold_idle_listeners() {
+  python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+port, count = int(sys.argv[1]), int(sys.argv[2])
+held = []
+for _ in range(count):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", port))
+    s.sendall(b"GET /__admin/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    held.append(s)
+for s in held:
+    if not s.recv(12).startswith(b"HTTP/1.1 200"):
+        sys.exit("an event stream was refused")
+print("ready", flush=True)
+time.sleep(86400)
+PY
+}
 
 count() { # requests -> total instructions of one run
   local requests=$1
@@ -24,7 +59,8 @@ count() { # requests -> total instructions of one run
   # shellcheck disable=SC2086
   # One runtime worker: idle workers parking and waking make counts wander by a percent.
   TOKIO_WORKER_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$out/cg.$requests" \
-    "$smsim" serve --listen "127.0.0.1:$port" --seed 1 ${SMSIM_ARGS:-} >/dev/null 2>"$out/log.$requests" &
+    "$smsim" serve --listen "127.0.0.1:$port" --seed 1 "${config_flags[@]}" ${SMSIM_ARGS:-} \
+    >/dev/null 2>"$out/log.$requests" &
   local pid=$!
   for _ in $(seq 600); do
     curl -fs "http://127.0.0.1:$port/__admin/health" >/dev/null 2>&1 && break
@@ -32,6 +68,16 @@ count() { # requests -> total instructions of one run
   done
   curl -fs -X PATCH -H 'Content-Type: application/json' -d '{"balance": 1000000000000}' \
     "http://127.0.0.1:$port/__admin/accounts/smsoffice/demo-key" >/dev/null
+  local holder=
+  if (( idle > 0 )); then
+    hold_idle_listeners "$port" "$idle" >"$out/held.$requests" &
+    holder=$!
+    for _ in $(seq 1200); do
+      grep -q ready "$out/held.$requests" 2>/dev/null && break
+      kill -0 "$holder" 2>/dev/null || { echo "the listeners could not connect" >&2; exit 1; }
+      sleep 0.1
+    done
+  fi
   if [[ -n "${FORM:-}" ]]; then
     "$bench" --requests "$requests" load --addr "127.0.0.1:$port" --target "$target" --form "$FORM" >/dev/null
   else
@@ -39,10 +85,12 @@ count() { # requests -> total instructions of one run
   fi
   kill -TERM "$pid"
   wait "$pid" 2>/dev/null || true
+  if [[ -n "$holder" ]]; then kill "$holder" 2>/dev/null || true; wait "$holder" 2>/dev/null || true; fi
   awk '/^summary:/ {print $2}' "$out/cg.$requests"
 }
 
 one=$(count "$n")
 two=$(count $((2 * n)))
 awk -v a="$one" -v b="$two" -v n="$n" -v t="$target" \
-  'BEGIN { printf "%d user-space instructions per request (%s)\n", (b - a) / n, t }'
+  -v idle="$idle" 'BEGIN { printf "%d user-space instructions per request (%s)%s\n", (b - a) / n, t,
+    (idle > 0 ? sprintf(", %d idle event listeners", idle) : "") }'
