@@ -137,6 +137,12 @@ pub struct ServeArgs {
     /// [default: the embedded defaults].
     #[arg(long, env = "SMSIM_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A JSON merge patch of the configuration (RFC 7396: objects merge, other values replace,
+    /// null removes), applied to the file or the embedded defaults before the other flags, e.g.
+    /// `{"getsms":{"allow_list":["0.0.0.0/0","::/0"]}}`; repeatable, applied in order (the
+    /// environment variable holds one patch) [default: none].
+    #[arg(long = "config-patch", env = "SMSIM_CONFIG_PATCH", value_name = "JSON")]
+    pub config_patches: Vec<String>,
     /// Seed of every random choice, to replay a run exactly [default: drawn at start and
     /// printed in the banner].
     #[arg(long, env = "SMSIM_SEED", value_name = "N")]
@@ -248,8 +254,12 @@ impl ServeArgs {
     /// flags applied on top.
     pub fn config(&self) -> Result<Config, ConfigError> {
         let mut config = match &self.config {
-            Some(path) => Config::from_file(path)?,
-            None => Config::embedded(),
+            Some(path) => Config::from_file_patched(path, &self.config_patches)?,
+            None => Config::from_json_patched(
+                crate::config::DEFAULT_CONFIG_JSON,
+                "embedded defaults",
+                &self.config_patches,
+            )?,
         };
         if let Some(listen) = self.listen {
             config.listen = listen;

@@ -406,6 +406,27 @@ impl BodyBytes {
 /// The longest `limits.header_timeout_seconds` and body timeouts: a day.
 pub const MAX_HEADER_TIMEOUT_SECONDS: u64 = 86_400;
 
+/// Applies a JSON merge patch (RFC 7396) to `target`.
+fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
+    let serde_json::Value::Object(fields) = patch else {
+        *target = patch;
+        return;
+    };
+    if !target.is_object() {
+        *target = serde_json::Value::Object(serde_json::Map::new());
+    }
+    let Some(object) = target.as_object_mut() else {
+        return;
+    };
+    for (name, value) in fields {
+        if value.is_null() {
+            object.remove(&name);
+        } else {
+            merge_patch(object.entry(name).or_insert(serde_json::Value::Null), value);
+        }
+    }
+}
+
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8800))
 }
@@ -458,11 +479,53 @@ impl Config {
 
     /// Reads, parses and validates a configuration file.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        Config::from_file_patched(path, &[])
+    }
+
+    /// [`Config::from_file`] with `patches` applied first (see [`Config::from_json_patched`]).
+    pub fn from_file_patched(path: &Path, patches: &[String]) -> Result<Config, ConfigError> {
         let json = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        Config::from_json(&json, &path.display().to_string())
+        Config::from_json_patched(&json, &path.display().to_string(), patches)
+    }
+
+    /// Parses `json` with each of `patches`, a JSON merge patch (RFC 7396) written as text,
+    /// applied in turn, then validates the result: objects merge key by key, any other value
+    /// replaces what was there (an array whole), `null` removes a field (its default applies).
+    /// What a container is given in one environment variable, where mounting a file is a chore.
+    pub fn from_json_patched(
+        json: &str,
+        origin: &str,
+        patches: &[String],
+    ) -> Result<Config, ConfigError> {
+        if patches.is_empty() {
+            return Config::from_json(json, origin);
+        }
+        let mut value: serde_json::Value =
+            serde_json::from_str(json).map_err(|source| ConfigError::Parse {
+                origin: origin.to_owned(),
+                source,
+            })?;
+        for patch in patches {
+            let patch: serde_json::Value = serde_json::from_str(patch).map_err(|e| {
+                invalid("--config-patch".into(), format!("not JSON ({e}): {patch}"))
+            })?;
+            if !patch.is_object() {
+                return Err(invalid(
+                    "--config-patch".into(),
+                    format!(
+                        "a patch is a JSON object of the fields to change, e.g. {{\"getsms\": {{\"allow_list\": [\"0.0.0.0/0\"]}}}}; got {patch}"
+                    ),
+                ));
+            }
+            merge_patch(&mut value, patch);
+        }
+        let config: Config = serde_json::from_value(value)
+            .map_err(|e| invalid("--config-patch".into(), e.to_string()))?;
+        config.validate()?;
+        Ok(config)
     }
 
     /// Parses one fault spec, checking error codes against the scope's provider.
@@ -690,6 +753,39 @@ fn invalid(field: String, why: impl Into<String>) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_merge_patch_merges_objects_replaces_the_rest_and_removes_nulls() {
+        let mut value = serde_json::json!({"a": {"b": 1, "c": [1, 2]}, "d": "x", "q": {"p.r": 1}});
+        merge_patch(
+            &mut value,
+            serde_json::json!({"a": {"c": [3], "e": {"f": true}}, "d": null, "q": {"p.r": 2}}),
+        );
+        assert_eq!(
+            value,
+            serde_json::json!({"a": {"b": 1, "c": [3], "e": {"f": true}}, "q": {"p.r": 2}})
+        );
+    }
+
+    #[test]
+    fn a_patched_configuration_keeps_what_the_patch_leaves_out() {
+        let patched = Config::from_json_patched(
+            DEFAULT_CONFIG_JSON,
+            "embedded defaults",
+            &[r#"{"seed": 7, "limits": {"messages": 10}}"#.to_owned()],
+        )
+        .unwrap();
+        let embedded = Config::embedded();
+        assert_eq!((patched.seed, patched.limits.messages), (Some(7), 10));
+        assert_eq!(
+            patched.limits.journal_entries,
+            embedded.limits.journal_entries
+        );
+        assert_eq!(
+            serde_json::to_value(&patched.getsms).unwrap(),
+            serde_json::to_value(&embedded.getsms).unwrap()
+        );
+    }
 
     #[test]
     fn embedded_defaults_hold_every_demo_account() {

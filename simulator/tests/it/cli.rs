@@ -508,3 +508,57 @@ async fn health_exits_0_when_the_simulator_answers_and_1_saying_why_otherwise() 
     assert!(why.starts_with("smsim health: cannot connect"), "{why}");
     assert_eq!(why.lines().count(), 1, "{why}");
 }
+
+#[tokio::test]
+async fn config_patches_change_single_settings_and_bad_ones_exit_2() {
+    // Two patches in order: the second replaces the first's list whole; a quirk's dotted name
+    // is one key; every other setting keeps its default.
+    let (mut child, addr) = spawn_serving(&[
+        "--config-patch",
+        r#"{"getsms": {"allow_list": ["10.0.0.0/8"]}}"#,
+        "--config-patch",
+        r#"{"getsms": {"allow_list": ["127.0.0.0/8"]}, "quirks": {"smsoffice.long_target": "not_found"}, "limits": {"max_wait_seconds": 7}}"#,
+    ])
+    .await;
+    let other = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
+    let body = crate::getsms::form("demo", Some("GETSMS"), crate::getsms::ONE);
+    let head = b"POST /smsgateway/ HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded";
+    let served = crate::client::raw_from(other, addr, head, body.as_bytes()).await;
+    assert_eq!(
+        served.json()[0]["client_ip"],
+        "127.0.0.2",
+        "{}",
+        served.text()
+    );
+    let config = crate::client::raw(addr, b"GET /__admin/getsms/allow-list HTTP/1.1", b"")
+        .await
+        .json();
+    assert_eq!(config["allow_list"], serde_json::json!(["127.0.0.0/8"]));
+    let long = format!("GET /api/v2/send/?content={} HTTP/1.1", "a".repeat(5000));
+    let long_target = crate::client::raw(addr, long.as_bytes(), b"").await;
+    assert_eq!(long_target.status, 404, "the patched quirk applies");
+    let accounts = crate::client::raw(addr, b"GET /__admin/accounts HTTP/1.1", b"")
+        .await
+        .json();
+    assert_eq!(accounts["getsms"][0]["login"], "demo", "accounts kept");
+    child.kill().await.unwrap();
+
+    // From the environment, as a container is given it: a misspelt field is named.
+    let stderr = refused(
+        &["serve"],
+        &[("SMSIM_CONFIG_PATCH", r#"{"getsms": {"alow_list": []}}"#)],
+    );
+    assert!(
+        stderr.contains("--config-patch") && stderr.contains("alow_list"),
+        "{stderr}"
+    );
+    let stderr = refused(&["serve", "--config-patch", "{not json"], &[]);
+    assert!(stderr.contains("not JSON"), "{stderr}");
+    let stderr = refused(&["serve", "--config-patch", r#"["getsms"]"#], &[]);
+    assert!(stderr.contains("JSON object"), "{stderr}");
+    let stderr = refused(
+        &["serve", "--config-patch", r#"{"limits": {"messages": 0}}"#],
+        &[],
+    );
+    assert!(stderr.contains("limits.messages"), "{stderr}");
+}
