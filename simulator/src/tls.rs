@@ -226,6 +226,15 @@ mod enabled {
                 },
             ));
         }
+        if key_path.exists() {
+            // A key without its certificate: making a new authority would overwrite a key that
+            // machines may trust the certificate of; the tester decides.
+            return Err(TlsError::Certificate(format!(
+                "{} is there but {} is not: put the authority's certificate back, or remove the key to make a new authority (clients must then trust the new one)",
+                key_path.display(),
+                cert_path.display()
+            )));
+        }
         let (pem, issuer) = new_authority()?;
         let write_error = |path: &Path| {
             let path = path.to_owned();

@@ -287,6 +287,27 @@ async fn the_authority_is_served_and_kept_between_runs_in_its_directory() {
     // Without the directory, each start makes a fresh authority.
     let fresh = start_tls(|_| {}).await;
     assert_ne!(fresh.ca_pem().unwrap(), pem);
+    // A key whose certificate is gone is neither overwritten nor used: the start says which.
+    second.shutdown().await;
+    std::fs::remove_file(dir.join("smsim-ca.pem")).unwrap();
+    let key = std::fs::read_to_string(dir.join("smsim-ca-key.pem")).unwrap();
+    let mut config = Config::embedded();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.tls.listen = Some("127.0.0.1:0".parse().unwrap());
+    config.tls.ca_dir = Some(dir.clone());
+    let refused = Simulator::start(config)
+        .await
+        .expect_err("started with a key and no certificate")
+        .to_string();
+    assert!(
+        refused.contains("smsim-ca-key.pem is there but")
+            && refused.contains("smsim-ca.pem is not"),
+        "{refused}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("smsim-ca-key.pem")).unwrap(),
+        key
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
