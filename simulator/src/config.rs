@@ -406,6 +406,19 @@ impl BodyBytes {
 /// The longest `limits.header_timeout_seconds` and body timeouts: a day.
 pub const MAX_HEADER_TIMEOUT_SECONDS: u64 = 86_400;
 
+/// What kind of JSON value `value` is, for a message that must not echo it (it may hold a
+/// token).
+fn kind_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 /// Applies a JSON merge patch (RFC 7396) to `target`.
 fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
     let serde_json::Value::Object(fields) = patch else {
@@ -509,14 +522,14 @@ impl Config {
                 source,
             })?;
         for patch in patches {
-            let patch: serde_json::Value = serde_json::from_str(patch).map_err(|e| {
-                invalid("--config-patch".into(), format!("not JSON ({e}): {patch}"))
-            })?;
+            let patch: serde_json::Value = serde_json::from_str(patch)
+                .map_err(|e| invalid("--config-patch".into(), format!("not JSON: {e}")))?;
             if !patch.is_object() {
                 return Err(invalid(
                     "--config-patch".into(),
                     format!(
-                        "a patch is a JSON object of the fields to change, e.g. {{\"getsms\": {{\"allow_list\": [\"0.0.0.0/0\"]}}}}; got {patch}"
+                        "a patch is a JSON object of the fields to change, e.g. {{\"getsms\": {{\"allow_list\": [\"0.0.0.0/0\"]}}}}, not {}",
+                        kind_of(&patch)
                     ),
                 ));
             }
