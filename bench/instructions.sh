@@ -21,7 +21,8 @@ trap 'rm -rf "$out"' EXIT
 idle=${IDLE_LISTENERS:-0}
 config_flags=()
 if (( idle > 0 )); then
-  # Room for every listener, kept until it leaves (the default would cut idle ones off).
+  # Room for every listener, kept until it leaves (the default would cut idle ones off). Edited
+  # from print-config, not given as --config-patch: $SMSIM may be a binary from before that flag.
   "$smsim" print-config | python3 -c '
 import json, sys
 config = json.load(sys.stdin)

@@ -255,11 +255,7 @@ impl ServeArgs {
     pub fn config(&self) -> Result<Config, ConfigError> {
         let mut config = match &self.config {
             Some(path) => Config::from_file_patched(path, &self.config_patches)?,
-            None => Config::from_json_patched(
-                crate::config::DEFAULT_CONFIG_JSON,
-                "embedded defaults",
-                &self.config_patches,
-            )?,
+            None => Config::embedded_patched(&self.config_patches)?,
         };
         if let Some(listen) = self.listen {
             config.listen = listen;

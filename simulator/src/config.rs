@@ -403,6 +403,9 @@ impl BodyBytes {
     }
 }
 
+/// How errors name the embedded defaults.
+const EMBEDDED: &str = "embedded defaults";
+
 /// The longest `limits.header_timeout_seconds` and body timeouts: a day.
 pub const MAX_HEADER_TIMEOUT_SECONDS: u64 = 86_400;
 
@@ -476,8 +479,13 @@ pub enum ConfigError {
 impl Config {
     /// The embedded defaults.
     pub fn embedded() -> Config {
-        Config::from_json(DEFAULT_CONFIG_JSON, "embedded defaults")
+        Config::from_json(DEFAULT_CONFIG_JSON, EMBEDDED)
             .expect("the embedded default configuration is valid (unit-tested)")
+    }
+
+    /// The embedded defaults with `patches` applied (see [`Config::from_json_patched`]).
+    pub fn embedded_patched(patches: &[String]) -> Result<Config, ConfigError> {
+        Config::from_json_patched(DEFAULT_CONFIG_JSON, EMBEDDED, patches)
     }
 
     /// Parses and validates a configuration; `origin` names it in errors.
@@ -782,12 +790,9 @@ mod tests {
 
     #[test]
     fn a_patched_configuration_keeps_what_the_patch_leaves_out() {
-        let patched = Config::from_json_patched(
-            DEFAULT_CONFIG_JSON,
-            "embedded defaults",
-            &[r#"{"seed": 7, "limits": {"messages": 10}}"#.to_owned()],
-        )
-        .unwrap();
+        let patched =
+            Config::embedded_patched(&[r#"{"seed": 7, "limits": {"messages": 10}}"#.to_owned()])
+                .unwrap();
         let embedded = Config::embedded();
         assert_eq!((patched.seed, patched.limits.messages), (Some(7), 10));
         assert_eq!(

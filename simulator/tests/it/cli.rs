@@ -517,7 +517,7 @@ async fn config_patches_change_single_settings_and_bad_ones_exit_2() {
         "--config-patch",
         r#"{"getsms": {"allow_list": ["10.0.0.0/8"]}}"#,
         "--config-patch",
-        r#"{"getsms": {"allow_list": ["127.0.0.0/8"]}, "quirks": {"smsoffice.long_target": "not_found"}, "limits": {"max_wait_seconds": 7}}"#,
+        r#"{"getsms": {"allow_list": ["127.0.0.0/8"]}, "quirks": {"smsoffice.long_target": "not_found"}}"#,
     ])
     .await;
     let other = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
