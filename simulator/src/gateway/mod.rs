@@ -4,7 +4,9 @@
 mod faults;
 mod journal;
 
+use std::marker::PhantomData;
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use axum::extract::Request;
 use axum::response::Response;
@@ -13,7 +15,7 @@ use http::Method;
 use crate::config::Configured;
 use crate::domain::{Endpoint, Provider};
 use crate::http::params::shorten;
-use crate::http::{Answer, BodyLimit, Connection, Handler, Inbound, Run, Scheme, pages};
+use crate::http::{Answer, BodyLimit, Connection, Handler, RawRequest, Read, Run, Scheme, pages};
 use crate::providers::{self, Descriptor, Routed, Runner, route, with_provider};
 use crate::sim::{Sim, Stateful};
 pub use journal::Exchange;
@@ -123,74 +125,125 @@ pub fn error_response(sim: &Sim, provider: Provider, code: i64) -> Response {
     with_provider!(provider, G => G::error_response(G::quirks(quirks), code))
 }
 
-/// Runs `endpoint` for a request from `client`. The endpoints take GET and POST (HEAD runs GET
-/// and the reply goes without its body); any other method gets a 405 page naming the methods
-/// the provider documents.
+/// Runs `endpoint` for a request from `client`: its head checked, its body read, then decoded,
+/// run and answered. Reading the body is the one step that may wait; it is boxed, so a request
+/// without a body (every GET) runs through in one pass with no reading state to carry. The
+/// endpoints take GET and POST (HEAD runs GET and the reply goes without its body); any other
+/// method gets a 405 page naming the methods the provider documents.
 async fn dispatch(
     sim: &Sim,
     endpoint: Endpoint,
     request: Request,
     client: Option<SocketAddr>,
 ) -> Answer {
+    use axum::body::HttpBody;
     let provider = endpoint.provider();
     if !matches!(*request.method(), Method::GET | Method::POST | Method::HEAD) {
         return Answer::from(pages::method_not_allowed(providers::entry(provider).allow));
     }
-    let body_limit = body_limit(sim, provider);
-    with_provider!(provider, G => {
-        let runner = Gateway::<G> { sim, request, client, body_limit, provider: std::marker::PhantomData };
-        G::dispatch(endpoint, runner).await
-    })
+    let arrived = Instant::now();
+    let mut lints = Vec::new();
+    let head = with_provider!(provider, G => G::dispatch(endpoint, CheckHead::<G> {
+        sim,
+        request: &request,
+        lints: &mut lints,
+        provider: PhantomData,
+    }));
+    if let Err(refusal) = head {
+        return Answer::new(refusal, lints);
+    }
+    let raw = if request.body().is_end_stream() {
+        RawRequest::bodyless(request, client)
+    } else {
+        let limit = body_limit(sim, provider);
+        let raw = match Box::pin(RawRequest::read(request, client, limit)).await {
+            Ok(raw) => raw,
+            Err(refusal) => return Answer::new(refusal.into_response(), lints),
+        };
+        if raw.body_ignored {
+            lints.push(format!(
+                "body over {} bytes ignored, as PHP ignores a body past post_max_size",
+                limit.bytes
+            ));
+        }
+        raw
+    };
+    with_provider!(provider, G => G::dispatch(endpoint, Execute::<G> {
+        sim,
+        raw,
+        lints,
+        arrived,
+        provider: PhantomData,
+    }))
 }
 
-/// One request on its way to a provider's endpoint: what [`run`] needs besides the handler.
-struct Gateway<'a, G> {
+/// Checks a request's head with its endpoint's handler, before the body is read.
+struct CheckHead<'a, G> {
     sim: &'a Sim,
-    request: Request,
-    client: Option<SocketAddr>,
-    body_limit: BodyLimit,
-    provider: std::marker::PhantomData<fn() -> G>,
+    request: &'a Request,
+    lints: &'a mut Vec<String>,
+    provider: PhantomData<fn() -> G>,
 }
 
-impl<G: Stateful> Runner<G> for Gateway<'_, G> {
-    async fn run<H>(self) -> Answer
+impl<G: Stateful> Runner<G> for CheckHead<'_, G> {
+    type Output = Result<(), Response>;
+
+    fn run<H>(self) -> Result<(), Response>
+    where
+        H: Handler<Quirks = G::Quirks, State = G::State>,
+    {
+        H::check_head(
+            self.request,
+            G::quirks(&self.sim.config().quirks),
+            self.lints,
+        )
+    }
+}
+
+/// A request read whole, on its way to its endpoint's handler.
+struct Execute<'a, G> {
+    sim: &'a Sim,
+    raw: RawRequest,
+    lints: Vec<String>,
+    arrived: Instant,
+    provider: PhantomData<fn() -> G>,
+}
+
+impl<G: Stateful> Runner<G> for Execute<'_, G> {
+    type Output = Answer;
+
+    fn run<H>(self) -> Answer
     where
         H: Handler<Quirks = G::Quirks, State = G::State>,
     {
         let quirks = G::quirks(&self.sim.config().quirks);
-        run::<H>(
-            self.sim,
-            self.request,
-            self.client,
-            self.body_limit,
-            quirks,
-            G::with_world,
-        )
-        .await
+        run::<H, G>(self, quirks, G::with_world)
     }
 }
 
 /// The one handler skeleton: decode outside the world lock, execute under it, reply after it.
-async fn run<H: Handler>(
-    sim: &Sim,
-    request: Request,
-    client: Option<SocketAddr>,
-    body_limit: BodyLimit,
+fn run<H: Handler, G>(
+    request: Execute<'_, G>,
     quirks: &H::Quirks,
     part: fn(&mut crate::sim::State) -> (&mut crate::domain::World, &mut H::State),
 ) -> Answer {
-    let mut lints = Vec::new();
+    let Execute {
+        sim,
+        raw,
+        mut lints,
+        arrived,
+        ..
+    } = request;
     // Account ids are short: kept inline, without an allocation per request.
     let mut account = None;
-    let inbound = Inbound {
-        request,
+    let read = Read {
+        raw,
         quirks,
-        client,
-        body_limit,
         lints: &mut lints,
         account: &mut account,
+        arrived,
     };
-    let handler = match H::decode(inbound).await {
+    let handler = match H::decode(read) {
         Ok(handler) => handler,
         Err(refusal) => {
             let mut answer = Answer::new(refusal, lints);

@@ -1,35 +1,17 @@
-//! The shape of every provider endpoint. The gateway runs each one the same way: decode the
-//! request outside the world lock, execute it under the lock, build the reply after releasing it.
+//! The shape of every provider endpoint. The gateway runs each one the same way: check its
+//! head, read its body, decode it outside the world lock, execute it under the lock, build the
+//! reply after releasing it.
 
-use std::future::Future;
-use std::net::SocketAddr;
+use std::time::Instant;
 
 use axum::extract::Request;
 use axum::response::Response;
 
 use compact_str::CompactString;
 
-use super::{BodyLimit, RawRequest};
+use super::RawRequest;
 use crate::domain::World;
 use crate::domain::clock::Timestamp;
-
-/// A request as it arrives at an endpoint, not yet read.
-#[derive(Debug)]
-pub struct Inbound<'a, Q> {
-    /// The request; its body may still be arriving.
-    pub request: Request,
-    /// The provider's quirks.
-    pub quirks: &'a Q,
-    /// The connection's peer, when there is a socket.
-    pub client: Option<SocketAddr>,
-    /// How much body to read, and what a larger one gets.
-    pub body_limit: BodyLimit,
-    /// Where lints go: things accepted but risky against the real service.
-    pub lints: &'a mut Vec<String>,
-    /// Where the provider's read step notes the account the request names (smsoffice key,
-    /// smsco username, getsms login), for the journal.
-    pub account: &'a mut Option<CompactString>,
-}
 
 /// A request read whole, with what came with it.
 #[derive(Debug)]
@@ -38,33 +20,13 @@ pub struct Read<'a, Q> {
     pub raw: RawRequest,
     /// The provider's quirks.
     pub quirks: &'a Q,
-    /// Where lints go.
+    /// Where lints go: things accepted but risky against the real service.
     pub lints: &'a mut Vec<String>,
-    /// Where the account the request names goes.
+    /// Where the provider's decoding notes the account the request names (smsoffice key,
+    /// smsco username, getsms login), for the journal.
     pub account: &'a mut Option<CompactString>,
-}
-
-impl<'a, Q> Inbound<'a, Q> {
-    /// Reads the request's body up to the limit: a body broken off is refused with 400, one over
-    /// the limit with 413 or read as none (with a lint), as the provider's server does.
-    pub async fn read(self) -> Result<Read<'a, Q>, Response> {
-        let limit = self.body_limit;
-        let raw = RawRequest::read(self.request, self.client, limit)
-            .await
-            .map_err(|e| e.into_response())?;
-        if raw.body_ignored {
-            self.lints.push(format!(
-                "body over {} bytes ignored, as PHP ignores a body past post_max_size",
-                limit.bytes
-            ));
-        }
-        Ok(Read {
-            raw,
-            quirks: self.quirks,
-            lints: self.lints,
-            account: self.account,
-        })
-    }
+    /// When the request reached its endpoint, before its body was read.
+    pub arrived: Instant,
 }
 
 /// What an endpoint runs with under the world lock.
@@ -100,7 +62,9 @@ impl From<Response> for Reply {
     }
 }
 
-/// One provider endpoint: a decoded request, ready to run.
+/// One provider endpoint: a decoded request, ready to run. Nothing here waits: the gateway
+/// reads the body (the one thing that may) between [`Handler::check_head`] and
+/// [`Handler::decode`], so a request without a body is answered in one synchronous pass.
 pub trait Handler: Sized + Send {
     /// The provider's quirks.
     type Quirks: Sync;
@@ -109,11 +73,23 @@ pub trait Handler: Sized + Send {
     /// What running it produced, turned into a reply outside the lock.
     type Output;
 
-    /// Reads and decodes the request without touching the world. An HTTP-level refusal (a body
-    /// over the limit, a target too long, a redirect) is the error.
-    fn decode(
-        inbound: Inbound<'_, Self::Quirks>,
-    ) -> impl Future<Output = Result<Self, Response>> + Send;
+    /// What the provider's web server refuses on the request line and headers alone, before it
+    /// reads a byte of body (a target too long, a path it serves no more, a redirect). Lints
+    /// noted here are kept whatever follows. (A refusal is the provider's page, unboxed like
+    /// every reply here: the error is rare, and the lint's size worry is a move of 128 bytes.)
+    #[allow(clippy::result_large_err)]
+    fn check_head(
+        _request: &Request,
+        _quirks: &Self::Quirks,
+        _lints: &mut Vec<String>,
+    ) -> Result<(), Response> {
+        Ok(())
+    }
+
+    /// Decodes the request, read whole, without touching the world. A refusal at the HTTP
+    /// level is the error.
+    #[allow(clippy::result_large_err)]
+    fn decode(read: Read<'_, Self::Quirks>) -> Result<Self, Response>;
 
     /// Runs the endpoint's checks and effects under the world lock.
     fn execute(self, run: Run<'_, Self::State, Self::Quirks>) -> Self::Output;

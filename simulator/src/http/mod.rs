@@ -7,7 +7,7 @@ pub mod pages;
 pub mod params;
 
 pub use connection::{ConnControl, Connection, Kill, Scheme};
-pub use handler::{Handler, Inbound, Read, Reply, Run};
+pub use handler::{Handler, Read, Reply, Run};
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -131,6 +131,9 @@ pub struct RawRequest {
     pub body_ignored: bool,
     /// The connection's peer address, when known.
     pub client: Option<SocketAddr>,
+    /// A `multipart/form-data` body's fields, read with the body (reading them may wait, the
+    /// rest of an endpoint's decoding never does).
+    multipart: Option<ParamList>,
 }
 
 /// What a provider's web server does with a request body over its limit.
@@ -232,14 +235,35 @@ impl RawRequest {
     ) -> Result<RawRequest, ReadError> {
         let (parts, body) = request.into_parts();
         let (body, body_ignored) = read_body(body, limit).await?;
-        Ok(RawRequest {
+        let mut raw = RawRequest {
             method: parts.method,
             uri: parts.uri,
             headers: parts.headers,
             body,
             body_ignored,
             client,
-        })
+            multipart: None,
+        };
+        if raw.body_kind() == BodyKind::Multipart {
+            // Boxed: multipart reading is rare and its state large; every other request would
+            // carry that size in its future.
+            raw.multipart = Some(Box::pin(raw.multipart_params()).await);
+        }
+        Ok(raw)
+    }
+
+    /// A request whose body is known to be empty, taken as it is without waiting.
+    pub fn bodyless(request: Request, client: Option<SocketAddr>) -> RawRequest {
+        let (parts, _) = request.into_parts();
+        RawRequest {
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            body: Bytes::new(),
+            body_ignored: false,
+            client,
+            multipart: None,
+        }
     }
 
     /// The body's media type, lowercase, without parameters.
@@ -272,12 +296,10 @@ impl RawRequest {
 
     /// The body's form parameters (urlencoded or multipart; file parts are not parameters, as in
     /// PHP's `$_POST` and ASP.NET's `Request.Form`). Other bodies give none.
-    pub async fn body_params(&self) -> ParamList {
+    pub fn body_params(&self) -> ParamList {
         match self.body_kind() {
             BodyKind::UrlEncoded => ParamList::from_urlencoded(&self.body),
-            // Boxed: multipart reading is rare and its state large; every other request would
-            // carry that size in its future.
-            BodyKind::Multipart => Box::pin(self.multipart_params()).await,
+            BodyKind::Multipart => self.multipart.clone().unwrap_or_default(),
             _ => ParamList::default(),
         }
     }

@@ -4,7 +4,6 @@
 //! provider through [`Descriptor`] and the list in `providers/mod.rs`, never by its name.
 
 use std::fmt::Debug;
-use std::future::Future;
 
 use axum::response::Response;
 use indexmap::IndexMap;
@@ -12,7 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::domain::{Endpoint, Provider};
-use crate::http::{Answer, Handler, OverLimit};
+use crate::http::{Handler, OverLimit};
 use crate::providers::Routed;
 
 /// A provider's quirks: behaviours no evidence settles, each named and switchable.
@@ -85,10 +84,14 @@ pub struct Invalid {
     pub why: String,
 }
 
-/// One endpoint as the provider's folder runs it: `Runner::run` with the endpoint's handler.
-pub trait Runner<D: Descriptor + ?Sized>: Send {
-    /// Runs handler `H` on the request the runner holds.
-    fn run<H>(self) -> impl Future<Output = Answer> + Send
+/// Something the gateway does with an endpoint's handler, which the provider's folder picks:
+/// check a request's head, or run it once read.
+pub trait Runner<D: Descriptor + ?Sized> {
+    /// What it comes to.
+    type Output;
+
+    /// Does it with handler `H`.
+    fn run<H>(self) -> Self::Output
     where
         H: Handler<Quirks = D::Quirks, State = D::State>;
 }
@@ -145,13 +148,8 @@ pub trait Descriptor: 'static {
         None
     }
 
-    /// Runs `endpoint` (one of [`Descriptor::ENDPOINTS`]) with its handler. Return the runner's
-    /// future itself (`Either` between endpoints) rather than awaiting it in an `async fn`: every
-    /// extra layer copies the request's future once more, which a send measurably pays.
-    fn dispatch<R: Runner<Self>>(
-        endpoint: Endpoint,
-        runner: R,
-    ) -> impl Future<Output = Answer> + Send;
+    /// Hands `runner` the handler of `endpoint` (one of [`Descriptor::ENDPOINTS`]).
+    fn dispatch<R: Runner<Self>>(endpoint: Endpoint, runner: R) -> R::Output;
 
     /// The provider's own error reply for `code` (a code its table has).
     fn error_response(quirks: &Self::Quirks, code: i64) -> Response;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Endpoint, Origin, Provider, segments};
 use crate::http::params::{DuplicateParams, NameMatching, Params};
-use crate::http::{Answer, Handler, Inbound, OverLimit, Reply, Run, with_content_type};
+use crate::http::{Handler, OverLimit, Read, Reply, Run, with_content_type};
 use crate::providers::{Descriptor, QuirkSet, Routed, Runner, accounts_by, exact};
 
 /// The test-only provider.
@@ -129,10 +129,7 @@ impl Descriptor for Fakegate {
     }
 
     #[inline(always)]
-    fn dispatch<R: Runner<Self>>(
-        _endpoint: Endpoint,
-        runner: R,
-    ) -> impl Future<Output = Answer> + Send {
+    fn dispatch<R: Runner<Self>>(_endpoint: Endpoint, runner: R) -> R::Output {
         runner.run::<SendSms>()
     }
 
@@ -168,15 +165,15 @@ impl Handler for SendSms {
     type State = State;
     type Output = Option<u64>;
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<SendSms, Response> {
-        let read = inbound.read().await?;
-        let body = read.raw.body_params().await;
+    fn decode(read: Read<'_, Quirks>) -> Result<SendSms, Response> {
+        let body = read.raw.body_params();
         let params = Params::new(
             read.raw.query_params(),
             body,
             NameMatching::Exact,
             DuplicateParams::Last,
             true,
+            &["token", "to", "text"],
         );
         let token = params.get("token").unwrap_or_default();
         *read.account = Some(CompactString::from(token.as_str()));

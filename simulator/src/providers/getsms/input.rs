@@ -53,7 +53,7 @@ fn data(raw: &RawValue) -> Data {
 impl GetsmsInput {
     /// Reads a request: PHP `$_POST` (form bodies), or a JSON object body. Query parameters
     /// count only when the `getsms.get_params` quirk says `read`.
-    pub async fn read(
+    pub fn read(
         raw: &RawRequest,
         get_params: GetParams,
         lints: &mut Vec<String>,
@@ -81,15 +81,16 @@ impl GetsmsInput {
         }
         let params = Params::new(
             query,
-            raw.body_params().await,
+            raw.body_params(),
             NameMatching::Exact,
             DuplicateParams::Last,
             true,
+            KNOWN,
         );
         if let Some(lint) = params.ignored_lint() {
             lints.push(lint);
         }
-        let strays = params.strays(KNOWN);
+        let strays = params.strays();
         if !strays.is_empty() {
             lints.push(format!("unrecognised parameters {strays} ignored"));
         }
@@ -108,6 +109,7 @@ impl GetsmsInput {
             NameMatching::Exact,
             DuplicateParams::Last,
             true,
+            KNOWN,
         );
         let mut input = GetsmsInput {
             login: from_query.get("login"),

@@ -16,14 +16,13 @@ pub mod status;
 use std::net::{IpAddr, Ipv4Addr};
 
 use axum::response::Response;
-use futures_util::future::Either;
 use compact_str::CompactString;
 use http::StatusCode;
 use serde::Serialize;
 
 use crate::domain::{Endpoint, Provider};
 use crate::http::{
-    Answer, Inbound, OverLimit, RawRequest, Read, Reply, pages, with_content_type,
+    OverLimit, RawRequest, Read, Reply, pages, with_content_type,
 };
 use crate::providers::{Descriptor, ProviderDocument, Routed, Runner, route_merging_slashes};
 pub use accounts::{GetsmsAccount, GetsmsAccountPatch, Section, State};
@@ -101,14 +100,11 @@ impl Descriptor for Getsms {
     }
 
     #[inline(always)]
-    fn dispatch<R: Runner<Self>>(
-        endpoint: Endpoint,
-        runner: R,
-    ) -> impl Future<Output = Answer> + Send {
+    fn dispatch<R: Runner<Self>>(endpoint: Endpoint, runner: R) -> R::Output {
         if endpoint == SEND {
-            Either::Left(runner.run::<SendSms>())
+            runner.run::<SendSms>()
         } else {
-            Either::Right(runner.run::<MessageStatus>())
+            runner.run::<MessageStatus>()
         }
     }
 
@@ -194,24 +190,24 @@ struct Decoded {
     caller: Caller,
 }
 
-/// Reads the body (413, 400) and decodes the parameters; the allow-list is checked under the
-/// world lock, where it can change.
-async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Decoded, Response> {
+/// Decodes the parameters; the allow-list is checked under the world lock, where it can change.
+fn decode(read: Read<'_, Quirks>) -> Decoded {
     let Read {
         raw,
         quirks,
         lints,
         account,
-    } = inbound.read().await?;
+        ..
+    } = read;
     if raw.method == http::Method::GET {
         lints.push("GET on a getsms endpoint: the service expects POST".into());
     }
-    let input = GetsmsInput::read(&raw, quirks.get_params, lints).await;
+    let input = GetsmsInput::read(&raw, quirks.get_params, lints);
     *account = input.login.as_deref().map(CompactString::from);
-    Ok(Decoded {
+    Decoded {
         caller: Caller::of(&raw),
         input,
-    })
+    }
 }
 
 /// What a getsms endpoint came to.

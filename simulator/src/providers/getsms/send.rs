@@ -13,7 +13,7 @@ use super::{Decoded, GetsmsAccount, MESSAGE_ID, Handled, Quirks, REQUEST_ID, Sta
 use crate::domain::{Origin, Provider, World};
 use crate::domain::error::{Error as DomainError, charge};
 use crate::domain::messages::{IdValue, ProviderId};
-use crate::http::{Handler, Inbound, Reply, Run};
+use crate::http::{Handler, Read, Reply, Run};
 
 /// Batches above this size work but are worth a lint (the provider advises smaller ones).
 pub const LINT_ITEMS: usize = 50;
@@ -219,8 +219,8 @@ impl Handler for SendSms {
     type State = State;
     type Output = Handled<Vec<ItemReply>>;
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<SendSms, Response> {
-        let decoded = decode(inbound).await?;
+    fn decode(request: Read<'_, Quirks>) -> Result<SendSms, Response> {
+        let decoded = decode(request);
         let items = batch::items(decoded.input.data.as_ref());
         Ok(SendSms { decoded, items })
     }

@@ -12,7 +12,7 @@ use super::decode;
 use crate::domain::clock::Timestamp;
 use crate::domain::messages::{IdValue, LookupKey, Message, Status};
 use crate::domain::{Provider, World};
-use crate::http::{Handler, Inbound, Reply, Run};
+use crate::http::{Handler, Read, Reply, Run};
 
 /// The status word getsms uses for a neutral status, in the words quirk `getsms.status_words`
 /// chooses.
@@ -133,8 +133,8 @@ impl Handler for MessageStatus {
     type State = State;
     type Output = Handled<Vec<StatusRow>>;
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
-        let decoded = decode(inbound).await?;
+    fn decode(request: Read<'_, Quirks>) -> Result<MessageStatus, Response> {
+        let decoded = decode(request);
         let ids = request_ids(decoded.input.data.as_ref());
         Ok(MessageStatus { decoded, ids })
     }

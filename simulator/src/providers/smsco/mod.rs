@@ -12,12 +12,11 @@ mod status;
 use std::net::IpAddr;
 
 use axum::response::Response;
-use futures_util::future::Either;
 use compact_str::CompactString;
 
 use crate::domain::{Endpoint, Provider};
 use crate::http::params::{DuplicateParams, NameMatching, Params};
-use crate::http::{Answer, BodyKind, Inbound, OverLimit, Read, with_content_type};
+use crate::http::{BodyKind, OverLimit, Read, with_content_type};
 use crate::providers::{Descriptor, ProviderDocument, Routed, Runner, route_merging_slashes};
 pub use accounts::{Section, SmscoAccount, SmscoAccountPatch, State};
 pub use errors::SmscoError;
@@ -87,14 +86,11 @@ impl Descriptor for Smsco {
     }
 
     #[inline(always)]
-    fn dispatch<R: Runner<Self>>(
-        endpoint: Endpoint,
-        runner: R,
-    ) -> impl Future<Output = Answer> + Send {
+    fn dispatch<R: Runner<Self>>(endpoint: Endpoint, runner: R) -> R::Output {
         if endpoint == SEND {
-            Either::Left(runner.run::<SendSms>())
+            runner.run::<SendSms>()
         } else {
-            Either::Right(runner.run::<MessageStatus>())
+            runner.run::<MessageStatus>()
         }
     }
 
@@ -133,16 +129,13 @@ fn text(quirks: &Quirks, body: String) -> Response {
 
 /// Reads `$_REQUEST`: query and form body, body winning, PHP's decoding. Unrecognised names
 /// are noted.
-async fn read(
-    inbound: Inbound<'_, Quirks>,
-    known: &[&str],
-) -> Result<(Params, Option<IpAddr>), Response> {
+fn read(read: Read<'_, Quirks>, known: &'static [&'static str]) -> (Params, Option<IpAddr>) {
     let Read {
         raw,
         lints,
         account,
         ..
-    } = inbound.read().await?;
+    } = read;
     let client_ip = raw.client.map(|c| c.ip());
     if matches!(raw.body_kind(), BodyKind::Json | BodyKind::Other) {
         lints.push(format!(
@@ -150,13 +143,14 @@ async fn read(
             raw.media_type()
         ));
     }
-    let body = raw.body_params().await;
+    let body = raw.body_params();
     let params = Params::new(
         raw.query_params(),
         body,
         NameMatching::Exact,
         DuplicateParams::Last,
         true,
+        known,
     );
     *account = params
         .value("username")
@@ -164,7 +158,7 @@ async fn read(
     if let Some(lint) = params.ignored_lint() {
         lints.push(lint);
     }
-    let strays = params.strays(known);
+    let strays = params.strays();
     if !strays.is_empty() && known.contains(&"message") && params.get("message").is_some() {
         lints.push(format!(
             "unrecognised parameters {strays}: if they belong to the message, an unencoded '&' cut it short"
@@ -174,5 +168,5 @@ async fn read(
             "unrecognised parameters {strays} ignored (names are case-sensitive)"
         ));
     }
-    Ok((params, client_ip))
+    (params, client_ip)
 }

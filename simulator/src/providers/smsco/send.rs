@@ -16,7 +16,7 @@ use crate::domain::messages::{IdValue, ProviderId};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::{Origin, Provider, World, segments, transliterate};
 use crate::http::params::{Params, looks_encoded_twice};
-use crate::http::{Handler, Inbound, Reply, Run};
+use crate::http::{Handler, Read, Reply, Run};
 
 /// Parameter names smsapi2.php reads.
 pub const KNOWN: &[&str] = &[
@@ -301,8 +301,8 @@ impl Handler for SendSms {
     type State = State;
     type Output = Result<Success, SmscoError>;
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<SendSms, Response> {
-        let (params, client_ip) = read(inbound, KNOWN).await?;
+    fn decode(request: Read<'_, Quirks>) -> Result<SendSms, Response> {
+        let (params, client_ip) = read(request, KNOWN);
         Ok(SendSms {
             request: SmscoRequest {
                 client_ip,

@@ -1,5 +1,6 @@
 //! smsco.ge `getstatus.php`: one status digit for a `mes_id`.
 
+use axum::extract::Request;
 use axum::response::Response;
 
 use super::StatusAlias;
@@ -9,7 +10,7 @@ use super::send::{Login, authenticate};
 use super::{MES_ID, Quirks, State, StatusBody, UnknownMesId, read, text};
 use crate::domain::Provider;
 use crate::domain::messages::{IdValue, LookupKey, Message, Status};
-use crate::http::{Handler, Inbound, Reply, Run};
+use crate::http::{Handler, Read, Reply, Run};
 
 /// The status digit of one message.
 pub fn status_digit(status: Status) -> u8 {
@@ -67,13 +68,17 @@ impl Handler for MessageStatus {
     type State = State;
     type Output = String;
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
-        let path = inbound.request.uri().path();
+    fn check_head(request: &Request, quirks: &Quirks, _: &mut Vec<String>) -> Result<(), Response> {
+        let path = request.uri().path();
         let alias = path.split('/').filter(|s| !s.is_empty()).eq(["api", "getstatus.php"]);
-        if inbound.quirks.status_alias == StatusAlias::NotFound && alias {
+        if quirks.status_alias == StatusAlias::NotFound && alias {
             return Err(crate::http::pages::not_found());
         }
-        let (params, _) = read(inbound, &["username", "password", "mes_id"]).await?;
+        Ok(())
+    }
+
+    fn decode(request: Read<'_, Quirks>) -> Result<MessageStatus, Response> {
+        let (params, _) = read(request, &["username", "password", "mes_id"]);
         Ok(MessageStatus {
             login: Login::from_params(&params),
             mes_id: params

@@ -1,11 +1,12 @@
 //! smsoffice.ge `getBalance`: the balance as a bare number.
 
+use axum::extract::Request;
 use axum::response::Response;
 
 use super::errors::{Envelope, SmsofficeError};
-use super::{BalanceBadKey, Quirks, State, envelope, json_response, read};
+use super::{BalanceBadKey, Quirks, State, check_target, envelope, json_response, read};
 use crate::http::params::Params;
-use crate::http::{Handler, Inbound, Reply, Run};
+use crate::http::{Handler, Read, Reply, Run};
 
 /// A decoded getBalance request.
 #[derive(Debug)]
@@ -29,8 +30,12 @@ impl Handler for Balance {
     type State = State;
     type Output = BalanceOutput;
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<Balance, Response> {
-        let (_, params) = read(inbound, &["key"]).await?;
+    fn check_head(request: &Request, quirks: &Quirks, _: &mut Vec<String>) -> Result<(), Response> {
+        check_target(request, quirks)
+    }
+
+    fn decode(request: Read<'_, Quirks>) -> Result<Balance, Response> {
+        let (_, params) = read(request, &["key"]);
         Ok(Balance { params })
     }
 

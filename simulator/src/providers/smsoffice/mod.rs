@@ -12,15 +12,15 @@ pub mod quirks;
 pub mod send;
 mod status;
 
+use axum::extract::Request;
 use axum::response::Response;
-use futures_util::future::Either;
 use compact_str::CompactString;
 
 use crate::domain::messages::Status;
 use crate::domain::{Endpoint, Provider};
 use crate::http::params::Params;
 use crate::http::{
-    Answer, BodyKind, Inbound, OverLimit, RawRequest, Read, pages, target_len, with_content_type,
+    BodyKind, OverLimit, RawRequest, Read, pages, target_len, with_content_type,
 };
 use crate::providers::{Descriptor, ProviderDocument, Invalid, Routed, Runner, exact};
 pub use accounts::{Section, SmsofficeAccount, SmsofficeAccountPatch, State};
@@ -115,14 +115,11 @@ impl Descriptor for Smsoffice {
     }
 
     #[inline(always)]
-    fn dispatch<R: Runner<Self>>(
-        endpoint: Endpoint,
-        runner: R,
-    ) -> impl Future<Output = Answer> + Send {
+    fn dispatch<R: Runner<Self>>(endpoint: Endpoint, runner: R) -> R::Output {
         match endpoint.name() {
-            "send" => Either::Left(runner.run::<SendSms>()),
-            "balance" => Either::Right(Either::Left(runner.run::<Balance>())),
-            _ => Either::Right(Either::Right(runner.run::<MessageStatus>())),
+            "send" => runner.run::<SendSms>(),
+            "balance" => runner.run::<Balance>(),
+            _ => runner.run::<MessageStatus>(),
         }
     }
 
@@ -208,25 +205,28 @@ fn envelope(quirks: &Quirks, envelope: Envelope) -> Response {
     with_content_type(envelope.to_body(), &quirks.content_type)
 }
 
-/// Reads the request and its parameters, noting repeated and unrecognised ones among `known`,
-/// or the HTTP-level refusal: 414 for a target over `smsoffice.max_request_target`, 413 or 400
-/// for a body that cannot be read.
-async fn read(
-    inbound: Inbound<'_, Quirks>,
-    known: &[&str],
-) -> Result<(RawRequest, Params), Response> {
-    if target_len(inbound.request.uri()) > inbound.quirks.max_request_target {
-        return Err(match inbound.quirks.long_target {
+/// IIS's refusal of a target over `smsoffice.max_request_target`, before any body is read: 414,
+/// or 404 as the `smsoffice.long_target` quirk says.
+#[allow(clippy::result_large_err)] // The page as it is, like every refusal (see Handler).
+fn check_target(request: &Request, quirks: &Quirks) -> Result<(), Response> {
+    if target_len(request.uri()) > quirks.max_request_target {
+        return Err(match quirks.long_target {
             LongTarget::UriTooLong => pages::uri_too_long(),
             LongTarget::NotFound => pages::not_found(),
         });
     }
+    Ok(())
+}
+
+/// The request and its parameters, noting repeated and unrecognised ones among `known`.
+fn read(read: Read<'_, Quirks>, known: &'static [&'static str]) -> (RawRequest, Params) {
     let Read {
         raw,
         quirks,
         lints,
         account,
-    } = inbound.read().await?;
+        ..
+    } = read;
     match raw.body_kind() {
         BodyKind::Empty | BodyKind::UrlEncoded | BodyKind::Multipart => {}
         BodyKind::Json | BodyKind::Other => lints.push(format!(
@@ -234,7 +234,7 @@ async fn read(
             raw.media_type()
         )),
     }
-    let body = raw.body_params().await;
+    let body = raw.body_params();
     // ASP.NET reads an item without `=` as a value with no name: the parameter stays absent.
     let params = Params::new(
         raw.query_params(),
@@ -242,15 +242,16 @@ async fn read(
         quirks.param_names,
         quirks.duplicate_params,
         false,
+        known,
     );
     note_params(&params, known, quirks, lints);
     *account = params.value("key").map(|k| CompactString::from(k.as_ref()));
-    Ok((raw, params))
+    (raw, params)
 }
 
 /// Notes repeated and unrecognised parameters.
 fn note_params(params: &Params, known: &[&str], quirks: &Quirks, lints: &mut Vec<String>) {
-    let (repeated, strays) = params.unusual(known);
+    let (repeated, strays) = params.unusual();
     for name in repeated {
         lints.push(format!(
             "parameter {name} given more than once; quirk smsoffice.duplicate_params = {:?} chose the value",

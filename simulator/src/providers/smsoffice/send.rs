@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ::http::Method;
+use axum::extract::Request;
 use axum::response::Response;
 
 use super::errors::{Envelope, Output, SmsofficeError};
 use super::{
     CheckOrder, Quirks, SenderCase, ShowServiceTime, SlashlessPost, SmsofficeAccount, State,
 };
-use super::{REFERENCE, authenticate, envelope, read};
+use super::{REFERENCE, authenticate, check_target, envelope, read};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::charge;
 use crate::domain::messages::{IdValue, ProviderId};
@@ -20,7 +21,7 @@ use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::segments;
 use crate::domain::{Origin, Provider, World};
 use crate::http::params::{Params, looks_encoded_twice};
-use crate::http::{self, Handler, Inbound, Run, pages};
+use crate::http::{self, Handler, Read, Run, pages};
 
 /// Parameter names send knows; anything else is ignored and noted.
 pub const KNOWN: &[&str] = &[
@@ -344,12 +345,13 @@ impl Handler for SendSms {
     type State = State;
     type Output = (Result<Accepted, SmsofficeError>, Option<Instant>);
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<SendSms, Response> {
-        let started = Instant::now();
-        let quirks = inbound.quirks;
-        let request = &inbound.request;
+    fn check_head(
+        request: &Request,
+        quirks: &Quirks,
+        lints: &mut Vec<String>,
+    ) -> Result<(), Response> {
         if request.method() == Method::POST && !request.uri().path().ends_with('/') {
-            inbound.lints.push(
+            lints.push(
                 "POST to /api/v2/send without the trailing slash: the documented path is /api/v2/send/"
                     .into(),
             );
@@ -361,7 +363,12 @@ impl Handler for SendSms {
                 return Err(pages::moved_permanently(&location));
             }
         }
-        let (raw, params) = read(inbound, KNOWN).await?;
+        check_target(request, quirks)
+    }
+
+    fn decode(request: Read<'_, Quirks>) -> Result<SendSms, Response> {
+        let (started, quirks) = (request.arrived, request.quirks);
+        let (raw, params) = read(request, KNOWN);
         let show_service_time = quirks.show_service_time == ShowServiceTime::Output
             && params
                 .value("showServiceTime")

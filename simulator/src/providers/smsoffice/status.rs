@@ -1,13 +1,14 @@
 //! smsoffice.ge `getMessageStatus`: a message's state by destination and reference.
 
+use axum::extract::Request;
 use axum::response::Response;
 
 use super::errors::{Envelope, Output, SmsofficeError};
-use super::{CheckOrder, Quirks, State, StatusNeverSent, authenticate, envelope, read};
+use super::{CheckOrder, Quirks, State, StatusNeverSent, authenticate, check_target, envelope, read};
 use super::{REFERENCE, status_word};
 use crate::domain::Provider;
 use crate::domain::messages::{IdValue, LookupKey};
-use crate::http::{Handler, Inbound, Reply, Run};
+use crate::http::{Handler, Read, Reply, Run};
 
 /// A decoded getMessageStatus request; an empty `reference` counts as none.
 #[derive(Debug)]
@@ -22,8 +23,12 @@ impl Handler for MessageStatus {
     type State = State;
     type Output = Result<&'static str, SmsofficeError>;
 
-    async fn decode(inbound: Inbound<'_, Quirks>) -> Result<MessageStatus, Response> {
-        let (_, params) = read(inbound, &["key", "destination", "reference"]).await?;
+    fn check_head(request: &Request, quirks: &Quirks, _: &mut Vec<String>) -> Result<(), Response> {
+        check_target(request, quirks)
+    }
+
+    fn decode(request: Read<'_, Quirks>) -> Result<MessageStatus, Response> {
+        let (_, params) = read(request, &["key", "destination", "reference"]);
         Ok(MessageStatus {
             key: params.get("key"),
             destination: params.get("destination"),
