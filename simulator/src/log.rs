@@ -209,17 +209,14 @@ static CREDENTIAL_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::Laz
 /// and hands on runs between masked values, so a target without credentials is one piece.
 fn mask(target: &str, mut emit: impl FnMut(&str)) {
     let bytes = target.as_bytes();
-    let Some(question) = bytes.iter().position(|&b| b == b'?') else {
+    let Some(question) = memchr::memchr(b'?', bytes) else {
         return emit(target);
     };
     let mut unwritten = 0;
     let mut item = question + 1;
     while item <= bytes.len() {
-        let end = bytes[item..]
-            .iter()
-            .position(|&b| b == b'&')
-            .map_or(bytes.len(), |i| item + i);
-        if let Some(equals) = bytes[item..end].iter().position(|&b| b == b'=') {
+        let end = memchr::memchr(b'&', &bytes[item..]).map_or(bytes.len(), |i| item + i);
+        if let Some(equals) = memchr::memchr(b'=', &bytes[item..end]) {
             let value = item + equals + 1;
             // `&`, `=` and `?` are ASCII: every index here is a character boundary.
             if value < end && is_credential(&target[item..value - 1]) {
@@ -426,13 +423,13 @@ fn text_line(out: &mut String, r: &RequestLine<'_>) -> std::fmt::Result {
 /// machinery.
 fn push_digits(out: &mut String, mut n: u32, width: usize) {
     let mut digits = [0u8; 10];
-    let mut count = 0;
-    while n > 0 || count < width.max(1) {
-        digits[count] = b'0' + (n % 10) as u8;
+    let mut start = digits.len();
+    while n > 0 || digits.len() - start < width.clamp(1, digits.len()) {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
         n /= 10;
-        count += 1;
     }
-    out.extend(digits[..count].iter().rev().map(|&d| char::from(d)));
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 /// The rest of a JSON line, after `{"timestamp":"` and the timestamp.

@@ -133,7 +133,7 @@ pub struct RawRequest {
     pub client: Option<SocketAddr>,
     /// A `multipart/form-data` body's fields, read with the body (reading them may wait, the
     /// rest of an endpoint's decoding never does).
-    multipart: Option<ParamList>,
+    multipart: Option<Box<ParamList>>,
 }
 
 /// What a provider's web server does with a request body over its limit.
@@ -247,7 +247,7 @@ impl RawRequest {
         if raw.body_kind() == BodyKind::Multipart {
             // Boxed: multipart reading is rare and its state large; every other request would
             // carry that size in its future.
-            raw.multipart = Some(Box::pin(raw.multipart_params()).await);
+            raw.multipart = Some(Box::new(Box::pin(raw.multipart_params()).await));
         }
         Ok(raw)
     }
@@ -299,7 +299,7 @@ impl RawRequest {
     pub fn body_params(&self) -> ParamList {
         match self.body_kind() {
             BodyKind::UrlEncoded => ParamList::from_urlencoded(&self.body),
-            BodyKind::Multipart => self.multipart.clone().unwrap_or_default(),
+            BodyKind::Multipart => self.multipart.as_deref().cloned().unwrap_or_default(),
             _ => ParamList::default(),
         }
     }

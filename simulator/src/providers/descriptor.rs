@@ -6,7 +6,6 @@
 use std::fmt::Debug;
 
 use axum::response::Response;
-use indexmap::IndexMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -41,11 +40,11 @@ macro_rules! accounts_in_fields {
             &section.accounts
         }
 
-        fn accounts(state: &Self::State) -> &indexmap::IndexMap<String, $account> {
+        fn accounts(state: &Self::State) -> &$crate::providers::Accounts<$account> {
             &state.accounts
         }
 
-        fn accounts_mut(state: &mut Self::State) -> &mut indexmap::IndexMap<String, $account> {
+        fn accounts_mut(state: &mut Self::State) -> &mut $crate::providers::Accounts<$account> {
             &mut state.accounts
         }
 
@@ -164,10 +163,10 @@ pub trait Descriptor: 'static {
     fn configured_accounts(section: &Self::Section) -> &[Self::Account];
 
     /// The running accounts, by id.
-    fn accounts(state: &Self::State) -> &IndexMap<String, Self::Account>;
+    fn accounts(state: &Self::State) -> &super::Accounts<Self::Account>;
 
     /// The running accounts, by id, to change.
-    fn accounts_mut(state: &mut Self::State) -> &mut IndexMap<String, Self::Account>;
+    fn accounts_mut(state: &mut Self::State) -> &mut super::Accounts<Self::Account>;
 
     /// An account's id.
     fn account_id(account: &Self::Account) -> &str;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use axum::response::Response;
 use compact_str::CompactString;
-use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Endpoint, Origin, Provider, segments};
@@ -90,7 +89,7 @@ pub struct Section {
 #[derive(Debug, Clone, Default)]
 pub struct State {
     /// Accounts by token.
-    pub accounts: IndexMap<String, Account>,
+    pub accounts: crate::providers::Accounts<Account>,
 }
 
 impl State {

@@ -1,6 +1,5 @@
 //! getsms.uz accounts, the allow-list, and the `message_id` / `request_id` counters.
 
-use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::providers::accounts_by;
@@ -67,7 +66,7 @@ pub struct Section {
 #[derive(Debug, Clone)]
 pub struct State {
     /// Accounts by login.
-    pub accounts: IndexMap<String, GetsmsAccount>,
+    pub accounts: crate::providers::Accounts<GetsmsAccount>,
     /// Who may call.
     pub allow_list: Vec<IpRange>,
     /// Whether the caller is read from `X-Forwarded-For`.

@@ -1,6 +1,5 @@
 //! smsco.ge accounts and the `mes_id` counter.
 
-use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::providers::accounts_by;
@@ -60,7 +59,7 @@ const FIRST_MES_ID: u64 = 100_001;
 #[derive(Debug, Clone)]
 pub struct State {
     /// Accounts by username.
-    pub accounts: IndexMap<String, SmscoAccount>,
+    pub accounts: crate::providers::Accounts<SmscoAccount>,
     /// The next `mes_id`: each send's id is one more than the last, so replies and status
     /// look-ups stay consistent.
     pub next_mes_id: u64,

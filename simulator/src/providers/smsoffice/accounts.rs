@@ -1,6 +1,5 @@
 //! smsoffice.ge accounts: API keys, registered senders, stop lists, callback URLs.
 
-use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use crate::providers::accounts_by;
@@ -95,7 +94,7 @@ pub struct Section {
 #[derive(Debug, Clone, Default)]
 pub struct State {
     /// Accounts by API key.
-    pub accounts: IndexMap<String, SmsofficeAccount>,
+    pub accounts: crate::providers::Accounts<SmsofficeAccount>,
 }
 
 impl State {
