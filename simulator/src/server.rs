@@ -4,7 +4,6 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use axum::Router;
@@ -24,7 +23,7 @@ use tower::ServiceExt;
 use crate::admin::AppState;
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::gateway::{exchange, is_admin_path};
+use crate::gateway::{Step, exchange, exchange_now, is_admin_path};
 use crate::http::{ConnControl, Connection, Kill, Scheme};
 use crate::sim::Sim;
 use crate::tls::Tls;
@@ -258,16 +257,18 @@ fn make_tls(config: &Config) -> std::io::Result<Tls> {
 }
 
 impl App {
-    async fn serve(self, mut request: Request, connection: Connection) -> Response {
+    /// Serves a request as far as it goes without waiting: a provider request through
+    /// [`exchange_now`], the admin API through its router (always later).
+    fn serve(&self, mut request: Request, connection: Connection) -> Step {
         if is_admin_path(request.uri().path()) {
             // The event stream closes its own connection when its client stops reading.
             request.extensions_mut().insert(connection.control);
-            self.router
-                .oneshot(request)
-                .await
-                .unwrap_or_else(|e| match e {})
+            let router = self.router.clone();
+            Step::Later(Box::pin(async move {
+                router.oneshot(request).await.unwrap_or_else(|e| match e {})
+            }))
         } else {
-            exchange(&self.sim, request, Some(&connection)).await
+            exchange_now(&self.sim, request, Some(connection))
         }
     }
 }
@@ -469,28 +470,19 @@ where
                 let response = open_tunnel(request, socket, peer, scheme, app, cancel);
                 return Either::Right(std::future::ready(Ok::<_, Infallible>(response)));
             }
-            let mut answer = Box::pin(app.clone().serve(
-                request.map(Body::new),
-                Connection {
-                    peer,
-                    control: control.clone(),
-                    scheme,
-                },
-            ));
-            // Most requests (every GET) finish without waiting on anything, so the first poll
-            // happens here, inside hyper's call: the request, which borrows hyper's read buffer,
-            // is then gone before hyper reads again, and hyper reuses the buffer instead of
-            // allocating a new one for every request. A request that does wait (a body still
-            // arriving, a delay) is polled again by hyper with the real waker, like any future.
-            let first = answer
-                .as_mut()
-                .poll(&mut Context::from_waker(Waker::noop()));
-            Either::Left(async move {
-                Ok::<_, Infallible>(match first {
-                    Poll::Ready(response) => response,
-                    Poll::Pending => answer.await,
-                })
-            })
+            let connection = Connection {
+                peer,
+                control: control.clone(),
+                scheme,
+            };
+            // Most requests (every GET) are answered here, inside hyper's call: the request,
+            // which borrows hyper's read buffer, is then gone before hyper reads again, and
+            // hyper reuses the buffer instead of allocating a new one for every request. One
+            // that must wait (a body still arriving, a delay) goes on as a future hyper polls.
+            match app.serve(request.map(Body::new), connection) {
+                Step::Done(response) => Either::Right(std::future::ready(Ok(response))),
+                Step::Later(rest) => Either::Left(async move { Ok::<_, Infallible>(rest.await) }),
+            }
         });
         // hyper starts this timer whenever the connection waits for a request (at its start and
         // after each reply), so one setting bounds a half-sent header and an idle keep-alive

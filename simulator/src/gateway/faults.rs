@@ -17,33 +17,18 @@ use crate::sim::Sim;
 /// How long a truncated reply waits after its first half before the connection is cut.
 const TRUNCATE_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
 
-/// Picks the fault (if any) for a request to `endpoint` and applies it; otherwise runs the
-/// endpoint. Returns the answer and the fault's text for the journal.
-pub(super) async fn inject(
-    sim: &Sim,
-    endpoint: Endpoint,
-    request: Request,
-    connection: Option<&Connection>,
-) -> (Answer, Option<String>) {
-    let picked = if sim.faults_may_apply() {
-        let mut state = sim.state();
-        let world = &mut state.world;
-        world.faults.pick(Target::Request(endpoint), &mut world.rng)
-    } else {
-        None
-    };
-    match picked {
-        None => (
-            dispatch(sim, endpoint, request, connection.map(|c| c.peer)).await,
-            None,
-        ),
-        // Boxed: the fault paths' futures are large and rare; the plain path stays small.
-        Some(fault) => Box::pin(apply(sim, endpoint, request, connection, fault)).await,
+/// The fault (if any) picked for a request to `endpoint`.
+pub(super) fn pick(sim: &Sim, endpoint: Endpoint) -> Option<FaultSpec> {
+    if !sim.faults_may_apply() {
+        return None;
     }
+    let mut state = sim.state();
+    let world = &mut state.world;
+    world.faults.pick(Target::Request(endpoint), &mut world.rng)
 }
 
 /// Applies `fault` to a request to `endpoint`.
-async fn apply(
+pub(super) async fn apply(
     sim: &Sim,
     endpoint: Endpoint,
     request: Request,

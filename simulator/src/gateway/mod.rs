@@ -4,8 +4,10 @@
 mod faults;
 mod journal;
 
+use std::future::Future;
 use std::marker::PhantomData;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::time::Instant;
 
 use axum::extract::Request;
@@ -30,18 +32,79 @@ pub fn is_admin_path(path: &str) -> bool {
 /// with any injected fault applied, recorded in the journal and the log. Requests driven
 /// without a socket have no `connection`: no client address, and reset or close faults only
 /// withhold the reply.
-pub async fn exchange(sim: &Sim, request: Request, connection: Option<&Connection>) -> Response {
-    let exchange = Exchange::of(sim, &request, connection);
+pub async fn exchange(sim: &Sim, request: Request, connection: Option<Connection>) -> Response {
+    match exchange_now(sim, request, connection) {
+        Step::Done(response) => response,
+        Step::Later(rest) => rest.await,
+    }
+}
+
+/// How far a request got without waiting.
+pub enum Step {
+    /// Answered (and journaled).
+    Done(Response),
+    /// The rest must wait (a body still to read, a fault that delays, hangs or cuts the reply):
+    /// this future finishes it.
+    Later(Pin<Box<dyn Future<Output = Response> + Send>>),
+}
+
+/// [`exchange`] as far as it goes without waiting. Most requests (every GET without a fault)
+/// are answered here in one pass, with no future built for them; the rest get one, boxed.
+pub fn exchange_now(sim: &Sim, request: Request, connection: Option<Connection>) -> Step {
+    let exchange = Exchange::of(sim, &request, connection.as_ref());
     let path = request.uri().path();
     let (endpoint, route_lint) = match route(path) {
         Some(Routed { endpoint, lint }) => (Some(endpoint), lint),
         None => (None, providers::unknown_path_hint(path)),
     };
-    let plain_lint = endpoint.and_then(|e| plain_http_lint(&exchange, e.provider()));
-    let (mut answer, fault) = match endpoint {
-        Some(endpoint) => faults::inject(sim, endpoint, request, connection).await,
-        None => (Answer::from(pages::not_found()), None),
+    let Some(endpoint) = endpoint else {
+        let answer = Answer::from(pages::not_found());
+        return Step::Done(finish(
+            sim,
+            exchange,
+            None,
+            answer,
+            None,
+            [route_lint, None],
+        ));
     };
+    let plain_lint = plain_http_lint(&exchange, endpoint.provider());
+    let lints = [route_lint, plain_lint];
+    let client = connection.as_ref().map(|c| c.peer);
+    match faults::pick(sim, endpoint) {
+        None => match dispatch_now(sim, endpoint, request, client) {
+            Dispatched::Answered(answer) => {
+                Step::Done(finish(sim, exchange, Some(endpoint), answer, None, lints))
+            }
+            Dispatched::BodyToRead(reading) => {
+                let sim = sim.clone();
+                Step::Later(Box::pin(async move {
+                    let answer = reading.finish(&sim).await;
+                    finish(&sim, exchange, Some(endpoint), answer, None, lints)
+                }))
+            }
+        },
+        Some(fault) => {
+            let sim = sim.clone();
+            Step::Later(Box::pin(async move {
+                let (answer, fault) =
+                    faults::apply(&sim, endpoint, request, connection.as_ref(), fault).await;
+                finish(&sim, exchange, Some(endpoint), answer, fault, lints)
+            }))
+        }
+    }
+}
+
+/// The answer's last touches (the gateway's own lints, their bounds, the inert marks), then the
+/// journal entry and the log line; hands back the reply.
+fn finish(
+    sim: &Sim,
+    exchange: Exchange,
+    endpoint: Option<Endpoint>,
+    mut answer: Answer,
+    fault: Option<String>,
+    [route_lint, plain_lint]: [Option<String>; 2],
+) -> Response {
     if let Some(lint) = route_lint {
         answer.lints.insert(0, lint);
     }
@@ -126,20 +189,42 @@ pub fn error_response(sim: &Sim, provider: Provider, code: i64) -> Response {
 }
 
 /// Runs `endpoint` for a request from `client`: its head checked, its body read, then decoded,
-/// run and answered. Reading the body is the one step that may wait; it is boxed, so a request
-/// without a body (every GET) runs through in one pass with no reading state to carry. The
-/// endpoints take GET and POST (HEAD runs GET and the reply goes without its body); any other
-/// method gets a 405 page naming the methods the provider documents.
+/// run and answered ([`dispatch_now`], waiting for the body if there is one).
 async fn dispatch(
     sim: &Sim,
     endpoint: Endpoint,
     request: Request,
     client: Option<SocketAddr>,
 ) -> Answer {
+    match dispatch_now(sim, endpoint, request, client) {
+        Dispatched::Answered(answer) => answer,
+        Dispatched::BodyToRead(reading) => reading.finish(sim).await,
+    }
+}
+
+/// How far [`dispatch_now`] got.
+enum Dispatched {
+    /// All the way.
+    Answered(Answer),
+    /// Up to a body still to read.
+    BodyToRead(Reading),
+}
+
+/// Runs `endpoint` as far as it goes without waiting: the whole way for a request without a
+/// body (every GET), up to the body otherwise. The endpoints take GET and POST (HEAD runs GET
+/// and the reply goes without its body); any other method gets a 405 page naming the methods
+/// the provider documents.
+fn dispatch_now(
+    sim: &Sim,
+    endpoint: Endpoint,
+    request: Request,
+    client: Option<SocketAddr>,
+) -> Dispatched {
     use axum::body::HttpBody;
     let provider = endpoint.provider();
     if !matches!(*request.method(), Method::GET | Method::POST | Method::HEAD) {
-        return Answer::from(pages::method_not_allowed(providers::entry(provider).allow));
+        let allow = providers::entry(provider).allow;
+        return Dispatched::Answered(Answer::from(pages::method_not_allowed(allow)));
     }
     let arrived = Instant::now();
     let mut lints = Vec::new();
@@ -150,13 +235,42 @@ async fn dispatch(
         provider: PhantomData,
     }));
     if let Err(refusal) = head {
-        return Answer::new(refusal, lints);
+        return Dispatched::Answered(Answer::new(refusal, lints));
     }
-    let raw = if request.body().is_end_stream() {
-        RawRequest::bodyless(request, client)
-    } else {
-        let limit = body_limit(sim, provider);
-        let raw = match Box::pin(RawRequest::read(request, client, limit)).await {
+    if !request.body().is_end_stream() {
+        return Dispatched::BodyToRead(Reading {
+            endpoint,
+            request,
+            client,
+            lints,
+            arrived,
+        });
+    }
+    let raw = RawRequest::bodyless(request, client);
+    Dispatched::Answered(execute(sim, endpoint, raw, lints, arrived))
+}
+
+/// A request whose head passed, with a body still to read.
+struct Reading {
+    endpoint: Endpoint,
+    request: Request,
+    client: Option<SocketAddr>,
+    lints: Vec<String>,
+    arrived: Instant,
+}
+
+impl Reading {
+    /// Reads the body (a refusal if it cannot be read), then runs the endpoint.
+    async fn finish(self, sim: &Sim) -> Answer {
+        let Reading {
+            endpoint,
+            request,
+            client,
+            mut lints,
+            arrived,
+        } = self;
+        let limit = body_limit(sim, endpoint.provider());
+        let raw = match RawRequest::read(request, client, limit).await {
             Ok(raw) => raw,
             Err(refusal) => return Answer::new(refusal.into_response(), lints),
         };
@@ -166,9 +280,19 @@ async fn dispatch(
                 limit.bytes
             ));
         }
-        raw
-    };
-    with_provider!(provider, G => G::dispatch(endpoint, Execute::<G> {
+        execute(sim, endpoint, raw, lints, arrived)
+    }
+}
+
+/// Runs `endpoint`'s handler on a request read whole.
+fn execute(
+    sim: &Sim,
+    endpoint: Endpoint,
+    raw: RawRequest,
+    lints: Vec<String>,
+    arrived: Instant,
+) -> Answer {
+    with_provider!(endpoint.provider(), G => G::dispatch(endpoint, Execute::<G> {
         sim,
         raw,
         lints,
