@@ -18,10 +18,11 @@ pub enum NameMatching {
 impl NameMatching {
     /// Whether a name as given (its bytes, as the lists hold them) is `name`.
     fn matches(self, candidate: &[u8], name: &str) -> bool {
-        match self {
-            NameMatching::CaseInsensitive => candidate.eq_ignore_ascii_case(name.as_bytes()),
-            NameMatching::Exact => candidate == name.as_bytes(),
-        }
+        // Clients nearly always send a name as documented: compared whole before letter by
+        // letter, ignoring case.
+        candidate == name.as_bytes()
+            || (self == NameMatching::CaseInsensitive
+                && candidate.eq_ignore_ascii_case(name.as_bytes()))
     }
 }
 
@@ -372,7 +373,7 @@ impl Params {
             DuplicateParams::Last if bare => Cow::Borrowed(""),
             DuplicateParams::Last => Cow::Borrowed(slice(found.last)),
             DuplicateParams::Join if found.named + u32::from(bare) > 1 => {
-                Cow::Owned(self.values_in(list, name).collect::<Vec<_>>().join(","))
+                Cow::Owned(self.joined(list, name))
             }
             DuplicateParams::Join => Cow::Borrowed(slice(found.first)),
         })
@@ -384,7 +385,16 @@ impl Params {
         found.named > 0 || (self.bare_is_empty_value && found.bare)
     }
 
+    /// Every value of `name` in `list`, joined with commas (ASP.NET's `Request[...]`).
+    #[cold]
+    #[inline(never)]
+    fn joined(&self, list: &ParamList, name: &str) -> String {
+        self.values_in(list, name).collect::<Vec<_>>().join(",")
+    }
+
     /// [`Params::value`] of a name the endpoint did not declare, by a scan of the items.
+    #[cold]
+    #[inline(never)]
     fn value_by_scan(&self, name: &str) -> Option<Cow<'_, str>> {
         let list = if self.values_in(&self.body, name).next().is_some() {
             &self.body
