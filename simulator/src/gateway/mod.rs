@@ -361,7 +361,7 @@ fn run<H: Handler, G>(
     // Account ids are short: kept inline, without an allocation per request.
     let mut account = None;
     let read = Read {
-        raw,
+        raw: &raw,
         quirks,
         lints: &mut lints,
         account: &mut account,

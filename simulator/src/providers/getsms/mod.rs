@@ -202,10 +202,10 @@ fn decode(read: Read<'_, Quirks>) -> Decoded {
     if raw.method == http::Method::GET {
         lints.push("GET on a getsms endpoint: the service expects POST".into());
     }
-    let input = GetsmsInput::read(&raw, quirks.get_params, lints);
+    let input = GetsmsInput::read(raw, quirks.get_params, lints);
     *account = input.login.as_deref().map(CompactString::from);
     Decoded {
-        caller: Caller::of(&raw),
+        caller: Caller::of(raw),
         input,
     }
 }

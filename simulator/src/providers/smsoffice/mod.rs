@@ -219,7 +219,7 @@ fn check_target(request: &Request, quirks: &Quirks) -> Result<(), Response> {
 }
 
 /// The request and its parameters, noting repeated and unrecognised ones among `known`.
-fn read(read: Read<'_, Quirks>, known: &'static [&'static str]) -> (RawRequest, Params) {
+fn read<'a>(read: Read<'a, Quirks>, known: &'static [&'static str]) -> (&'a RawRequest, Params) {
     let Read {
         raw,
         quirks,
