@@ -247,6 +247,7 @@ impl std::fmt::Display for Masked<'_> {
 
 /// Whether a raw parameter name names a credential, read as PHP and ASP.NET read names
 /// (percent-decoded, any case, spaces and an array suffix ignored).
+#[inline]
 fn is_credential(raw_name: &str) -> bool {
     // Most names are plain: read them as they are, without decoding into a new string.
     if !raw_name
@@ -255,6 +256,13 @@ fn is_credential(raw_name: &str) -> bool {
     {
         return credential_name(raw_name);
     }
+    decoded_is_credential(raw_name)
+}
+
+/// [`is_credential`] of a name that must be decoded first.
+#[cold]
+#[inline(never)]
+fn decoded_is_credential(raw_name: &str) -> bool {
     let decoded = percent_encoding::percent_decode_str(&raw_name.replace('+', " "))
         .decode_utf8_lossy()
         .into_owned();
@@ -272,6 +280,7 @@ static CREDENTIAL_LENGTHS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|
 
 /// Whether `name` (decoded) is any provider's credential name or the admin token's: the log
 /// masks them whatever the path.
+#[inline]
 fn credential_name(name: &str) -> bool {
     let length_bit = 1u64.checked_shl(name.len() as u32).unwrap_or(0);
     *CREDENTIAL_LENGTHS & length_bit != 0
