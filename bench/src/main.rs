@@ -68,6 +68,8 @@ enum Sub {
     Listeners,
     /// Only the rows of what HTTPS costs a send.
     Https,
+    /// Only the rows of what one hostile request costs the server's memory and other clients.
+    Hostile,
     /// Only the rows of the send with the default flags, with logging off, the ceiling and
     /// httpmock, side by side.
     Defaults,
@@ -116,6 +118,11 @@ fn main() -> Result<()> {
         }),
         Some(Sub::Https) => runtime()?.block_on(async {
             let rows = https::rows(&args.smsim, args.smoke).await?;
+            print_table(&rows, args.smoke);
+            Ok(())
+        }),
+        Some(Sub::Hostile) => runtime()?.block_on(async {
+            let rows = hostile::rows(&args.smsim, args.smoke).await?;
             print_table(&rows, args.smoke);
             Ok(())
         }),
