@@ -486,3 +486,42 @@ async fn lints_note_risky_but_accepted_requests() {
         "Tom"
     );
 }
+
+/// Sends `head` (a request line and headers announcing a body) without the body, and reads the
+/// reply, if one comes within ten seconds.
+async fn reply_before_body(sim: &Simulator, head: &str) -> Option<client::Reply> {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut buffer = Vec::new();
+    let read = smsim_testkit::http1::read_reply(&mut stream, &mut buffer);
+    tokio::time::timeout(std::time::Duration::from_secs(10), read)
+        .await
+        .ok()
+        .map(Result::unwrap)
+}
+
+#[tokio::test]
+async fn refusals_on_the_request_line_come_before_any_body() {
+    // A body that never comes would be waited for a minute: the refusals do not wait for it.
+    let sim = start_with(|c| {
+        c.limits.body_read_timeout_seconds = 60;
+        c.limits.body_timeout_seconds = 60;
+    })
+    .await;
+    let announce =
+        "Host: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\n";
+    let long = format!("/api/v2/send/?{GOOD_SEND}&pad={}", "x".repeat(5000));
+    let too_long = reply_before_body(&sim, &format!("POST {long} HTTP/1.1\r\n{announce}")).await;
+    assert_eq!(too_long.map(|r| r.status), Some(414));
+    let slashless = format!("POST /api/v2/send?key=demo-key HTTP/1.1\r\n{announce}");
+    let redirected = reply_before_body(&sim, &slashless).await.expect("a reply");
+    assert_eq!(redirected.status, 301);
+    assert_eq!(
+        redirected.header("location"),
+        Some("/api/v2/send/?key=demo-key")
+    );
+    // The server serves on, and nothing was accepted.
+    assert_envelope(&get(&sim, &format!("/api/v2/send/?{GOOD_SEND}")).await, OK);
+    assert_eq!(admin(&sim, "/messages").await["count"], 1);
+}
