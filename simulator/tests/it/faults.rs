@@ -95,6 +95,26 @@ async fn delay_kind_answers_late_but_normally() {
 }
 
 #[tokio::test]
+async fn a_delayed_request_with_a_body_is_read_and_run_after_the_delay() {
+    let sim = with_faults(&["smsoffice.send=delay:300ms*1"]).await;
+    let form = "key=demo-key&destination=995555123456&sender=SMSOFFICE&content=hi";
+    let started = Instant::now();
+    let delayed = crate::client::post_form(&sim, "/api/v2/send/", form).await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_envelope(&delayed, OK);
+    // Straight through once the fault is spent.
+    assert_envelope(
+        &crate::client::post_form(&sim, "/api/v2/send/", form).await,
+        OK,
+    );
+    assert_eq!(admin(&sim, "/messages").await["count"], 2);
+    let journal = admin(&sim, "/requests").await;
+    let fault = journal["requests"][0]["fault"].as_str().unwrap_or_default();
+    assert!(fault.starts_with("smsoffice.send=delay:300ms"), "{fault}");
+    assert_eq!(journal["requests"][1]["fault"], serde_json::Value::Null);
+}
+
+#[tokio::test]
 async fn hang_kind_ends_in_the_clients_timeout() {
     let sim = with_faults(&["smsoffice.balance=hang"]).await;
     let waited =
