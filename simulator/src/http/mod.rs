@@ -235,15 +235,7 @@ impl RawRequest {
     ) -> Result<RawRequest, ReadError> {
         let (parts, body) = request.into_parts();
         let (body, body_ignored) = read_body(body, limit).await?;
-        let mut raw = RawRequest {
-            method: parts.method,
-            uri: parts.uri,
-            headers: parts.headers,
-            body,
-            body_ignored,
-            client,
-            multipart: None,
-        };
+        let mut raw = RawRequest::from_parts(parts, body, body_ignored, client);
         if raw.body_kind() == BodyKind::Multipart {
             // Boxed: multipart reading is rare and its state large; every other request would
             // carry that size in its future.
@@ -254,13 +246,22 @@ impl RawRequest {
 
     /// A request whose body is known to be empty, taken as it is without waiting.
     pub fn bodyless(request: Request, client: Option<SocketAddr>) -> RawRequest {
-        let (parts, _) = request.into_parts();
+        RawRequest::from_parts(request.into_parts().0, Bytes::new(), false, client)
+    }
+
+    /// The request of `parts` with the body read (multipart fields not yet read).
+    fn from_parts(
+        parts: http::request::Parts,
+        body: Bytes,
+        body_ignored: bool,
+        client: Option<SocketAddr>,
+    ) -> RawRequest {
         RawRequest {
             method: parts.method,
             uri: parts.uri,
             headers: parts.headers,
-            body: Bytes::new(),
-            body_ignored: false,
+            body,
+            body_ignored,
             client,
             multipart: None,
         }
