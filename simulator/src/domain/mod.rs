@@ -9,6 +9,7 @@ pub mod faults;
 pub mod journal;
 pub mod matcher;
 pub mod messages;
+pub mod names;
 pub mod numbers;
 mod provider;
 pub mod ring;
@@ -45,6 +46,8 @@ pub struct World {
     pub callbacks: CallbackLog,
     /// Active faults.
     pub faults: faults::FaultSet,
+    /// Account and sender names, each kept once for the messages that carry it.
+    pub names: names::Names,
     /// The one seeded generator: every random choice is drawn under the world lock, so a seed
     /// replays a run exactly.
     pub rng: ChaCha8Rng,
@@ -77,6 +80,7 @@ impl World {
             schedule: Schedule::default(),
             callbacks: CallbackLog::new(bounds.callback_entries),
             faults,
+            names: names::Names::default(),
             rng: ChaCha8Rng::seed_from_u64(seed),
             watching: false,
             changed: Vec::new(),

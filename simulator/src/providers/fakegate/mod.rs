@@ -186,11 +186,15 @@ impl Handler for SendSms {
     fn execute(self, run: Run<'_, State, Quirks>) -> Option<u64> {
         let account = run.state.accounts.get_mut(&self.token)?;
         account.balance = account.balance.saturating_sub(1);
-        let shared = |s: &str| -> Arc<str> { Arc::from(s) };
+        // Names are kept once for every message that carries them; each text is its own.
+        let (account, sender) = (
+            run.world.names.shared(&self.token),
+            run.world.names.shared("FAKE"),
+        );
         let origin = Origin {
             provider: Provider::Fakegate,
-            account: &shared(&self.token),
-            sender: &shared("FAKE"),
+            account: &account,
+            sender: &sender,
             now: run.now,
             scheduled_at: None,
             client_ip: None,
@@ -199,7 +203,7 @@ impl Handler for SendSms {
         let count = segments::count(&self.text);
         let id = run
             .world
-            .accept_in(&origin, self.to, &shared(&self.text), count, |_| {});
+            .accept_in(&origin, self.to, &Arc::from(self.text), count, |_| {});
         Some(id)
     }
 

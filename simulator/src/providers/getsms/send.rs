@@ -129,8 +129,8 @@ pub fn send(
         .map(|i| u64::from(i.count.segments))
         .sum();
     charge(&mut account.balance, cost)?;
-    let (login, user_id): (Arc<str>, u64) = (Arc::from(account.login.as_str()), account.user_id);
-    let nickname: Arc<str> = Arc::from(nickname);
+    let (login, user_id) = (world.names.shared(&account.login), account.user_id);
+    let nickname = world.names.shared(nickname);
 
     let request_id = state.take_request_id(&mut world.rng);
     let request_ids = [ProviderId {

@@ -189,8 +189,10 @@ pub fn send(
     charge(&mut account.balance, tetri)?;
 
     let mes_id = state.take_mes_id();
-    let username: Arc<str> = Arc::from(request.login.username.as_deref().unwrap_or_default());
-    let brand: Arc<str> = Arc::from(brand);
+    let username = world
+        .names
+        .shared(request.login.username.as_deref().unwrap_or_default());
+    let brand = world.names.shared(&brand);
     let content: Arc<str> = Arc::from(message);
     let mes_ids = [ProviderId {
         name: MES_ID,

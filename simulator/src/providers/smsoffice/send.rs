@@ -174,8 +174,8 @@ pub fn send(
     let cost = u64::from(count.segments) * numbers.valid.len() as u64;
     charge(&mut account.balance, cost)?;
 
-    let account_key: Arc<str> = Arc::from(account.key.as_str());
-    let sender: Arc<str> = Arc::from(fields.sender);
+    let account_key = world.names.shared(&account.key);
+    let sender = world.names.shared(fields.sender);
     let content: Arc<str> = Arc::from(fields.content);
     let reference = request.reference.as_ref().map(|reference| ProviderId {
         name: REFERENCE,
