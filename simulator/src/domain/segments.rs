@@ -67,13 +67,23 @@ pub fn gsm7_septets(c: char) -> Option<usize> {
     }
 }
 
+/// The length of `text` in UTF-16 code units, as .NET and the UCS-2 alphabet count it. ASCII
+/// text, most of it, is as long as its bytes: checked at once rather than encoded.
+pub fn utf16_len(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.encode_utf16().count()
+    }
+}
+
 /// Counts the segments of `text`: 160 septets in one segment or 153 per segment beyond; 70 UCS-2
 /// units in one or 67 per segment beyond.
 pub fn count(text: &str) -> SegmentCount {
     let septets: Option<usize> = text.chars().map(gsm7_septets).sum();
     let (encoding, units, single, multi) = match septets {
         Some(n) => (Encoding::Gsm7, n, 160, 153),
-        None => (Encoding::Ucs2, text.encode_utf16().count(), 70, 67),
+        None => (Encoding::Ucs2, utf16_len(text), 70, 67),
     };
     let segments = if units <= single {
         1
@@ -90,6 +100,20 @@ pub fn count(text: &str) -> SegmentCount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_length_counts_surrogate_pairs_twice() {
+        for (text, units) in [
+            ("", 0),
+            ("hello", 5),
+            ("გამარჯობა", 9),
+            ("ok 👍", 5),
+            ("€", 1),
+        ] {
+            assert_eq!(utf16_len(text), units, "{text}");
+            assert_eq!(utf16_len(text), text.encode_utf16().count(), "{text}");
+        }
+    }
 
     #[test]
     fn ascii_table_agrees_with_the_alphabet() {

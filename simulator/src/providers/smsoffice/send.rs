@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ::http::Method;
+use smallvec::SmallVec;
 use axum::extract::Request;
 use axum::response::Response;
 
@@ -267,7 +268,7 @@ fn check_sender_and_content(
         return Err(SmsofficeError::ContentEmpty);
     }
     // .NET counts string length in UTF-16 code units.
-    if fields.content.encode_utf16().count() > quirks.max_content_chars {
+    if segments::utf16_len(fields.content) > quirks.max_content_chars {
         return Err(SmsofficeError::ContentTooLong);
     }
     Ok(sender_active)
@@ -276,7 +277,8 @@ fn check_sender_and_content(
 /// The destinations sorted by what the service does with each.
 struct Numbers<'a> {
     total: usize,
-    valid: Vec<&'a str>,
+    /// Room for a few numbers without an allocation: most sends name one.
+    valid: SmallVec<[&'a str; 4]>,
     foreign: usize,
     invalid: usize,
     stop_listed: Vec<String>,
@@ -307,7 +309,7 @@ fn sort_numbers<'a>(
 ) -> Numbers<'a> {
     let mut numbers = Numbers {
         total: 0,
-        valid: Vec::new(),
+        valid: SmallVec::new(),
         foreign: 0,
         invalid: 0,
         stop_listed: Vec::new(),
