@@ -479,7 +479,7 @@ where
             // which borrows hyper's read buffer, is then gone before hyper reads again, and
             // hyper reuses the buffer instead of allocating a new one for every request. One
             // that must wait (a body still arriving, a delay) goes on as a future hyper polls.
-            match app.serve(request.map(Body::new), connection) {
+            match app.serve(request.map(into_body), connection) {
                 Step::Done(response) => Either::Right(std::future::ready(Ok(response))),
                 Step::Later(rest) => Either::Left(async move { Ok::<_, Infallible>(rest.await) }),
             }
@@ -516,6 +516,16 @@ where
             }
         }
     })
+}
+
+/// hyper's request body as the handlers' type. A request without one (every GET) gets the empty
+/// body, which needs no allocation, where boxing hyper's would take one per request.
+fn into_body(body: Incoming) -> Body {
+    if hyper::body::Body::is_end_stream(&body) {
+        Body::empty()
+    } else {
+        Body::new(body)
+    }
 }
 
 /// Answers `CONNECT host:port` the way a forward proxy does, so a client that tunnels through its
