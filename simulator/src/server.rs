@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 
 use futures_util::future::Either;
 use tokio::net::{TcpListener, TcpStream};
@@ -24,6 +24,7 @@ use crate::admin::AppState;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::gateway::{Step, exchange, exchange_now, is_admin_path};
+use crate::http::timer::ConnectionTimer;
 use crate::http::{ConnControl, Connection, Kill, Scheme};
 use crate::sim::Sim;
 use crate::tls::Tls;
@@ -488,7 +489,7 @@ where
         // after each reply), so one setting bounds a half-sent header and an idle keep-alive
         // connection.
         let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
+            .timer(ConnectionTimer::new())
             .header_read_timeout(header_timeout)
             .serve_connection(io, service)
             .with_upgrades();

@@ -5,6 +5,7 @@ pub mod connection;
 mod handler;
 pub mod pages;
 pub mod params;
+pub mod timer;
 
 pub use connection::{ConnControl, Connection, Kill, Scheme};
 pub use handler::{Handler, Read, Reply, Run};

@@ -295,6 +295,41 @@ async fn a_half_sent_header_and_an_idle_connection_are_closed_after_the_header_t
 }
 
 #[tokio::test]
+async fn a_connection_asking_again_within_the_header_timeout_stays_open_past_it() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sim = start_with(|c| c.limits.header_timeout_seconds = 2).await;
+    let mut client = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
+    // Five requests half a second apart: the connection lives past the two-second limit, each
+    // request's wait measured from the reply before it.
+    for round in 0..5 {
+        if round > 0 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        client
+            .write_all(b"GET /api/getBalance?key=demo-key HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut reply = Vec::new();
+        while !reply.ends_with(b"1000") {
+            let mut chunk = [0u8; 512];
+            let n = tokio::time::timeout(Duration::from_secs(10), client.read(&mut chunk))
+                .await
+                .expect("answered")
+                .unwrap();
+            assert!(n > 0, "closed before request {round} was answered");
+            reply.extend_from_slice(&chunk[..n]);
+        }
+    }
+    // Then idle, it is closed after the limit.
+    assert!(
+        closed_within(&mut client, Duration::from_secs(10))
+            .await
+            .is_some(),
+        "idle connection held"
+    );
+}
+
+#[tokio::test]
 async fn a_hang_fault_outlasts_the_header_timeout() {
     use tokio::io::AsyncWriteExt;
     let sim = start_with(|c| {
