@@ -8,8 +8,13 @@ use serde::{Deserialize, Serialize};
 #[serde(try_from = "MatcherSpec", into = "MatcherSpec")]
 pub struct DestinationMatcher {
     spec: MatcherSpec,
+    /// The compiled pattern; `None` for `.*`, which matches any text (the default rules end
+    /// with it, and a regex search costs more than the rest of matching a send).
     regex: Option<regex::Regex>,
 }
+
+/// A pattern every text matches, read without running it.
+const MATCH_ANY: &str = ".*";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
@@ -25,6 +30,7 @@ impl TryFrom<MatcherSpec> for DestinationMatcher {
 
     fn try_from(spec: MatcherSpec) -> Result<Self, String> {
         let regex = match &spec {
+            MatcherSpec::Regex(pattern) if pattern == MATCH_ANY => None,
             MatcherSpec::Regex(pattern) => Some(
                 regex::Regex::new(pattern)
                     .map_err(|e| format!("invalid regex {pattern:?}: {e}"))?,
@@ -49,7 +55,7 @@ impl DestinationMatcher {
             (MatcherSpec::Prefix(s), _) => destination.starts_with(s.as_str()),
             (MatcherSpec::Suffix(s), _) => destination.ends_with(s.as_str()),
             (MatcherSpec::Regex(_), Some(re)) => re.is_match(destination),
-            (MatcherSpec::Regex(_), None) => false,
+            (MatcherSpec::Regex(_), None) => true,
         }
     }
 }
@@ -89,6 +95,18 @@ mod tests {
                 .unwrap()
                 .matches("998901234567")
         );
+    }
+
+    #[test]
+    fn the_match_any_pattern_matches_what_the_regex_matches() {
+        let any = parse(r#"{"regex":".*"}"#).unwrap();
+        assert!(any.regex.is_none(), "not compiled");
+        let compiled = regex::Regex::new(MATCH_ANY).unwrap();
+        for text in ["", "995577123456", "+1 (555)", "a\nb", "ნომერი"] {
+            assert!(any.matches(text), "{text:?}");
+            assert_eq!(any.matches(text), compiled.is_match(text), "{text:?}");
+        }
+        assert_eq!(serde_json::to_string(&any).unwrap(), r#"{"regex":".*"}"#);
     }
 
     #[test]
