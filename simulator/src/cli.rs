@@ -157,6 +157,11 @@ pub struct ServeArgs {
     /// Log format [default: text].
     #[arg(long, env = "SMSIM_LOG", value_enum)]
     pub log: Option<LogFormat>,
+    /// Request log lines written in one second at most; the rest of that second's are counted
+    /// and summarised in one line (the journal keeps every request); 0 writes every one
+    /// (`limits.log_lines_per_second`) [default: 1000].
+    #[arg(long, env = "SMSIM_LOG_LINES_PER_SECOND", value_name = "N")]
+    pub log_lines_per_second: Option<u64>,
     /// Callback URL of the demo smsoffice account (`demo-key`) [default: none].
     #[arg(long, env = "SMSIM_CALLBACK_URL", value_name = "URL")]
     pub callback_url: Option<String>,
@@ -272,6 +277,9 @@ impl ServeArgs {
         }
         if let Some(log) = self.log {
             config.log = log;
+        }
+        if let Some(lines) = self.log_lines_per_second {
+            config.limits.log_lines_per_second = lines;
         }
         if let Some(token) = &self.admin_token {
             config.admin_token = Some(token.clone());

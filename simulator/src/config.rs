@@ -374,6 +374,9 @@ pub struct Limits {
     pub body_timeout_seconds: u64,
     /// The longest `wait` a `GET /__admin/messages/latest` may ask for.
     pub max_wait_seconds: u64,
+    /// Request log lines written in one second at most (0: every one); the rest of that
+    /// second's are counted, and a summary line says how many.
+    pub log_lines_per_second: u64,
 }
 
 impl Default for Limits {
@@ -392,6 +395,7 @@ impl Default for Limits {
             body_read_timeout_seconds: 10,
             body_timeout_seconds: 30,
             max_wait_seconds: 60,
+            log_lines_per_second: crate::log::DEFAULT_LINES_PER_SECOND,
         }
     }
 }

@@ -2,12 +2,15 @@
 //! full or unread stderr never slows the server (past [`MAX_PENDING_BYTES`] lines are dropped and
 //! counted). The line each provider request writes is formatted straight into a reused buffer
 //! rather than through tracing's general formatter, in the same text or JSON shape tracing gives
-//! every other line: it is written once per request, so its cost is the server's.
+//! every other line: it is written once per request, so its cost is the server's. Past a number of
+//! request lines a second (`limits.log_lines_per_second`) the rest of that second's are counted,
+//! not written, and a summary line says how many: a load test's log stays readable and costs the
+//! server next to nothing, while the journal still holds every request.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::LogFormat;
 
@@ -23,11 +26,66 @@ const IDLE_POLLS: u32 = 10;
 /// The target request lines are written under, as tracing would name it.
 const TARGET: &str = "smsim::gateway::journal";
 
+/// The target of the summary of request lines not written.
+const SUMMARY_TARGET: &str = "smsim::log";
+
+/// How often at most a summary of request lines not written is written.
+const SUMMARY_EVERY: Duration = Duration::from_secs(1);
+
+/// Request lines written in one second at most by default: every request of a test suite, while
+/// a load test's hundred thousand a second cost the server next to nothing.
+pub const DEFAULT_LINES_PER_SECOND: u64 = 1000;
+
+/// Which request lines are written: at most `per_second` in each second of wall time (0: all).
+/// Approximate across threads: two threads opening a second at once each start its count afresh.
+#[derive(Debug)]
+struct Limiter {
+    per_second: u64,
+    /// The second being counted, in Unix seconds.
+    second: AtomicU64,
+    /// Request lines taken in that second.
+    taken: AtomicU64,
+    /// Request lines not written since the last summary.
+    skipped: AtomicU64,
+}
+
+impl Limiter {
+    fn new(per_second: u64) -> Limiter {
+        Limiter {
+            per_second,
+            second: AtomicU64::new(0),
+            taken: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether a request line in Unix second `now` is written; one that is not is counted.
+    #[inline]
+    fn admit(&self, now: u64) -> bool {
+        if self.per_second == 0 {
+            return true;
+        }
+        if self.second.load(Ordering::Relaxed) != now {
+            self.second.store(now, Ordering::Relaxed);
+            self.taken.store(0, Ordering::Relaxed);
+        }
+        if self.taken.fetch_add(1, Ordering::Relaxed) < self.per_second {
+            return true;
+        }
+        self.skipped.fetch_add(1, Ordering::Relaxed);
+        false
+    }
+}
+
 /// Where the log's lines wait for the writer thread.
 #[derive(Debug)]
 struct Sink {
     pending: Mutex<Vec<u8>>,
     dropped: AtomicU64,
+    /// Which request lines are written; the writer summarises the others.
+    limiter: Limiter,
+    /// The shape of the summary lines.
+    format: LogFormat,
     /// The writer is parked until woken (no line came for a while).
     sleeping: AtomicBool,
     stopping: AtomicBool,
@@ -45,7 +103,12 @@ impl Sink {
             }
             pending.extend_from_slice(bytes);
         }
-        // Only a sleeping writer is woken: under load it finds the lines on its next look.
+        self.wake();
+    }
+
+    /// Wakes the writer if it sleeps: under load it finds the lines on its next look.
+    #[inline]
+    fn wake(&self) {
         if self.sleeping.load(Ordering::SeqCst)
             && let Some(writer) = self.writer.get()
         {
@@ -53,11 +116,23 @@ impl Sink {
         }
     }
 
-    /// The writer thread: takes everything waiting and writes it at once. `out` is locked for each
-    /// write only (stderr's lock held for good would block every `eprintln!`).
+    /// Writes the summary of request lines not written since the last one, if there were any.
+    fn summarise(&self, out: &mut impl std::io::Write) {
+        let skipped = self.limiter.skipped.swap(0, Ordering::Relaxed);
+        if skipped > 0 {
+            let _ = out
+                .write_all(summary_line(self.format, skipped, self.limiter.per_second).as_bytes());
+            let _ = out.flush();
+        }
+    }
+
+    /// The writer thread: takes everything waiting and writes it at once, and at most once a
+    /// second the summary of request lines not written. `out` is locked for each write only
+    /// (stderr's lock held for good would block every `eprintln!`).
     fn drain(&self, mut out: impl std::io::Write) {
         let mut batch = Vec::with_capacity(64 * 1024);
         let mut idle = 0;
+        let mut last_summary = Instant::now();
         loop {
             std::mem::swap(
                 &mut batch,
@@ -69,9 +144,13 @@ impl Sink {
                 batch.clear();
                 idle = 0;
             } else if self.stopping.load(Ordering::SeqCst) {
-                return;
+                return self.summarise(&mut out);
             } else {
                 idle += 1;
+            }
+            if last_summary.elapsed() >= SUMMARY_EVERY {
+                self.summarise(&mut out);
+                last_summary = Instant::now();
             }
             if idle < IDLE_POLLS {
                 std::thread::park_timeout(POLL);
@@ -86,7 +165,12 @@ impl Sink {
                 .unwrap_or_else(|e| e.into_inner())
                 .is_empty();
             if empty && !self.stopping.load(Ordering::SeqCst) {
-                std::thread::park();
+                if self.limiter.skipped.load(Ordering::Relaxed) > 0 {
+                    // Lines not written wait for their summary, due within the second.
+                    std::thread::park_timeout(SUMMARY_EVERY.saturating_sub(last_summary.elapsed()));
+                } else {
+                    std::thread::park();
+                }
             }
             self.sleeping.store(false, Ordering::SeqCst);
             idle = 0;
@@ -123,6 +207,9 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for SinkWriter {
 struct RequestLines {
     sink: Arc<Sink>,
     format: LogFormat,
+    /// Lines go through tracing's formatter (which colours them on a terminal), not straight
+    /// into the sink.
+    traced: bool,
 }
 
 static REQUEST_LINES: OnceLock<RequestLines> = OnceLock::new();
@@ -152,13 +239,20 @@ impl Drop for LogGuard {
 }
 
 /// Installs the process's log: tracing's subscriber with `filter` (a tracing filter such as
-/// `info` or `warn`) writing through the sink, and the request lines' direct path. Colour only
-/// when stderr is a terminal; request lines then go through tracing's formatter, which colours.
-pub fn install(format: LogFormat, filter: tracing_subscriber::EnvFilter) -> LogGuard {
+/// `info` or `warn`) writing through the sink, and the request lines' direct path, at most
+/// `lines_per_second` of them a second (0: all). Colour only when stderr is a terminal; request
+/// lines then go through tracing's formatter, which colours.
+pub fn install(
+    format: LogFormat,
+    filter: tracing_subscriber::EnvFilter,
+    lines_per_second: u64,
+) -> LogGuard {
     use std::io::IsTerminal;
     let sink = Arc::new(Sink {
         pending: Mutex::new(Vec::with_capacity(64 * 1024)),
         dropped: AtomicU64::new(0),
+        limiter: Limiter::new(lines_per_second),
+        format,
         sleeping: AtomicBool::new(false),
         stopping: AtomicBool::new(false),
         writer: OnceLock::new(),
@@ -180,10 +274,11 @@ pub fn install(format: LogFormat, filter: tracing_subscriber::EnvFilter) -> LogG
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
-    if installed.is_ok() && !ansi && tracing::enabled!(target: TARGET, tracing::Level::INFO) {
+    if installed.is_ok() && tracing::enabled!(target: TARGET, tracing::Level::INFO) {
         let _ = REQUEST_LINES.set(RequestLines {
             sink: sink.clone(),
             format,
+            traced: ansi,
         });
     }
     LogGuard { sink, writer }
@@ -347,6 +442,14 @@ thread_local! {
 
 impl RequestLines {
     fn write(&self, request: &RequestLine<'_>) {
+        let now = since_epoch();
+        if !self.sink.limiter.admit(now.as_secs()) {
+            // The writer summarises it: a sleeping one must wake to.
+            return self.sink.wake();
+        }
+        if self.traced {
+            return request.trace();
+        }
         LINE.with(|line| {
             let Ok(mut line) = line.try_borrow_mut() else {
                 return request.trace();
@@ -355,12 +458,12 @@ impl RequestLines {
             text.clear();
             let written = match self.format {
                 LogFormat::Text => {
-                    write_timestamp(text, second, prefix);
+                    write_timestamp(text, now, second, prefix);
                     text_line(text, request)
                 }
                 LogFormat::Json => {
                     text.push_str("{\"timestamp\":\"");
-                    write_timestamp(text, second, prefix);
+                    write_timestamp(text, now, second, prefix);
                     json_line(text, request)
                 }
             };
@@ -372,12 +475,47 @@ impl RequestLines {
     }
 }
 
-/// `2026-12-04T17:23:16.798615Z`, as tracing writes it; the part up to the second is made once
-/// a second per thread.
-fn write_timestamp(out: &mut String, second: &mut u64, prefix: &mut String) {
-    let since_epoch = SystemTime::now()
+/// Wall time since the Unix epoch.
+fn since_epoch() -> Duration {
+    SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The summary of `skipped` request lines not written, over the limit of `per_second`, in the
+/// log's shape.
+fn summary_line(format: LogFormat, skipped: u64, per_second: u64) -> String {
+    const MESSAGE: &str = "request lines over the limit a second not written \
+        (GET /__admin/requests has every request; --log-lines-per-second 0 writes them all)";
+    let (mut out, mut second, mut prefix) = (String::new(), u64::MAX, String::new());
+    match format {
+        LogFormat::Text => {
+            write_timestamp(&mut out, since_epoch(), &mut second, &mut prefix);
+            let _ = writeln!(
+                out,
+                "  INFO {SUMMARY_TARGET}: {MESSAGE} skipped={skipped} per_second={per_second}"
+            );
+        }
+        LogFormat::Json => {
+            out.push_str("{\"timestamp\":\"");
+            write_timestamp(&mut out, since_epoch(), &mut second, &mut prefix);
+            let fields = serde_json::json!({
+                "message": MESSAGE,
+                "skipped": skipped,
+                "per_second": per_second,
+            });
+            let _ = writeln!(
+                out,
+                "\",\"level\":\"INFO\",\"fields\":{fields},\"target\":\"{SUMMARY_TARGET}\"}}"
+            );
+        }
+    }
+    out
+}
+
+/// `2026-12-04T17:23:16.798615Z` for `since_epoch`, as tracing writes it; the part up to the
+/// second is made once a second per thread.
+fn write_timestamp(out: &mut String, since_epoch: Duration, second: &mut u64, prefix: &mut String) {
     let now = since_epoch.as_secs();
     if now != *second {
         *second = now;
@@ -533,7 +671,7 @@ mod tests {
     #[test]
     fn timestamps_are_rfc3339_with_microseconds() {
         let (mut out, mut second, mut prefix) = (String::new(), u64::MAX, String::new());
-        write_timestamp(&mut out, &mut second, &mut prefix);
+        write_timestamp(&mut out, since_epoch(), &mut second, &mut prefix);
         let parsed =
             time::OffsetDateTime::parse(&out, &time::format_description::well_known::Rfc3339);
         assert!(parsed.is_ok(), "{out}");
@@ -591,15 +729,69 @@ mod tests {
         assert_eq!(micros, "004021");
     }
 
-    #[test]
-    fn the_sink_drops_and_counts_past_its_bound_and_keeps_what_it_holds() {
-        let sink = Sink {
+    /// A sink whose writer stops once it has written what waits.
+    fn stopped_sink(format: LogFormat, lines_per_second: u64) -> Sink {
+        Sink {
             pending: Mutex::new(Vec::new()),
             dropped: AtomicU64::new(0),
+            limiter: Limiter::new(lines_per_second),
+            format,
             sleeping: AtomicBool::new(false),
             stopping: AtomicBool::new(true),
             writer: OnceLock::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn the_limiter_admits_so_many_lines_a_second_and_counts_the_rest() {
+        let limiter = Limiter::new(3);
+        let admitted = |second| (0..5).filter(|_| limiter.admit(second)).count();
+        assert_eq!(admitted(100), 3);
+        assert_eq!(limiter.skipped.load(Ordering::Relaxed), 2);
+        assert_eq!(admitted(101), 3, "each second has its own count");
+        assert_eq!(limiter.skipped.load(Ordering::Relaxed), 4);
+        let unlimited = Limiter::new(0);
+        assert_eq!((0..10_000).filter(|_| unlimited.admit(100)).count(), 10_000);
+        assert_eq!(unlimited.skipped.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn lines_not_written_are_summarised_in_the_logs_shape_before_the_writer_stops() {
+        let sink = stopped_sink(LogFormat::Text, 1);
+        assert!(sink.limiter.admit(7));
+        for _ in 0..41 {
+            assert!(!sink.limiter.admit(7));
+        }
+        sink.push(b"a request line\n");
+        let mut written = Vec::new();
+        sink.drain(&mut written);
+        let written = String::from_utf8(written).unwrap();
+        let (line, summary) = written.split_once('\n').unwrap();
+        assert_eq!(line, "a request line");
+        assert!(
+            summary.ends_with(
+                "Z  INFO smsim::log: request lines over the limit a second not written (GET \
+                 /__admin/requests has every request; --log-lines-per-second 0 writes them all) \
+                 skipped=41 per_second=1\n"
+            ),
+            "{summary}"
+        );
+        let mut again = Vec::new();
+        sink.drain(&mut again);
+        assert!(again.is_empty(), "each line not written is summarised once");
+
+        let json = summary_line(LogFormat::Json, 41, 1);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["level"], "INFO");
+        assert_eq!(value["target"], SUMMARY_TARGET);
+        assert_eq!(value["fields"]["skipped"], 41);
+        assert_eq!(value["fields"]["per_second"], 1);
+        assert!(json.ends_with("}\n"));
+    }
+
+    #[test]
+    fn the_sink_drops_and_counts_past_its_bound_and_keeps_what_it_holds() {
+        let sink = stopped_sink(LogFormat::Text, 0);
         let line = vec![b'x'; 1024];
         for _ in 0..(MAX_PENDING_BYTES / 1024 + 10) {
             sink.push(&line);

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Record(args) => {
-            let _log = init_tracing(LogFormat::Text);
+            let _log = init_tracing(LogFormat::Text, 0);
             let provider = Provider::parse(&args.provider).expect("clap restricts the provider");
             let known = KnownCredentials::from_env(provider);
             let options = RecordOptions {
@@ -86,7 +86,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(EXIT_BAD_CONFIG);
                 }
             };
-            let log = init_tracing(config.log);
+            let log = init_tracing(config.log, config.limits.log_lines_per_second);
             let Some(runtime) = runtime() else {
                 return ExitCode::FAILURE;
             };
@@ -133,10 +133,11 @@ impl Log {
     }
 }
 
-fn init_tracing(format: LogFormat) -> Log {
+/// Installs the log; `lines_per_second` bounds the request lines (0: all).
+fn init_tracing(format: LogFormat, lines_per_second: u64) -> Log {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SMSIM_LOG_FILTER")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    Log(smsim::log::install(format, filter))
+    Log(smsim::log::install(format, filter, lines_per_second))
 }
 
 /// Asks `/__admin/health` over one HTTP/1.1 connection; the line to print, or why not healthy.

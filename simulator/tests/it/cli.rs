@@ -276,7 +276,8 @@ fn record_refuses_a_bad_upstream_with_exit_2() {
 
 #[tokio::test]
 async fn an_unread_stderr_never_blocks_the_server() {
-    let (mut child, addr, _unread) = spawn_piped(&[]).await;
+    // Every request's line written, however fast they come.
+    let (mut child, addr, _unread) = spawn_piped(&["--log-lines-per-second", "0"]).await;
     // Each request logs a line of a few hundred bytes; a pipe holds about 64 KB.
     let padding = "x".repeat(150);
     let all = async {
@@ -289,6 +290,58 @@ async fn an_unread_stderr_never_blocks_the_server() {
     tokio::time::timeout(std::time::Duration::from_secs(120), all)
         .await
         .expect("the server keeps answering while nobody reads its log");
+    child.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn request_lines_past_the_limit_a_second_are_summarised_and_the_journal_keeps_every_request()
+{
+    let (mut child, addr, stderr) = spawn_piped(&["--log-lines-per-second", "5"]).await;
+    const SENT: u64 = 40;
+    for _ in 0..SENT {
+        let reply =
+            crate::client::raw(addr, b"GET /api/getBalance?key=demo-key HTTP/1.1", b"").await;
+        assert_eq!(reply.status, 200);
+    }
+    // Every request is either written or counted in a summary, which comes within a second.
+    let mut lines = BufReader::new(stderr).lines();
+    let (mut written, mut seconds, mut summarised) = (0, std::collections::HashSet::new(), 0);
+    let read = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("getBalance") {
+                written += 1;
+                seconds.insert(line[..19].to_owned());
+            } else if let Some(fields) = line.split("smsim::log: ").nth(1) {
+                assert!(fields.ends_with(" per_second=5"), "{line}");
+                let skipped = fields.split("skipped=").nth(1).unwrap();
+                summarised += skipped.split(' ').next().unwrap().parse::<u64>().unwrap();
+            }
+            if written + summarised == SENT {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), read)
+        .await
+        .expect("each request written or summarised");
+    assert!(summarised > 0, "{written} written");
+    assert!(
+        written <= 5 * seconds.len() as u64,
+        "{written} lines in {} seconds",
+        seconds.len()
+    );
+    let journal = crate::client::raw(
+        addr,
+        b"GET /__admin/requests?provider=smsoffice&limit=1000 HTTP/1.1",
+        b"",
+    )
+    .await;
+    let journal: serde_json::Value = serde_json::from_slice(&journal.body).unwrap();
+    assert_eq!(
+        journal["requests"].as_array().unwrap().len() as u64,
+        SENT,
+        "the journal keeps every request"
+    );
     child.kill().await.unwrap();
 }
 
