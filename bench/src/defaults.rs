@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 
+use std::time::Duration;
+
 use anyhow::{Context, Result};
 
 use super::{Args, Killed, Row, Sizes, Smsim, row};
@@ -40,6 +42,17 @@ struct Round {
     logged: LoadResult,
     quiet: LoadResult,
     stub: LoadResult,
+    /// Server CPU time per send (all its threads), with the default flags and with logging off.
+    logged_cpu: Duration,
+    quiet_cpu: Duration,
+}
+
+/// One smsim run of `requests` sends: its result and the server's CPU time per send.
+async fn measured(smsim: &Smsim, load: &Load, requests: u64) -> Result<(LoadResult, Duration)> {
+    let before = smsim.cpu_ns()?;
+    let result = load.run(requests).await?;
+    let used = smsim.cpu_ns()?.saturating_sub(before);
+    Ok((result, Duration::from_nanos(used / requests.max(1))))
 }
 
 /// The rows: each server's median round, the log line's cost, the ratios the goals name.
@@ -68,17 +81,29 @@ pub async fn rows(args: &Args, sizes: &Sizes, ceiling_addr: SocketAddr) -> Resul
     // otherwise slow on a machine with few cores.
     let settle = if args.smoke { 0 } else { 3 };
     let pause = || tokio::time::sleep(std::time::Duration::from_secs(settle));
-    for _ in 0..sizes.rounds {
+    let (logged_load, quiet_load) = (load(logged.addr), load(quiet.addr));
+    for round in 0..sizes.rounds {
         let ceiling = ceiling_load.run(sizes.requests).await?;
-        let logged_run = load(logged.addr).run(sizes.requests).await?;
-        pause().await;
-        let quiet_run = load(quiet.addr).run(sizes.requests).await?;
+        // Which of the two runs first alternates, so neither always follows the ceiling's run.
+        let ((logged_run, logged_cpu), (quiet_run, quiet_cpu)) = if round % 2 == 0 {
+            let logged_run = measured(&logged, &logged_load, sizes.requests).await?;
+            pause().await;
+            let quiet_run = measured(&quiet, &quiet_load, sizes.requests).await?;
+            (logged_run, quiet_run)
+        } else {
+            let quiet_run = measured(&quiet, &quiet_load, sizes.requests).await?;
+            pause().await;
+            let logged_run = measured(&logged, &logged_load, sizes.requests).await?;
+            (logged_run, quiet_run)
+        };
         pause().await;
         rounds.push(Round {
             ceiling,
             logged: logged_run,
             quiet: quiet_run,
             stub: load(stub_addr).run(sizes.requests).await?,
+            logged_cpu,
+            quiet_cpu,
         });
     }
     logged.stop();
@@ -96,6 +121,9 @@ pub async fn rows(args: &Args, sizes: &Sizes, ceiling_addr: SocketAddr) -> Resul
     let logged_to_stub = median(&|r| r.logged.rps / r.stub.rps);
     let quiet_to_stub = median(&|r| r.quiet.rps / r.stub.rps);
     let log_cost = median(&|r| 1.0 - r.logged.rps / r.quiet.rps);
+    let log_cpu_cost = median(&|r| r.logged_cpu.as_secs_f64() / r.quiet_cpu.as_secs_f64() - 1.0);
+    let micros = |cpu: &dyn Fn(&Round) -> Duration| median(&|r| cpu(r).as_secs_f64() * 1e6);
+    let (logged_cpu, quiet_cpu) = (micros(&|r| r.logged_cpu), micros(&|r| r.quiet_cpu));
     let ceiling_rps = median(&|r| r.ceiling.rps);
     let figure = |rps_ratio: f64, stub_ratio: Option<f64>| {
         let versus = stub_ratio
@@ -110,14 +138,23 @@ pub async fn rows(args: &Args, sizes: &Sizes, ceiling_addr: SocketAddr) -> Resul
     let rounds_note = format!("median of {} rounds", sizes.rounds);
     Ok(vec![
         row(
-            format!("smsoffice send, default flags (a log line per request; {rounds_note})"),
-            figure(logged_to_ceiling, Some(logged_to_stub)),
+            format!(
+                "smsoffice send, default flags (a log line per request, at most 1,000 a second; \
+                 {rounds_note})"
+            ),
+            format!(
+                "{}; {logged_cpu:.1} µs of server CPU per send",
+                figure(logged_to_ceiling, Some(logged_to_stub))
+            ),
             "",
             None,
         ),
         row(
             "smsoffice send, logging off (SMSIM_LOG_FILTER=warn)",
-            figure(quiet_to_ceiling, Some(quiet_to_stub)),
+            format!(
+                "{}; {quiet_cpu:.1} µs of server CPU per send",
+                figure(quiet_to_ceiling, Some(quiet_to_stub))
+            ),
             "",
             None,
         ),
@@ -132,6 +169,12 @@ pub async fn rows(args: &Args, sizes: &Sizes, ceiling_addr: SocketAddr) -> Resul
             format!("{:.1}%", log_cost * 100.0),
             "≤ 5%",
             Some(log_cost <= 0.05),
+        ),
+        row(
+            "  the log line's cost in server CPU per send",
+            format!("{:+.1}%", log_cpu_cost * 100.0),
+            "",
+            None,
         ),
         row(
             "  default flags / ceiling",
