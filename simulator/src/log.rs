@@ -29,6 +29,10 @@ const TARGET: &str = "smsim::gateway::journal";
 /// The target of the summary of request lines not written.
 const SUMMARY_TARGET: &str = "smsim::log";
 
+/// What the summary of request lines not written says, before its counts.
+const SUMMARY_MESSAGE: &str = "request lines over the limit a second not written \
+    (GET /__admin/requests has every request; --log-lines-per-second 0 writes them all)";
+
 /// How often at most a summary of request lines not written is written.
 const SUMMARY_EVERY: Duration = Duration::from_secs(1);
 
@@ -86,6 +90,9 @@ struct Sink {
     limiter: Limiter,
     /// The shape of the summary lines.
     format: LogFormat,
+    /// Summaries go through tracing's formatter (which colours them on a terminal), as the
+    /// request lines then do.
+    traced: bool,
     /// The writer is parked until woken (no line came for a while).
     sleeping: AtomicBool,
     stopping: AtomicBool,
@@ -116,14 +123,21 @@ impl Sink {
         }
     }
 
-    /// Writes the summary of request lines not written since the last one, if there were any.
-    fn summarise(&self, out: &mut impl std::io::Write) {
+    /// Writes the summary of request lines not written since the last one, if there were any;
+    /// true when it went through tracing and waits in `pending`.
+    fn summarise(&self, out: &mut impl std::io::Write) -> bool {
         let skipped = self.limiter.skipped.swap(0, Ordering::Relaxed);
-        if skipped > 0 {
-            let _ = out
-                .write_all(summary_line(self.format, skipped, self.limiter.per_second).as_bytes());
-            let _ = out.flush();
+        let per_second = self.limiter.per_second;
+        if skipped == 0 {
+            return false;
         }
+        if self.traced {
+            tracing::info!(target: SUMMARY_TARGET, skipped, per_second, "{SUMMARY_MESSAGE}");
+            return true;
+        }
+        let _ = out.write_all(summary_line(self.format, skipped, per_second).as_bytes());
+        let _ = out.flush();
+        false
     }
 
     /// The writer thread: takes everything waiting and writes it at once, and at most once a
@@ -144,7 +158,11 @@ impl Sink {
                 batch.clear();
                 idle = 0;
             } else if self.stopping.load(Ordering::SeqCst) {
-                return self.summarise(&mut out);
+                // A summary made through tracing waits in `pending`: one more look writes it.
+                if self.summarise(&mut out) {
+                    continue;
+                }
+                return;
             } else {
                 idle += 1;
             }
@@ -248,11 +266,13 @@ pub fn install(
     lines_per_second: u64,
 ) -> LogGuard {
     use std::io::IsTerminal;
+    let ansi = std::io::stderr().is_terminal();
     let sink = Arc::new(Sink {
         pending: Mutex::new(Vec::with_capacity(64 * 1024)),
         dropped: AtomicU64::new(0),
         limiter: Limiter::new(lines_per_second),
         format,
+        traced: ansi,
         sleeping: AtomicBool::new(false),
         stopping: AtomicBool::new(false),
         writer: OnceLock::new(),
@@ -265,7 +285,6 @@ pub fn install(
     if let Some(writer) = &writer {
         let _ = sink.writer.set(writer.thread().clone());
     }
-    let ansi = std::io::stderr().is_terminal();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
@@ -485,22 +504,20 @@ fn since_epoch() -> Duration {
 /// The summary of `skipped` request lines not written, over the limit of `per_second`, in the
 /// log's shape.
 fn summary_line(format: LogFormat, skipped: u64, per_second: u64) -> String {
-    const MESSAGE: &str = "request lines over the limit a second not written \
-        (GET /__admin/requests has every request; --log-lines-per-second 0 writes them all)";
     let (mut out, mut second, mut prefix) = (String::new(), u64::MAX, String::new());
     match format {
         LogFormat::Text => {
             write_timestamp(&mut out, since_epoch(), &mut second, &mut prefix);
             let _ = writeln!(
                 out,
-                "  INFO {SUMMARY_TARGET}: {MESSAGE} skipped={skipped} per_second={per_second}"
+                "  INFO {SUMMARY_TARGET}: {SUMMARY_MESSAGE} skipped={skipped} per_second={per_second}"
             );
         }
         LogFormat::Json => {
             out.push_str("{\"timestamp\":\"");
             write_timestamp(&mut out, since_epoch(), &mut second, &mut prefix);
             let fields = serde_json::json!({
-                "message": MESSAGE,
+                "message": SUMMARY_MESSAGE,
                 "skipped": skipped,
                 "per_second": per_second,
             });
@@ -736,6 +753,7 @@ mod tests {
             dropped: AtomicU64::new(0),
             limiter: Limiter::new(lines_per_second),
             format,
+            traced: false,
             sleeping: AtomicBool::new(false),
             stopping: AtomicBool::new(true),
             writer: OnceLock::new(),
