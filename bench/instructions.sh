@@ -9,10 +9,11 @@
 #   IDLE_LISTENERS=2000 bash bench/instructions.sh   # with that many /__admin/events listeners
 #     connected first that never read (4 KB receive buffers, so the first sends fill them)
 # The deliveries (two seconds after each send by default) that fall due within a run depend on its
-# pace, which moves a count by a few hundred; for comparing two builds, keep them out of it:
-#   SMSIM_CONFIG_PATCH='{"rules":[{"destination":{"prefix":"995"},"outcome":"delivered","delay_seconds":3600}]}'
+# pace, which moves a count by a few hundred; for comparing two builds, keep them out of it with
+# a clock that stands still (the count then repeats to within ten instructions):
+#   SMSIM_ARGS='--clock manual' bash bench/instructions.sh 4000
 # Request log lines past --log-lines-per-second (1,000) are only counted, and under callgrind a run
-# is slow enough that most are written: SMSIM_ARGS='--log-lines-per-second 1' counts a load
+# is slow enough that most are written: '--log-lines-per-second 1' among SMSIM_ARGS counts a load
 # test's cost, '--log-lines-per-second 0' a line for every send.
 set -euo pipefail
 cd "$(dirname "$0")/.."

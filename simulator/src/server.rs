@@ -24,6 +24,7 @@ use crate::admin::AppState;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::gateway::{Step, exchange, exchange_now, is_admin_path};
+use crate::http::signals::until_signal;
 use crate::http::timer::ConnectionTimer;
 use crate::http::{ConnControl, Connection, Kill, Scheme};
 use crate::sim::Sim;
@@ -494,13 +495,21 @@ where
             .serve_connection(io, service)
             .with_upgrades();
         tokio::pin!(connection);
-        tokio::select! {
-            result = connection.as_mut() => {
+        // The connection wakes for every request; the signals that end it early are looked at
+        // only when one of them fires.
+        let signal = Box::pin(async move {
+            tokio::select! {
+                Ok(how) = killed => Some(how),
+                _ = cancel.cancelled() => None,
+            }
+        });
+        match until_signal(connection.as_mut(), signal).await {
+            Either::Left(result) => {
                 if let Err(e) = result {
                     tracing::debug!(error = %e, %peer, "connection ended with an error");
                 }
             }
-            Ok(how) = killed => {
+            Either::Right(Some(how)) => {
                 if how == Kill::Reset {
                     // Linger 0 turns the close below into a RST instead of a FIN.
                     let _ = socket2::SockRef::from(&*socket).set_linger(Some(Duration::ZERO));
@@ -511,7 +520,7 @@ where
                     let _ = socket.shutdown(std::net::Shutdown::Both);
                 }
             }
-            _ = cancel.cancelled() => {
+            Either::Right(None) => {
                 connection.as_mut().graceful_shutdown();
                 let _ = tokio::time::timeout(SHUTDOWN_LIMIT, connection).await;
             }

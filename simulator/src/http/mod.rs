@@ -5,6 +5,7 @@ pub mod connection;
 mod handler;
 pub mod pages;
 pub mod params;
+pub mod signals;
 pub mod timer;
 
 pub use connection::{ConnControl, Connection, Kill, Scheme};
