@@ -247,7 +247,7 @@ fn dispatch_now(
         });
     }
     let raw = RawRequest::bodyless(request, client);
-    Dispatched::Answered(execute(sim, endpoint, raw, lints, arrived))
+    Dispatched::Answered(execute(sim, endpoint, &raw, lints, arrived))
 }
 
 /// A request whose head passed, with a body still to read.
@@ -280,7 +280,7 @@ impl Reading {
                 limit.bytes
             ));
         }
-        execute(sim, endpoint, raw, lints, arrived)
+        execute(sim, endpoint, &raw, lints, arrived)
     }
 }
 
@@ -288,7 +288,7 @@ impl Reading {
 fn execute(
     sim: &Sim,
     endpoint: Endpoint,
-    raw: RawRequest,
+    raw: &RawRequest,
     lints: Vec<String>,
     arrived: Instant,
 ) -> Answer {
@@ -327,7 +327,7 @@ impl<G: Stateful> Runner<G> for CheckHead<'_, G> {
 /// A request read whole, on its way to its endpoint's handler.
 struct Execute<'a, G> {
     sim: &'a Sim,
-    raw: RawRequest,
+    raw: &'a RawRequest,
     lints: Vec<String>,
     arrived: Instant,
     provider: PhantomData<fn() -> G>,
@@ -361,7 +361,7 @@ fn run<H: Handler, G>(
     // Account ids are short: kept inline, without an allocation per request.
     let mut account = None;
     let read = Read {
-        raw: &raw,
+        raw,
         quirks,
         lints: &mut lints,
         account: &mut account,

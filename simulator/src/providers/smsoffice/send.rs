@@ -37,6 +37,22 @@ pub const KNOWN: &[&str] = &[
     "showServiceTime",
 ];
 
+/// Where each name is in [`KNOWN`], for reading it by place.
+mod place {
+    use super::KNOWN;
+    use crate::http::params::place_of;
+
+    pub const KEY: usize = place_of(KNOWN, "key");
+    pub const DESTINATION: usize = place_of(KNOWN, "destination");
+    pub const SENDER: usize = place_of(KNOWN, "sender");
+    pub const CONTENT: usize = place_of(KNOWN, "content");
+    pub const URGENT: usize = place_of(KNOWN, "urgent");
+    pub const REFERENCE: usize = place_of(KNOWN, "reference");
+    pub const CONTENT_TYPE: usize = place_of(KNOWN, "contentType");
+    pub const SCHEDULED_AT: usize = place_of(KNOWN, "scheduledAt");
+    pub const SHOW_SERVICE_TIME: usize = place_of(KNOWN, "showServiceTime");
+}
+
 /// The send parameters as given: `None` absent, `Some("")` empty. Values borrow from the
 /// request's parameters.
 #[derive(Debug, Clone, Default)]
@@ -64,12 +80,16 @@ pub struct SendRequest<'a> {
 impl<'a> SendRequest<'a> {
     /// Reads the parameters, noting lints for values the real service may treat otherwise.
     pub fn from_params(params: &'a Params, lints: &mut Vec<String>) -> SendRequest<'a> {
-        let flag = |name: &str| {
+        let flag = |place: usize| {
             params
-                .value(name)
+                .known_value(place)
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
         };
-        let flash = match params.value("contentType").as_deref().map(str::trim) {
+        let flash = match params
+            .known_value(place::CONTENT_TYPE)
+            .as_deref()
+            .map(str::trim)
+        {
             None | Some("1") => false,
             Some("2") => true,
             Some(other) => {
@@ -81,7 +101,7 @@ impl<'a> SendRequest<'a> {
         };
         let scheduled_at =
             params
-                .value("scheduledAt")
+                .known_value(place::SCHEDULED_AT)
                 .and_then(|raw| match raw.trim().parse::<i64>() {
                     Ok(secs) => Some(Timestamp(secs.saturating_mul(1000))),
                     Err(_) => {
@@ -91,7 +111,7 @@ impl<'a> SendRequest<'a> {
                         None
                     }
                 });
-        let content = params.value("content");
+        let content = params.known_value(place::CONTENT);
         if let Some(content) = &content
             && looks_encoded_twice(content)
         {
@@ -99,7 +119,9 @@ impl<'a> SendRequest<'a> {
                 "content {content:?} still holds percent-escapes after decoding: it looks encoded twice, and the real service shows them as typed"
             ));
         }
-        let reference = params.value("reference").filter(|r| !r.is_empty());
+        let reference = params
+            .known_value(place::REFERENCE)
+            .filter(|r| !r.is_empty());
         if let Some(r) = &reference
             && r.chars().count() > 20
         {
@@ -108,11 +130,11 @@ impl<'a> SendRequest<'a> {
             ));
         }
         SendRequest {
-            key: params.value("key"),
-            destination: params.value("destination"),
-            sender: params.value("sender"),
+            key: params.known_value(place::KEY),
+            destination: params.known_value(place::DESTINATION),
+            sender: params.known_value(place::SENDER),
             content,
-            urgent: flag("urgent"),
+            urgent: flag(place::URGENT),
             reference,
             flash,
             scheduled_at,
@@ -373,7 +395,7 @@ impl Handler for SendSms {
         let (raw, params) = read(request, KNOWN);
         let show_service_time = quirks.show_service_time == ShowServiceTime::Output
             && params
-                .value("showServiceTime")
+                .known_value(place::SHOW_SERVICE_TIME)
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         Ok(SendSms {
             params,
