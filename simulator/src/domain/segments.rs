@@ -80,7 +80,16 @@ pub fn utf16_len(text: &str) -> usize {
 /// Counts the segments of `text`: 160 septets in one segment or 153 per segment beyond; 70 UCS-2
 /// units in one or 67 per segment beyond.
 pub fn count(text: &str) -> SegmentCount {
-    let septets: Option<usize> = text.chars().map(gsm7_septets).sum();
+    let septets = if text.is_ascii() {
+        // Most texts: a table look-up a byte, without decoding characters.
+        text.bytes()
+            .try_fold(0, |sum, b| match ASCII_SEPTETS[usize::from(b)] {
+                0 => None,
+                n => Some(sum + usize::from(n)),
+            })
+    } else {
+        text.chars().map(gsm7_septets).sum()
+    };
     let (encoding, units, single, multi) = match septets {
         Some(n) => (Encoding::Gsm7, n, 160, 153),
         None => (Encoding::Ucs2, utf16_len(text), 70, 67),
@@ -130,6 +139,27 @@ mod tests {
         assert_eq!(gsm7_septets('`'), None);
         assert_eq!(gsm7_septets('€'), Some(2));
         assert_eq!(gsm7_septets('Ä'), Some(1));
+    }
+
+    #[test]
+    fn ascii_text_counts_as_its_characters_do() {
+        for c in (0u8..128).map(char::from) {
+            let text = format!("a{c}{c}");
+            let by_characters: Option<usize> = text.chars().map(gsm7_septets).sum();
+            let counted = count(&text);
+            match by_characters {
+                Some(septets) => assert_eq!(
+                    (counted.encoding, counted.units),
+                    (Encoding::Gsm7, septets),
+                    "{c:?}"
+                ),
+                None => assert_eq!(
+                    (counted.encoding, counted.units),
+                    (Encoding::Ucs2, 3),
+                    "{c:?}"
+                ),
+            }
+        }
     }
 
     #[test]

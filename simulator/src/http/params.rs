@@ -436,6 +436,9 @@ impl Params {
     /// The known names given more than once in the query or in the body (in the order they are
     /// known), and the names given that are not known.
     pub fn unusual(&self) -> (Vec<&'static str>, &Strays) {
+        if self.repeated == 0 {
+            return (Vec::new(), &self.strays);
+        }
         let repeated = self
             .known
             .iter()
