@@ -316,6 +316,8 @@ impl Params {
                         let slot = &mut found[i];
                         if slot.named == 0 {
                             slot.first = (split + 1, end);
+                        } else {
+                            repeated |= 1u64 << (i % 64);
                         }
                         slot.last = (split + 1, end);
                         slot.named += 1;
@@ -325,15 +327,15 @@ impl Params {
             }
             for &(start, end) in &list.bare {
                 match position(&bytes[start..end]) {
-                    Some(i) => found[i].bare = true,
+                    Some(i) => {
+                        // A name given bare counts once however often, as one more value beside
+                        // named ones under PHP's reading (an empty value).
+                        if self.bare_is_empty_value && found[i].named > 0 {
+                            repeated |= 1u64 << (i % 64);
+                        }
+                        found[i].bare = true;
+                    }
                     None => self.strays.note(&list.text[start..end]),
-                }
-            }
-            for (i, slot) in found.iter().enumerate() {
-                // A name given bare counts once however often (PHP reads it as an empty value).
-                let values = slot.named + u32::from(self.bare_is_empty_value && slot.bare);
-                if values > 1 {
-                    repeated |= 1u64 << (i % 64);
                 }
             }
         }
@@ -760,13 +762,16 @@ mod tests {
     #[test]
     fn repeated_names_are_counted_per_list() {
         const ABCD: &[&str] = &["a", "b", "c", "d"];
-        let cases: [(&str, &str, bool, &[&str]); 5] = [
+        let cases: [(&str, &str, bool, &[&str]); 7] = [
             // Names match case-insensitively here.
             ("a=1&A=2&b=1", "c=1", false, &["a"]),
             // A bare item is one more value only under PHP's reading.
             ("a=1&b=1", "b=2&b=3&c", true, &["b"]),
             ("c&c=1", "", true, &["c"]),
             ("c&c=1", "", false, &[]),
+            ("c=1&c", "", true, &["c"]),
+            // However often it is given bare.
+            ("c&c&C", "", true, &[]),
             // Once in the query and once in the body is not a repeat: the body wins.
             ("d=1", "d=2", false, &[]),
         ];
