@@ -274,15 +274,15 @@ fn note_params(params: &Params, known: &[&str], quirks: &Quirks, lints: &mut Vec
 }
 
 /// Checks that `key` names an account with API access: 80, 120.
-fn authenticate(state: &State, key: &str) -> Result<(), SmsofficeError> {
-    let account = state
+fn authenticate(state: &State, key: &str) -> Result<usize, SmsofficeError> {
+    let (place, _, account) = state
         .accounts
-        .get(key)
+        .get_full(key)
         .ok_or(SmsofficeError::KeyIncorrect)?;
     if !account.api_enabled {
         return Err(SmsofficeError::ApiDisabled);
     }
-    Ok(())
+    Ok(place)
 }
 
 /// The status word smsoffice uses for a neutral status.

@@ -177,10 +177,7 @@ pub fn send(
     lints: &mut Vec<String>,
 ) -> Result<Accepted, SmsofficeError> {
     let fields = check_fields(state, quirks, request)?;
-    let account = state
-        .accounts
-        .get_mut(fields.key)
-        .ok_or(SmsofficeError::KeyIncorrect)?;
+    let account = &mut state.accounts[fields.account];
     let sender_active = check_sender_and_content(account, quirks, &fields)?;
     let numbers = sort_numbers(&fields, account, request.urgent && sender_active, lints);
     if request.urgent && !sender_active && !numbers.stop_listed.is_empty() {
@@ -227,9 +224,10 @@ pub fn send(
     })
 }
 
-/// The parameters every send needs, present.
+/// The parameters every send needs, present, and the account the key names.
 struct Fields<'a> {
-    key: &'a str,
+    /// The account's place among the provider's accounts.
+    account: usize,
     destination: &'a str,
     sender: &'a str,
     content: &'a str,
@@ -243,8 +241,9 @@ fn check_fields<'a>(
     request: &'a SendRequest,
 ) -> Result<Fields<'a>, SmsofficeError> {
     let key = request.key.as_deref().ok_or(SmsofficeError::KeyMissing)?;
+    let mut account = None;
     if quirks.check_order == CheckOrder::AuthFirst {
-        authenticate(state, key)?;
+        account = Some(authenticate(state, key)?);
     }
     let destination = request
         .destination
@@ -258,11 +257,12 @@ fn check_fields<'a>(
         .content
         .as_deref()
         .ok_or(SmsofficeError::ContentMissing)?;
-    if quirks.check_order == CheckOrder::PresenceFirst {
-        authenticate(state, key)?;
-    }
+    let account = match account {
+        Some(place) => place,
+        None => authenticate(state, key)?,
+    };
     Ok(Fields {
-        key,
+        account,
         destination,
         sender,
         content,
