@@ -361,16 +361,30 @@ impl Params {
     /// [`Params::value`] of the known name at `place` (see [`place_of`]): the hot endpoints read
     /// by place, without looking the name up.
     pub fn known_value(&self, place: usize) -> Option<Cow<'_, str>> {
-        let (i, name) = (place, self.known[place]);
-        let in_body = self.found[self.known.len() + i];
+        let in_body = &self.found[self.known.len() + place];
         let (list, found) = if self.present(in_body) {
             (&self.body, in_body)
         } else {
-            (&self.query, self.found[i])
+            (&self.query, &self.found[place])
         };
+        // Given once (nearly every read): that value, whatever the policy for repeats.
+        if found.named == 1 && !found.bare {
+            return Some(Cow::Borrowed(&list.text[found.first.0..found.first.1]));
+        }
         if !self.present(found) {
             return None;
         }
+        self.chosen(place, list, found)
+    }
+
+    /// The value the duplicates policy chooses for the known name at `place`, found in `list`
+    /// more than once or bare.
+    fn chosen<'a>(
+        &'a self,
+        place: usize,
+        list: &'a ParamList,
+        found: &Found,
+    ) -> Option<Cow<'a, str>> {
         let bare = self.bare_is_empty_value && found.bare;
         // Only a bare item (an empty value) when no `name=value` item was given.
         let slice = |(start, end): (usize, usize)| match found.named {
@@ -383,7 +397,7 @@ impl Params {
             DuplicateParams::Last if bare => Cow::Borrowed(""),
             DuplicateParams::Last => Cow::Borrowed(slice(found.last)),
             DuplicateParams::Join if found.named + u32::from(bare) > 1 => {
-                Cow::Owned(self.joined(list, name))
+                Cow::Owned(self.joined(list, self.known[place]))
             }
             DuplicateParams::Join => Cow::Borrowed(slice(found.first)),
         })
@@ -391,7 +405,7 @@ impl Params {
 
     /// Whether a known name was given in a list, as its value (bare items only under PHP's
     /// reading).
-    fn present(&self, found: Found) -> bool {
+    fn present(&self, found: &Found) -> bool {
         found.named > 0 || (self.bare_is_empty_value && found.bare)
     }
 
