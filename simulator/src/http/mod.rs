@@ -294,7 +294,7 @@ impl RawRequest {
 
     /// The query string's parameters.
     pub fn query_params(&self) -> ParamList {
-        ParamList::from_urlencoded(self.uri.query().unwrap_or("").as_bytes())
+        ParamList::from_urlencoded_text(self.uri.query().unwrap_or(""))
     }
 
     /// The body's form parameters (urlencoded or multipart; file parts are not parameters, as in

@@ -62,13 +62,21 @@ pub struct ParamList {
 impl ParamList {
     /// Decodes `a=1&b=2` form syntax. Empty items (`&&`) are skipped.
     pub fn from_urlencoded(raw: &[u8]) -> ParamList {
-        ParamList::plain(raw).unwrap_or_else(|| ParamList::decoded(raw))
+        ParamList::plain(raw, None).unwrap_or_else(|| ParamList::decoded(raw))
+    }
+
+    /// [`ParamList::from_urlencoded`] of text already known to be UTF-8 (a query string), which
+    /// is then not checked again.
+    pub fn from_urlencoded_text(text: &str) -> ParamList {
+        let raw = text.as_bytes();
+        ParamList::plain(raw, Some(text)).unwrap_or_else(|| ParamList::decoded(raw))
     }
 
     /// Text that needs no decoding (UTF-8 without `%` or `+`, as most requests are): the items
     /// are found with `memchr` and the text they span is copied once, each name and value an
-    /// offset into it. `None` when something must be decoded.
-    fn plain(raw: &[u8]) -> Option<ParamList> {
+    /// offset into it. `None` when something must be decoded. `text` is `raw` when the caller
+    /// knows it to be UTF-8.
+    fn plain(raw: &[u8], text: Option<&str>) -> Option<ParamList> {
         if memchr::memchr2(b'%', b'+', raw).is_some() {
             return None;
         }
@@ -90,7 +98,11 @@ impl ParamList {
         }
         // Only the text of the items read is kept, so a huge body costs no more than its first
         // thousand items; it must be valid UTF-8, or the decoding path replaces what is not.
-        list.text = std::str::from_utf8(&raw[..read_to]).ok()?.to_owned();
+        // `read_to` is at a `&` or the end: a character boundary.
+        list.text = match text {
+            Some(text) => text[..read_to].to_owned(),
+            None => std::str::from_utf8(&raw[..read_to]).ok()?.to_owned(),
+        };
         if start < raw.len() {
             list.ignored = raw[start..]
                 .split(|&b| b == b'&')
@@ -623,7 +635,10 @@ mod tests {
             many.as_str(),
         ];
         for raw in inputs {
-            let plain = ParamList::plain(raw.as_bytes()).expect("nothing to decode");
+            let plain = ParamList::plain(raw.as_bytes(), None).expect("nothing to decode");
+            let plain_text =
+                ParamList::plain(raw.as_bytes(), Some(raw)).expect("nothing to decode");
+            assert_eq!(plain, plain_text, "{raw:?}");
             let decoded = ParamList::decoded(raw.as_bytes());
             let read = |list: &ParamList| {
                 let pairs: Vec<(String, String)> = list
@@ -636,9 +651,13 @@ mod tests {
             assert_eq!(read(&plain), read(&decoded), "{raw:?}");
         }
         // Escapes, `+` and invalid UTF-8 take the decoding path.
-        assert!(ParamList::plain(&[b'a', b'=', 0xC3]).is_none());
-        assert!(ParamList::plain(b"a=%41").is_none());
-        assert!(ParamList::plain(b"a=b+c").is_none());
+        assert!(ParamList::plain(&[b'a', b'=', 0xC3], None).is_none());
+        assert!(ParamList::plain(b"a=%41", None).is_none());
+        assert!(ParamList::plain(b"a=b+c", None).is_none());
+        assert_eq!(
+            ParamList::from_urlencoded_text("a=%41&b=c+d"),
+            ParamList::from_urlencoded(b"a=%41&b=c+d")
+        );
     }
 
     #[test]
