@@ -40,8 +40,26 @@ const SUMMARY_EVERY: Duration = Duration::from_secs(1);
 /// a load test's hundred thousand a second cost the server next to nothing.
 pub const DEFAULT_LINES_PER_SECOND: u64 = 1000;
 
+/// Shards of the count of request lines not written.
+const SKIP_SHARDS: usize = 16;
+
+/// One shard of a count, alone on its cache line: threads counting at once each add to their
+/// own, instead of passing one line between their cores on every request.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Shard(AtomicU64);
+
+/// The shard each thread counts in, handed out in turn.
+static NEXT_SHARD: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+thread_local! {
+    static SHARD: usize = NEXT_SHARD.fetch_add(1, Ordering::Relaxed) % SKIP_SHARDS;
+}
+
 /// Which request lines are written: at most `per_second` in each second of wall time (0: all).
 /// Approximate across threads: two threads opening a second at once each start its count afresh.
+/// Once a second's lines are taken, a request only reads the shared counts and adds to its own
+/// thread's shard of the lines not written.
 #[derive(Debug)]
 struct Limiter {
     per_second: u64,
@@ -49,8 +67,8 @@ struct Limiter {
     second: AtomicU64,
     /// Request lines taken in that second.
     taken: AtomicU64,
-    /// Request lines not written since the last summary.
-    skipped: AtomicU64,
+    /// Request lines not written since the last summary, by thread.
+    skipped: [Shard; SKIP_SHARDS],
 }
 
 impl Limiter {
@@ -59,26 +77,59 @@ impl Limiter {
             per_second,
             second: AtomicU64::new(0),
             taken: AtomicU64::new(0),
-            skipped: AtomicU64::new(0),
+            skipped: Default::default(),
         }
     }
 
     /// Whether a request line in Unix second `now` is written; one that is not is counted.
     #[inline]
-    fn admit(&self, now: u64) -> bool {
+    fn admit(&self, now: u64) -> Admitted {
         if self.per_second == 0 {
-            return true;
+            return Admitted::Yes;
         }
         if self.second.load(Ordering::Relaxed) != now {
             self.second.store(now, Ordering::Relaxed);
             self.taken.store(0, Ordering::Relaxed);
         }
-        if self.taken.fetch_add(1, Ordering::Relaxed) < self.per_second {
-            return true;
+        if self.taken.load(Ordering::Relaxed) < self.per_second
+            && self.taken.fetch_add(1, Ordering::Relaxed) < self.per_second
+        {
+            return Admitted::Yes;
         }
-        self.skipped.fetch_add(1, Ordering::Relaxed);
-        false
+        let shard = &self.skipped[SHARD.with(|shard| *shard)];
+        // SeqCst, as the writer's look at the count after it says it sleeps: one of the two
+        // sees the other.
+        match shard.0.fetch_add(1, Ordering::SeqCst) {
+            0 => Admitted::FirstSkipped,
+            _ => Admitted::Skipped,
+        }
     }
+
+    /// The request lines not written since the last call.
+    fn take_skipped(&self) -> u64 {
+        self.skipped
+            .iter()
+            .map(|shard| shard.0.swap(0, Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Whether some request line was not written since [`Limiter::take_skipped`].
+    fn any_skipped(&self) -> bool {
+        self.skipped
+            .iter()
+            .any(|shard| shard.0.load(Ordering::SeqCst) > 0)
+    }
+}
+
+/// What [`Limiter::admit`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Admitted {
+    /// The line is written.
+    Yes,
+    /// The line is only counted, the first since the last summary (on its thread).
+    FirstSkipped,
+    /// The line is only counted.
+    Skipped,
 }
 
 /// Where the log's lines wait for the writer thread.
@@ -126,7 +177,7 @@ impl Sink {
     /// Writes the summary of request lines not written since the last one, if there were any;
     /// true when it went through tracing and waits in `pending`.
     fn summarise(&self, out: &mut impl std::io::Write) -> bool {
-        let skipped = self.limiter.skipped.swap(0, Ordering::Relaxed);
+        let skipped = self.limiter.take_skipped();
         let per_second = self.limiter.per_second;
         if skipped == 0 {
             return false;
@@ -183,7 +234,7 @@ impl Sink {
                 .unwrap_or_else(|e| e.into_inner())
                 .is_empty();
             if empty && !self.stopping.load(Ordering::SeqCst) {
-                if self.limiter.skipped.load(Ordering::Relaxed) > 0 {
+                if self.limiter.any_skipped() {
                     // Lines not written wait for their summary, due within the second.
                     std::thread::park_timeout(SUMMARY_EVERY.saturating_sub(last_summary.elapsed()));
                 } else {
@@ -462,9 +513,12 @@ thread_local! {
 impl RequestLines {
     fn write(&self, request: &RequestLine<'_>) {
         let now = since_epoch();
-        if !self.sink.limiter.admit(now.as_secs()) {
-            // The writer summarises it: a sleeping one must wake to.
-            return self.sink.wake();
+        match self.sink.limiter.admit(now.as_secs()) {
+            Admitted::Yes => {}
+            // The writer summarises the lines not written: a writer asleep because there were
+            // none is woken by the first (while some wait, it sleeps only until the summary).
+            Admitted::FirstSkipped => return self.sink.wake(),
+            Admitted::Skipped => return,
         }
         if self.traced {
             return request.trace();
@@ -763,22 +817,40 @@ mod tests {
     #[test]
     fn the_limiter_admits_so_many_lines_a_second_and_counts_the_rest() {
         let limiter = Limiter::new(3);
-        let admitted = |second| (0..5).filter(|_| limiter.admit(second)).count();
-        assert_eq!(admitted(100), 3);
-        assert_eq!(limiter.skipped.load(Ordering::Relaxed), 2);
-        assert_eq!(admitted(101), 3, "each second has its own count");
-        assert_eq!(limiter.skipped.load(Ordering::Relaxed), 4);
+        let verdicts = |second| (0..5).map(|_| limiter.admit(second)).collect::<Vec<_>>();
+        use Admitted::*;
+        assert_eq!(verdicts(100), [Yes, Yes, Yes, FirstSkipped, Skipped]);
+        assert!(limiter.any_skipped());
+        assert_eq!(
+            verdicts(101),
+            [Yes, Yes, Yes, Skipped, Skipped],
+            "each second has its own count; the skipped wait for one summary"
+        );
+        assert_eq!(limiter.take_skipped(), 4);
+        assert!(!limiter.any_skipped());
+        assert_eq!(
+            verdicts(101)[..2],
+            [FirstSkipped, Skipped],
+            "after a summary"
+        );
+        // Lines not written on other threads are counted in their shards, and summed.
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| assert_ne!(limiter.admit(101), Yes));
+            }
+        });
+        assert_eq!(limiter.take_skipped(), 5 + 3);
         let unlimited = Limiter::new(0);
-        assert_eq!((0..10_000).filter(|_| unlimited.admit(100)).count(), 10_000);
-        assert_eq!(unlimited.skipped.load(Ordering::Relaxed), 0);
+        assert!((0..10_000).all(|_| unlimited.admit(100) == Yes));
+        assert!(!unlimited.any_skipped());
     }
 
     #[test]
     fn lines_not_written_are_summarised_in_the_logs_shape_before_the_writer_stops() {
         let sink = stopped_sink(LogFormat::Text, 1);
-        assert!(sink.limiter.admit(7));
+        assert_eq!(sink.limiter.admit(7), Admitted::Yes);
         for _ in 0..41 {
-            assert!(!sink.limiter.admit(7));
+            assert_ne!(sink.limiter.admit(7), Admitted::Yes);
         }
         sink.push(b"a request line\n");
         let mut written = Vec::new();
