@@ -75,7 +75,7 @@ count() { # requests -> total instructions of one run
     sleep 0.1
   done
   # Balances no run can spend, so every request measured is an accepted send.
-  for account in smsoffice/demo-key getsms/demo; do
+  for account in smsoffice/demo-key smsco/demo getsms/demo; do
     curl -fs -X PATCH -H 'Content-Type: application/json' -d '{"balance": 1000000000000}' \
       "http://127.0.0.1:$port/__admin/accounts/$account" >/dev/null
   done

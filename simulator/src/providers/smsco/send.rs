@@ -12,6 +12,8 @@ use super::{
 use super::{read, text};
 use crate::domain::clock::Timestamp;
 use crate::domain::error::{Error as DomainError, charge};
+use std::borrow::Cow;
+
 use crate::domain::messages::{IdValue, ProviderId};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::{Origin, Provider, World, segments, transliterate};
@@ -28,51 +30,77 @@ pub const KNOWN: &[&str] = &[
     "balance",
 ];
 
-/// The credentials every smsco endpoint reads, as given: `None` absent, `Some("")` empty.
-#[derive(Debug, Clone, Default)]
-pub struct Login {
-    /// Login.
-    pub username: Option<String>,
-    /// Password.
-    pub password: Option<String>,
+/// Where each name is in [`KNOWN`], for reading it by place.
+mod place {
+    use super::KNOWN;
+    use crate::http::params::place_of;
+
+    pub const USERNAME: usize = place_of(KNOWN, "username");
+    pub const PASSWORD: usize = place_of(KNOWN, "password");
+    pub const RECIPIENT: usize = place_of(KNOWN, "recipient");
+    pub const MESSAGE: usize = place_of(KNOWN, "message");
+    pub const SCHEDULE: usize = place_of(KNOWN, "schedule");
+    pub const BALANCE: usize = place_of(KNOWN, "balance");
 }
 
-impl Login {
+/// The credentials every smsco endpoint reads, as given: `None` absent, `Some("")` empty.
+/// Values borrow from the request's parameters.
+#[derive(Debug, Clone, Default)]
+pub struct Login<'a> {
+    /// Login.
+    pub username: Option<Cow<'a, str>>,
+    /// Password.
+    pub password: Option<Cow<'a, str>>,
+}
+
+impl Login<'_> {
     /// Reads `username` and `password`.
-    pub fn from_params(params: &Params) -> Login {
+    pub fn from_params(params: &Params) -> Login<'_> {
         Login {
-            username: params.get("username"),
-            password: params.get("password"),
+            username: params.value("username"),
+            password: params.value("password"),
+        }
+    }
+
+    /// The same credentials, owning their text.
+    pub fn into_owned(self) -> Login<'static> {
+        Login {
+            username: self.username.map(|u| Cow::Owned(u.into_owned())),
+            password: self.password.map(|p| Cow::Owned(p.into_owned())),
         }
     }
 }
 
-/// The parameters as given: `None` absent, `Some("")` empty.
+/// The parameters as given: `None` absent, `Some("")` empty. Values borrow from the request's
+/// parameters.
 #[derive(Debug, Clone, Default)]
-pub struct SmscoRequest {
+pub struct SmscoRequest<'a> {
     /// `username` and `password`.
-    pub login: Login,
+    pub login: Login<'a>,
     /// Comma-separated numbers.
-    pub recipient: Option<String>,
+    pub recipient: Option<Cow<'a, str>>,
     /// Text.
-    pub message: Option<String>,
+    pub message: Option<Cow<'a, str>>,
     /// `YYYY-MM-DD HH:mm:ss`, Georgia time.
-    pub schedule: Option<String>,
+    pub schedule: Option<Cow<'a, str>>,
     /// The balance flag.
-    pub balance: Option<String>,
+    pub balance: Option<Cow<'a, str>>,
     /// The caller's address.
     pub client_ip: Option<std::net::IpAddr>,
 }
 
-impl SmscoRequest {
-    /// Reads the parameters.
-    pub fn from_params(params: &Params) -> SmscoRequest {
+impl SmscoRequest<'_> {
+    /// Reads the parameters of a send (`params` decoded with [`KNOWN`]).
+    pub fn from_params(params: &Params) -> SmscoRequest<'_> {
         SmscoRequest {
-            login: Login::from_params(params),
-            recipient: params.get("recipient"),
-            message: params.get("message"),
-            schedule: params.get("schedule"),
-            balance: params.get("balance"),
+            login: Login {
+                username: params.known_value(place::USERNAME),
+                password: params.known_value(place::PASSWORD),
+            },
+            recipient: params.known_value(place::RECIPIENT),
+            message: params.known_value(place::MESSAGE),
+            schedule: params.known_value(place::SCHEDULE),
+            balance: params.known_value(place::BALANCE),
             client_ip: None,
         }
     }
@@ -105,14 +133,14 @@ impl Success {
     }
 }
 
-fn is_empty(value: &Option<String>) -> bool {
+fn is_empty(value: &Option<Cow<'_, str>>) -> bool {
     value.as_deref().is_none_or(str::is_empty)
 }
 
 /// Checks `username` and `password` against the accounts: 2910, 2911, 2905.
 pub fn authenticate<'a>(
     state: &'a mut State,
-    login: &Login,
+    login: &Login<'_>,
 ) -> Result<&'a mut SmscoAccount, SmscoError> {
     let username = login
         .username
@@ -151,7 +179,7 @@ pub fn send(
     world: &mut World,
     state: &mut State,
     quirks: &Quirks,
-    request: &SmscoRequest,
+    request: &SmscoRequest<'_>,
     now: Timestamp,
     lints: &mut Vec<String>,
 ) -> Result<Success, SmscoError> {
@@ -217,7 +245,7 @@ pub fn send(
 }
 
 /// The recipient and the message are given: 2912, 2913, 2915.
-fn check_fields(request: &SmscoRequest) -> Result<(), SmscoError> {
+fn check_fields(request: &SmscoRequest<'_>) -> Result<(), SmscoError> {
     match (is_empty(&request.recipient), is_empty(&request.message)) {
         (true, true) => Err(SmscoError::RequiredFieldsEmpty),
         (true, false) => Err(SmscoError::RecipientEmpty),
@@ -228,7 +256,7 @@ fn check_fields(request: &SmscoRequest) -> Result<(), SmscoError> {
 
 /// Whether the request's `balance` flag asks for the balance (`smsco.balance_flag` says which
 /// values do).
-fn balance_flag_set(quirks: &Quirks, request: &SmscoRequest) -> bool {
+fn balance_flag_set(quirks: &Quirks, request: &SmscoRequest<'_>) -> bool {
     match (quirks.balance_flag, request.balance.as_deref()) {
         (_, None) => false,
         (BalanceFlag::TrueOnly, Some(flag)) => flag.trim().eq_ignore_ascii_case("true"),
@@ -237,7 +265,7 @@ fn balance_flag_set(quirks: &Quirks, request: &SmscoRequest) -> bool {
 }
 
 /// Whether the request reads the balance; a flag that does not is noted.
-fn wants_balance(quirks: &Quirks, request: &SmscoRequest, lints: &mut Vec<String>) -> bool {
+fn wants_balance(quirks: &Quirks, request: &SmscoRequest<'_>, lints: &mut Vec<String>) -> bool {
     let wants = balance_flag_set(quirks, request);
     if !wants && let Some(flag) = request.balance.as_deref() {
         lints.push(format!(
@@ -248,7 +276,10 @@ fn wants_balance(quirks: &Quirks, request: &SmscoRequest, lints: &mut Vec<String
 }
 
 /// The `schedule` time, if one is given: 2909 when malformed, 2908 when past.
-fn scheduled_at(request: &SmscoRequest, now: Timestamp) -> Result<Option<Timestamp>, SmscoError> {
+fn scheduled_at(
+    request: &SmscoRequest<'_>,
+    now: Timestamp,
+) -> Result<Option<Timestamp>, SmscoError> {
     let Some(raw) = request.schedule.as_deref().filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
@@ -292,10 +323,11 @@ fn delivered_text(message: &str, quirks: &Quirks, lints: &mut Vec<String>) -> St
     delivered
 }
 
-/// A decoded smsapi2.php request.
+/// A decoded smsapi2.php request: its parameters, read when it runs.
 #[derive(Debug)]
 pub struct SendSms {
-    request: SmscoRequest,
+    params: Params,
+    client_ip: Option<std::net::IpAddr>,
 }
 
 impl Handler for SendSms {
@@ -305,22 +337,16 @@ impl Handler for SendSms {
 
     fn decode(request: Read<'_, Quirks>) -> Result<SendSms, Response> {
         let (params, client_ip) = read(request, KNOWN);
-        Ok(SendSms {
-            request: SmscoRequest {
-                client_ip,
-                ..SmscoRequest::from_params(&params)
-            },
-        })
+        Ok(SendSms { params, client_ip })
     }
 
     fn execute(self, run: Run<'_, State, Quirks>) -> Self::Output {
+        let request = SmscoRequest {
+            client_ip: self.client_ip,
+            ..SmscoRequest::from_params(&self.params)
+        };
         send(
-            run.world,
-            run.state,
-            run.quirks,
-            &self.request,
-            run.now,
-            run.lints,
+            run.world, run.state, run.quirks, &request, run.now, run.lints,
         )
     }
 

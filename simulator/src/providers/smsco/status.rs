@@ -59,7 +59,7 @@ pub fn aggregate_digit(messages: &[&Message]) -> u8 {
 /// unparsable id finds nothing, like an unknown one).
 #[derive(Debug)]
 pub struct MessageStatus {
-    login: Login,
+    login: Login<'static>,
     mes_id: Option<u64>,
 }
 
@@ -80,7 +80,7 @@ impl Handler for MessageStatus {
     fn decode(request: Read<'_, Quirks>) -> Result<MessageStatus, Response> {
         let (params, _) = read(request, &["username", "password", "mes_id"]);
         Ok(MessageStatus {
-            login: Login::from_params(&params),
+            login: Login::from_params(&params).into_owned(),
             mes_id: params
                 .value("mes_id")
                 .and_then(|m| m.trim().parse::<u64>().ok()),
