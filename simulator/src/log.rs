@@ -139,10 +139,10 @@ struct Sink {
     dropped: AtomicU64,
     /// Which request lines are written; the writer summarises the others.
     limiter: Limiter,
-    /// The shape of the summary lines.
+    /// The shape of request and summary lines.
     format: LogFormat,
-    /// Summaries go through tracing's formatter (which colours them on a terminal), as the
-    /// request lines then do.
+    /// Request and summary lines go through tracing's formatter (which colours them on a
+    /// terminal), not straight into the sink.
     traced: bool,
     /// The writer is parked until woken (no line came for a while).
     sleeping: AtomicBool,
@@ -275,10 +275,6 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for SinkWriter {
 #[derive(Debug)]
 struct RequestLines {
     sink: Arc<Sink>,
-    format: LogFormat,
-    /// Lines go through tracing's formatter (which colours them on a terminal), not straight
-    /// into the sink.
-    traced: bool,
 }
 
 static REQUEST_LINES: OnceLock<RequestLines> = OnceLock::new();
@@ -345,11 +341,7 @@ pub fn install(
         LogFormat::Json => builder.json().try_init(),
     };
     if installed.is_ok() && tracing::enabled!(target: TARGET, tracing::Level::INFO) {
-        let _ = REQUEST_LINES.set(RequestLines {
-            sink: sink.clone(),
-            format,
-            traced: ansi,
-        });
+        let _ = REQUEST_LINES.set(RequestLines { sink: sink.clone() });
     }
     LogGuard { sink, writer }
 }
@@ -520,7 +512,7 @@ impl RequestLines {
             Admitted::FirstSkipped => return self.sink.wake(),
             Admitted::Skipped => return,
         }
-        if self.traced {
+        if self.sink.traced {
             return request.trace();
         }
         LINE.with(|line| {
@@ -529,7 +521,7 @@ impl RequestLines {
             };
             let (text, second, prefix) = &mut *line;
             text.clear();
-            let written = match self.format {
+            let written = match self.sink.format {
                 LogFormat::Text => {
                     write_timestamp(text, now, second, prefix);
                     text_line(text, request)

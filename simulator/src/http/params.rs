@@ -501,6 +501,25 @@ impl Params {
     }
 }
 
+/// Declares an endpoint's parameter names once, each with the constant naming its place: the
+/// list `KNOWN` that [`Params::new`] matches requests against, and a module `place` holding each
+/// name's place in it, for [`Params::known_value`].
+macro_rules! known_params {
+    ($(#[$doc:meta])* $($place:ident = $name:literal),+ $(,)?) => {
+        $(#[$doc])*
+        pub const KNOWN: &[&str] = &[$($name),+];
+
+        /// Where each name is in [`KNOWN`], for reading it by place.
+        mod place {
+            $(
+                #[doc = concat!("`", $name, "`.")]
+                pub const $place: usize = $crate::http::params::place_of(super::KNOWN, $name);
+            )+
+        }
+    };
+}
+pub(crate) use known_params;
+
 /// The place of `name` in `known`, worked out when compiling, for [`Params::known_value`]; a name
 /// not in `known` does not compile.
 pub const fn place_of(known: &[&str], name: &str) -> usize {

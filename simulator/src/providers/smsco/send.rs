@@ -17,30 +17,17 @@ use std::borrow::Cow;
 use crate::domain::messages::{IdValue, ProviderId};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::{Origin, Provider, World, segments, transliterate};
-use crate::http::params::{Params, looks_encoded_twice};
+use crate::http::params::{Params, known_params, looks_encoded_twice};
 use crate::http::{Handler, Read, Reply, Run};
 
-/// Parameter names smsapi2.php reads.
-pub const KNOWN: &[&str] = &[
-    "username",
-    "password",
-    "recipient",
-    "message",
-    "schedule",
-    "balance",
-];
-
-/// Where each name is in [`KNOWN`], for reading it by place.
-mod place {
-    use super::KNOWN;
-    use crate::http::params::place_of;
-
-    pub const USERNAME: usize = place_of(KNOWN, "username");
-    pub const PASSWORD: usize = place_of(KNOWN, "password");
-    pub const RECIPIENT: usize = place_of(KNOWN, "recipient");
-    pub const MESSAGE: usize = place_of(KNOWN, "message");
-    pub const SCHEDULE: usize = place_of(KNOWN, "schedule");
-    pub const BALANCE: usize = place_of(KNOWN, "balance");
+known_params! {
+    /// Parameter names smsapi2.php reads.
+    USERNAME = "username",
+    PASSWORD = "password",
+    RECIPIENT = "recipient",
+    MESSAGE = "message",
+    SCHEDULE = "schedule",
+    BALANCE = "balance",
 }
 
 /// The credentials every smsco endpoint reads, as given: `None` absent, `Some("")` empty.

@@ -21,36 +21,20 @@ use crate::domain::messages::{IdValue, ProviderId};
 use crate::domain::numbers::{self, GEORGIA, NumberClass};
 use crate::domain::segments;
 use crate::domain::{Origin, Provider, World};
-use crate::http::params::{Params, looks_encoded_twice};
+use crate::http::params::{Params, known_params, looks_encoded_twice};
 use crate::http::{self, Handler, Read, Run, pages};
 
-/// Parameter names send knows; anything else is ignored and noted.
-pub const KNOWN: &[&str] = &[
-    "key",
-    "destination",
-    "sender",
-    "content",
-    "urgent",
-    "reference",
-    "contentType",
-    "scheduledAt",
-    "showServiceTime",
-];
-
-/// Where each name is in [`KNOWN`], for reading it by place.
-mod place {
-    use super::KNOWN;
-    use crate::http::params::place_of;
-
-    pub const KEY: usize = place_of(KNOWN, "key");
-    pub const DESTINATION: usize = place_of(KNOWN, "destination");
-    pub const SENDER: usize = place_of(KNOWN, "sender");
-    pub const CONTENT: usize = place_of(KNOWN, "content");
-    pub const URGENT: usize = place_of(KNOWN, "urgent");
-    pub const REFERENCE: usize = place_of(KNOWN, "reference");
-    pub const CONTENT_TYPE: usize = place_of(KNOWN, "contentType");
-    pub const SCHEDULED_AT: usize = place_of(KNOWN, "scheduledAt");
-    pub const SHOW_SERVICE_TIME: usize = place_of(KNOWN, "showServiceTime");
+known_params! {
+    /// Parameter names send knows; anything else is ignored and noted.
+    KEY = "key",
+    DESTINATION = "destination",
+    SENDER = "sender",
+    CONTENT = "content",
+    URGENT = "urgent",
+    REFERENCE = "reference",
+    CONTENT_TYPE = "contentType",
+    SCHEDULED_AT = "scheduledAt",
+    SHOW_SERVICE_TIME = "showServiceTime",
 }
 
 /// The send parameters as given: `None` absent, `Some("")` empty. Values borrow from the
