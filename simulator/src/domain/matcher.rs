@@ -1,10 +1,11 @@
 //! Matching destination numbers: exact, prefix, suffix or regular expression.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One way of matching a destination, written in JSON as a one-key object:
 /// `{"exact": "..."}`, `{"prefix": "..."}`, `{"suffix": "..."}` or `{"regex": "..."}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(try_from = "MatcherSpec", into = "MatcherSpec")]
 pub struct DestinationMatcher {
     spec: MatcherSpec,
@@ -16,7 +17,7 @@ pub struct DestinationMatcher {
 /// A pattern every text matches, read without running it.
 const MATCH_ANY: &str = ".*";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 enum MatcherSpec {
     Exact(String),

@@ -6,6 +6,7 @@
 use std::fmt::Debug;
 
 use axum::response::Response;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -134,10 +135,11 @@ pub trait Descriptor: 'static {
     type Section: Debug + Clone + Default + Serialize + DeserializeOwned + Send + Sync;
     /// Its part of the running world: accounts, id counters.
     type State: Debug + Send;
-    /// One account, as the configuration and the admin API write it.
-    type Account: Debug + Clone + Serialize + DeserializeOwned + Send;
-    /// A change to an account (`PATCH /__admin/accounts/...`).
-    type AccountPatch: DeserializeOwned;
+    /// One account, as the configuration and the admin API write it; its JSON Schema is the
+    /// admin API's OpenAPI document's `{Provider}Account`.
+    type Account: Debug + Clone + Serialize + DeserializeOwned + JsonSchema + Send;
+    /// A change to an account (`PATCH /__admin/accounts/...`), described the same way.
+    type AccountPatch: DeserializeOwned + JsonSchema;
 
     /// The endpoint `path` names, as the provider's web server reads paths.
     fn route(path: &str) -> Option<Routed>;

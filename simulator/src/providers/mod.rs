@@ -132,8 +132,9 @@ macro_rules! account_patch {
             $( $(#[$field_meta:meta])* $field:ident: $ty:ty, )*
         }
     ) => {
+        // The derives first: `$meta` may hold their helper attributes (`#[schemars(...)]`).
+        #[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
         $(#[$meta])*
-        #[derive(Debug, Clone, Default, serde::Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct $patch {
             $( $(#[$field_meta])* pub $field: Option<$ty>, )*

@@ -59,8 +59,9 @@ impl QuirkSet for Quirks {
 }
 
 /// An account: a token and a balance in messages.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "FakegateAccount")]
 pub struct Account {
     /// What clients send as `token`.
     pub token: String,
@@ -70,6 +71,7 @@ pub struct Account {
 
 account_patch! {
     /// A change to an account.
+    #[schemars(rename = "FakegateAccountPatch")]
     pub struct AccountPatch for Account {
         /// New balance.
         balance: u64,

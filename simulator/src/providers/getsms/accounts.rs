@@ -1,5 +1,6 @@
 //! getsms.uz accounts, the allow-list, and the `message_id` / `request_id` counters.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::providers::accounts_by;
@@ -7,7 +8,7 @@ use crate::providers::accounts_by;
 use super::allow_list::IpRange;
 
 /// A getsms.uz account, identified by its login.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetsmsAccount {
     /// Login name.

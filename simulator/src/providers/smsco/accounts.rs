@@ -1,5 +1,6 @@
 //! smsco.ge accounts and the `mes_id` counter.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::providers::accounts_by;
@@ -7,7 +8,7 @@ use crate::providers::accounts_by;
 use crate::providers::double_option;
 
 /// An smsco.ge account, identified by its username.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmscoAccount {
     /// Login name.

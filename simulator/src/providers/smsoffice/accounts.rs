@@ -1,5 +1,6 @@
 //! smsoffice.ge accounts: API keys, registered senders, stop lists, callback URLs.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::providers::accounts_by;
@@ -8,7 +9,7 @@ use crate::domain::matcher::DestinationMatcher;
 use crate::providers::double_option;
 
 /// A sender name (title) registered to an smsoffice account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmsofficeSender {
     /// The name as registered, e.g. `SMSOFFICE`.
@@ -19,7 +20,7 @@ pub struct SmsofficeSender {
 }
 
 /// An smsoffice.ge account, identified by its API key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmsofficeAccount {
     /// The API key clients send as `key`.
