@@ -42,8 +42,8 @@ pub(crate) fn value() -> Value {
 /// `SmsofficeAccountPatch`, ... and the types they use), derived from the types the admin API
 /// deserialises, so they cannot drift from what it accepts; `Account` becomes one of the
 /// accounts, `AccountPatch` any of the patches, and `AccountsByProvider` names each provider's
-/// list. Described as read: a field with a default
-/// may be left out of a new account (every reply writes them all).
+/// list. Described as read: a field with a default may be left out of a new account (every
+/// reply writes them all).
 fn add_account_schemas(schemas: &mut serde_json::Map<String, Value>) {
     let mut generator = SchemaSettings::draft2020_12()
         .with(|settings| settings.definitions_path = "/components/schemas".into())
