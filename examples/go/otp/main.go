@@ -5,7 +5,7 @@
 // `code`.
 //
 // Run against `smsim serve` (SMSIM_URL overrides http://127.0.0.1:8800) with
-// `go run examples/go/otp.go` (Go 1.19+, standard library only); prints the code.
+// `go run examples/go/otp/main.go` (Go 1.19+, standard library only); prints the code.
 package main
 
 import (
