@@ -2,8 +2,8 @@
 # The container image, proven offline: a statically linked binary built here, the Dockerfile's
 # final stage built from it (BuildKit skips the Rust image, which cannot be pulled here), run with
 # a published port until its health check passes, one SMS sent through each provider from the
-# host, the Testcontainers recipe run against the same image, then `docker stop`, which must end
-# it cleanly within 5 s. Outside CI a machine without Docker skips this, saying so.
+# host, the Testcontainers recipes (Python, Node) run against the same image, then `docker stop`,
+# which must end it cleanly within 5 s. Outside CI a machine without Docker skips this, saying so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,6 +83,10 @@ python3 -m venv target/tc-venv 2>/dev/null || {
 target/tc-venv/bin/pip install -q testcontainers
 TESTCONTAINERS_RYUK_DISABLED=true SMSIM_IMAGE=smsim-ci \
   target/tc-venv/bin/python examples/testcontainers/test_smsim.py
+# And as a Node user runs it: npm install beside the recipe, then its test (node --test). Ryuk,
+# Testcontainers' reaper, is an image from a registry this machine cannot reach.
+(cd examples/testcontainers && npm install --no-audit --no-fund --no-package-lock --loglevel=error \
+  && TESTCONTAINERS_RYUK_DISABLED=true SMSIM_IMAGE=smsim-ci npm test --silent)
 
 started=$(date +%s%N)
 docker stop -t 10 smsim-ci >/dev/null
