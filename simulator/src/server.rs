@@ -394,15 +394,15 @@ async fn serve_connection(
     }
 }
 
-/// The TLS side of a connection to the HTTPS listener, once its handshake is done within the
-/// header timeout; `None` (and the connection closed) otherwise. A client that sends plain HTTP
-/// is answered 400.
-#[cfg(feature = "tls")]
 /// What a plain HTTP request on the HTTPS port gets (nginx answers it so too), instead of a
 /// handshake that never comes.
+#[cfg(feature = "tls")]
 const PLAIN_ON_TLS_PORT: &str =
     "This port speaks HTTPS: a plain HTTP request was sent to it. Use https://";
 
+/// The TLS side of a connection to the HTTPS listener, once its handshake is done within the
+/// header timeout; `None` (and the connection closed) otherwise. A client that sends plain HTTP
+/// is answered 400.
 #[cfg(feature = "tls")]
 async fn tls_handshake(
     app: &App,
