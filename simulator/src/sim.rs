@@ -4,6 +4,7 @@
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
@@ -309,6 +310,92 @@ impl Sim {
         }
     }
 
+    /// The newest message `wanted` accepts. With `wait`, held until one is accepted or the time
+    /// runs out; `destination`, when every wanted message goes to it, wakes the wait only for
+    /// those. Each look covers only the messages that came since the last one.
+    pub(crate) async fn newest_message<F>(
+        &self,
+        destination: Option<&str>,
+        wait: Option<Duration>,
+        wanted: F,
+    ) -> Result<Message, NoMessage>
+    where
+        F: Fn(&Message) -> bool,
+    {
+        let deadline = wait.map(|wait| tokio::time::Instant::now() + wait);
+        // Registered before the first look, so a message accepted meanwhile still wakes it.
+        let waiter = wait.map(|_| self.wait_for_messages(destination));
+        let mut looked_up_to = 0;
+        loop {
+            let (found, newest) = self.newest_since(&wanted, looked_up_to);
+            if let Some(message) = found {
+                return Ok(message);
+            }
+            looked_up_to = newest;
+            let (Some(deadline), Some(waiter)) = (deadline, &waiter) else {
+                return Err(NoMessage::NoneMatches);
+            };
+            tokio::select! {
+                _ = waiter.accepted() => {}
+                _ = tokio::time::sleep_until(deadline) => return Err(NoMessage::TimedOut),
+                _ = self.events().shut_down() => return Err(NoMessage::ShuttingDown),
+            }
+        }
+    }
+
+    /// The newest message `wanted` accepts among those with an id above `newer_than`, and the
+    /// newest id looked at.
+    fn newest_since(
+        &self,
+        wanted: impl Fn(&Message) -> bool,
+        newer_than: u64,
+    ) -> (Option<Message>, u64) {
+        let state = self.state();
+        let all = MessageFilter::default();
+        let newest = state
+            .world
+            .messages
+            .filtered(&all)
+            .next_back()
+            .map_or(newer_than, |m| m.id);
+        let found = state
+            .world
+            .messages
+            .filtered(&all)
+            .rev()
+            .take_while(|m| m.id > newer_than)
+            .find(|m| wanted(m))
+            .cloned();
+        (found, newest)
+    }
+
+    /// The newest message to `destination` with an id above `since`, waiting up to `wait` for one
+    /// to be accepted; `None` when none came in time. `since` is the id of the last message the
+    /// test saw ([`Sim::last_message_id`] before the app sends), so a test never reads an earlier
+    /// test's message. What `GET /__admin/messages/latest?destination=…&since=…&wait=…` answers,
+    /// for tests that run smsim as a library, unbounded by `limits.max_wait_seconds`; the code it
+    /// holds is [`Sim::code_in`] of its `content`.
+    pub async fn wait_for_message(
+        &self,
+        destination: &str,
+        since: u64,
+        wait: Duration,
+    ) -> Option<Message> {
+        self.newest_message(Some(destination), Some(wait), |m| {
+            m.id > since && m.destination == destination
+        })
+        .await
+        .ok()
+    }
+
+    /// The id of the newest message held, 0 when there is none.
+    pub fn last_message_id(&self) -> u64 {
+        let state = self.state();
+        let all = MessageFilter::default();
+        let newest = state.world.messages.filtered(&all).next_back();
+        newest.map_or(0, |m| m.id)
+    }
+
     fn lock_waiters(&self) -> MutexGuard<'_, Waiters> {
         self.inner.waiters.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -341,6 +428,17 @@ impl Sim {
         self.inner.events.publish(Event::Cleared);
         self.inner.events.publish(Event::Clock);
     }
+}
+
+/// Why [`Sim::newest_message`] found no message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoMessage {
+    /// None matches, and no wait was asked for.
+    NoneMatches,
+    /// None was accepted within the wait.
+    TimedOut,
+    /// The simulator is shutting down.
+    ShuttingDown,
 }
 
 /// One request waiting for a message; dropping it unregisters it.

@@ -11,7 +11,7 @@ use super::{AdminError, AdminResult, error, provider, read_query};
 use crate::domain::clock::Timestamp;
 use crate::domain::messages::{Message, MessageFilter, Status};
 use crate::providers::smsoffice;
-use crate::sim::Sim;
+use crate::sim::{NoMessage, Sim};
 
 /// Entries a page holds when `limit` is not given.
 pub const DEFAULT_LIMIT: usize = 100;
@@ -291,31 +291,6 @@ fn parse_wait(text: &str, max_seconds: u64) -> Result<std::time::Duration, Admin
     Ok(wait)
 }
 
-/// The newest message matching, among those newer than id `newer_than`; the newest id looked
-/// at.
-fn newest_match(
-    sim: &Sim,
-    filter: &MessageFilter,
-    search: &Search,
-    newer_than: u64,
-) -> (Option<Value>, u64) {
-    let state = sim.state();
-    let store = &state.world.messages;
-    let all = MessageFilter::default();
-    let newest = store
-        .filtered(&all)
-        .next_back()
-        .map_or(newer_than, |m| m.id);
-    let found = store
-        .filtered(&all)
-        .rev()
-        .take_while(|m| m.id > newer_than)
-        .find(|m| filter.accepts(m) && search.accepts(m))
-        .cloned();
-    drop(state);
-    (found.map(|m| message_json(sim, &m)), newest)
-}
-
 /// `GET /__admin/messages/latest`: the newest message matching the listing's filters, as one
 /// message object; with `wait`, held until one is accepted (at most `limits.max_wait_seconds`), else 404. Waiting
 /// costs a send next to nothing: an accepted message wakes only the requests waiting for its
@@ -331,31 +306,22 @@ pub(super) async fn latest(
         .as_deref()
         .map(|text| parse_wait(text, max_seconds))
         .transpose()?;
-    let deadline = wait.map(|wait| tokio::time::Instant::now() + wait);
-    // Registered before the first look, so a message accepted meanwhile still wakes it.
-    let waiter = wait.map(|_| sim.wait_for_messages(filter.destination.as_deref()));
-    let mut looked_up_to = 0;
-    loop {
-        let (found, newest) = newest_match(&sim, &filter, &search, looked_up_to);
-        if let Some(message) = found {
-            return Ok(axum::Json(message));
-        }
-        looked_up_to = newest;
-        let (Some(deadline), Some(waiter)) = (deadline, &waiter) else {
-            return Err(error(StatusCode::NOT_FOUND, "no message matches"));
-        };
-        tokio::select! {
-            _ = waiter.accepted() => {}
-            _ = tokio::time::sleep_until(deadline) => {
-                return Err(error(
-                    StatusCode::NOT_FOUND,
-                    "no message matched within the wait",
-                ));
-            }
-            _ = sim.events().shut_down() => {
-                return Err(error(StatusCode::SERVICE_UNAVAILABLE, "the simulator is shutting down"));
-            }
-        }
+    let found = sim
+        .newest_message(filter.destination.as_deref(), wait, |m| {
+            filter.accepts(m) && search.accepts(m)
+        })
+        .await;
+    match found {
+        Ok(message) => Ok(axum::Json(message_json(&sim, &message))),
+        Err(NoMessage::NoneMatches) => Err(error(StatusCode::NOT_FOUND, "no message matches")),
+        Err(NoMessage::TimedOut) => Err(error(
+            StatusCode::NOT_FOUND,
+            "no message matched within the wait",
+        )),
+        Err(NoMessage::ShuttingDown) => Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the simulator is shutting down",
+        )),
     }
 }
 

@@ -171,3 +171,39 @@ async fn a_waiting_request_is_released_at_shutdown() {
         assert_eq!(reply.status, 503, "{}", reply.text());
     }
 }
+
+#[tokio::test]
+async fn a_rust_test_waits_for_the_code_without_http() {
+    let sim = manual().await;
+    send(&sim, "995577000031", "Old code 1234").await;
+    send(&sim, "995577000032", "Another phone's code 9999").await;
+    let seen = sim.sim().last_message_id();
+    assert_eq!(seen, sim.sim().messages().last().unwrap().id);
+    // The app sends later, from a task of its own; the test waits for that message only.
+    let sending = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        send(&sim, "995577000032", "Not this phone 2222").await;
+        send(&sim, "995577000031", "Your code is 5588").await;
+    };
+    let waiting = sim
+        .sim()
+        .wait_for_message("995577000031", seen, Duration::from_secs(10));
+    let (message, ()) = tokio::join!(waiting, sending);
+    let message = message.expect("the message the app sent");
+    assert_eq!(message.destination, "995577000031");
+    assert_eq!(sim.sim().code_in(&message.content).as_deref(), Some("5588"));
+
+    // One already there is answered at once; `since` past it, the wait runs out.
+    let at_once = sim
+        .sim()
+        .wait_for_message("995577000031", seen, Duration::ZERO)
+        .await;
+    assert_eq!(at_once.map(|m| m.id), Some(message.id));
+    let started = std::time::Instant::now();
+    let none = sim
+        .sim()
+        .wait_for_message("995577000031", message.id, Duration::from_millis(300))
+        .await;
+    assert!(none.is_none());
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
