@@ -322,7 +322,11 @@ impl Sim {
     where
         F: Fn(&Message) -> bool,
     {
-        let deadline = wait.map(|wait| tokio::time::Instant::now() + wait);
+        let deadline = wait.map(|wait| {
+            let now = tokio::time::Instant::now();
+            // A wait past what the clock can count (`Duration::MAX`, "for ever") ends at shutdown.
+            now.checked_add(wait).unwrap_or(now + FOREVER)
+        });
         // Registered before the first look, so a message accepted meanwhile still wakes it.
         let waiter = wait.map(|_| self.wait_for_messages(destination));
         let mut looked_up_to = 0;
@@ -429,6 +433,9 @@ impl Sim {
         self.inner.events.publish(Event::Clock);
     }
 }
+
+/// A wait longer than any test: what a wait too long for the clock to count is cut to.
+const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Why [`Sim::newest_message`] found no message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
