@@ -506,7 +506,12 @@ where
         match until_signal(connection.as_mut(), signal).await {
             Either::Left(result) => {
                 if let Err(e) = result {
-                    tracing::debug!(error = %e, %peer, "connection ended with an error");
+                    match refused_unread(&e) {
+                        Some(why) => tracing::warn!(error = %e, %peer, "{why}"),
+                        None => {
+                            tracing::debug!(error = %e, %peer, "connection ended with an error")
+                        }
+                    }
                 }
             }
             Either::Right(Some(how)) => {
@@ -526,6 +531,34 @@ where
             }
         }
     })
+}
+
+/// What a client's developer needs to know of a request hyper could not read (a malformed
+/// request line or header, a head past its buffer, HTTP/2 without TLS), answered by hyper and
+/// the connection closed before any smsim code saw it: such a request has no journal entry, so
+/// the log is where they learn why. `None` for a connection that ended otherwise.
+fn refused_unread(error: &hyper::Error) -> Option<&'static str> {
+    if error.is_parse_version_h2() {
+        Some(
+            "an HTTP/2 connection without TLS (prior knowledge) was closed unanswered: smsim \
+             serves HTTP/1.1",
+        )
+    } else if error.is_parse_too_large() {
+        Some(
+            "a request was refused unread, its head too large: answered 414 with no body for a \
+             target over 65,534 bytes, 431 for a head over about 400 KB or over 100 headers, \
+             and the connection closed",
+        )
+    } else if error.is_parse() {
+        Some(
+            "a request was refused unread, as not HTTP/1.1: answered 400 with no body and the \
+             connection closed. A client must percent-encode a space, '\"', '<', '>' or a control \
+             character in the target (PHP's http_build_query or urlencode, Python's \
+             urllib.parse.urlencode, JavaScript's encodeURIComponent)",
+        )
+    } else {
+        None
+    }
 }
 
 /// hyper's request body as the handlers' type. A request without one (every GET) gets the empty

@@ -620,3 +620,64 @@ async fn config_patches_change_single_settings_and_bad_ones_exit_2() {
     );
     assert!(stderr.contains("limits.messages"), "{stderr}");
 }
+
+/// A request hyper cannot read (an unencoded space in the target, the commonest client bug
+/// with these GET APIs, or a head past hyper's limits) is answered by hyper before any smsim
+/// code sees it, so it has no journal entry: the log says what happened and what to encode,
+/// and the server keeps serving.
+#[tokio::test]
+async fn a_request_refused_unread_is_explained_in_the_log() {
+    let (mut child, addr, stderr) = spawn_piped(&[]).await;
+    let unencoded = crate::client::raw(
+        addr,
+        b"GET /api/v2/send/?key=demo-key&destination=995577123456&sender=SMSOFFICE&content=hello world HTTP/1.1",
+        b"",
+    )
+    .await;
+    assert_eq!(unencoded.status, 400);
+    let mut many_headers = b"GET /api/getBalance?key=demo-key HTTP/1.1".to_vec();
+    for i in 0..200 {
+        many_headers.extend_from_slice(format!("\r\nX-{i}: a").as_bytes());
+    }
+    assert_eq!(
+        crate::client::raw(addr, &many_headers, b"").await.status,
+        431
+    );
+    let after = crate::client::raw(addr, b"GET /api/getBalance?key=demo-key HTTP/1.1", b"").await;
+    assert_eq!((after.status, after.text().as_str()), (200, "1000"));
+
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
+    let read = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let done = line.contains("getBalance");
+            seen.push(line);
+            if done {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), read)
+        .await
+        .expect("the answered request is logged");
+    let log = seen.join("\n");
+    let refusals: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("refused unread"))
+        .collect();
+    assert_eq!(refusals.len(), 2, "{log}");
+    assert!(
+        refusals[0].contains("WARN")
+            && refusals[0].contains("answered 400")
+            && refusals[0].contains("percent-encode a space"),
+        "{log}"
+    );
+    assert!(
+        refusals[1].contains("431") && refusals[1].contains("100 headers"),
+        "{log}"
+    );
+    // Only the answered request reached the journal.
+    let journal = crate::client::raw(addr, b"GET /__admin/requests HTTP/1.1", b"").await;
+    assert_eq!(journal.json()["count"], 1, "{}", journal.text());
+    child.kill().await.unwrap();
+}
