@@ -534,31 +534,55 @@ where
 }
 
 /// What a client's developer needs to know of a request hyper could not read (a malformed
-/// request line or header, a head past its buffer, HTTP/2 without TLS), answered by hyper and
-/// the connection closed before any smsim code saw it: such a request has no journal entry, so
-/// the log is where they learn why. `None` for a connection that ended otherwise.
+/// request line or header, a head past its limits, a TLS handshake or HTTP/2 on the plain port),
+/// answered by hyper and the connection closed before any smsim code saw it: such a request has
+/// no journal entry, so the log is where they learn why. `None` for a connection that ended
+/// otherwise.
 fn refused_unread(error: &hyper::Error) -> Option<&'static str> {
     if error.is_parse_version_h2() {
-        Some(
+        return Some(
             "an HTTP/2 connection without TLS (prior knowledge) was closed unanswered: smsim \
              serves HTTP/1.1",
-        )
-    } else if error.is_parse_too_large() {
-        Some(
+        );
+    }
+    if error.is_parse_too_large() {
+        return Some(
             "a request was refused unread, its head too large: answered 414 with no body for a \
              target over 65,534 bytes, 431 for a head over about 400 KB or over 100 headers, \
              and the connection closed",
-        )
-    } else if error.is_parse() {
-        Some(
-            "a request was refused unread, as not HTTP/1.1: answered 400 with no body and the \
-             connection closed. A client must percent-encode a space, '\"', '<', '>' or a control \
-             character in the target (PHP's http_build_query or urlencode, Python's \
-             urllib.parse.urlencode, JavaScript's encodeURIComponent)",
-        )
-    } else {
-        None
+        );
     }
+    if !error.is_parse() {
+        return None;
+    }
+    // hyper tells the part it could not parse only in its message.
+    let what = error.to_string();
+    Some(if what.starts_with("invalid HTTP method") {
+        "a request was refused unread, as it does not start with an HTTP method: answered 400 \
+         with no body and the connection closed. A TLS handshake on the plain HTTP port looks so \
+         (a client given https:// with this port: use http://, or https:// with the port of \
+         --tls-listen), as does anything that is not HTTP"
+    } else if what.starts_with("invalid HTTP version") || what.starts_with("invalid URI") {
+        "a request was refused unread, its request line not HTTP/1.1: answered 400 with no body \
+         and the connection closed. A client must percent-encode a space, '\"', '<', '>' or a \
+         control character in the target (PHP's http_build_query or urlencode, Python's \
+         urllib.parse.urlencode, JavaScript's encodeURIComponent)"
+    } else if [
+        "invalid HTTP header",
+        "invalid content-length",
+        "invalid transfer-encoding",
+        "unexpected transfer-encoding",
+    ]
+    .iter()
+    .any(|header| what.starts_with(header))
+    {
+        "a request was refused unread, a header malformed (a name with a space or a control \
+         character, a bad Content-Length or Transfer-Encoding): answered 400 with no body and \
+         the connection closed"
+    } else {
+        "a request was refused unread, as not HTTP/1.1: answered 400 with no body and the \
+         connection closed"
+    })
 }
 
 /// hyper's request body as the handlers' type. A request without one (every GET) gets the empty

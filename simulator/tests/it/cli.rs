@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_smsim");
 
@@ -643,6 +643,18 @@ async fn a_request_refused_unread_is_explained_in_the_log() {
         crate::client::raw(addr, &many_headers, b"").await.status,
         431
     );
+    let bad_header = b"GET /api/getBalance?key=demo-key HTTP/1.1\r\nBad Name: 1";
+    assert_eq!(crate::client::raw(addr, bad_header, b"").await.status, 400);
+    // The start of a TLS ClientHello: a client given https:// with the plain port.
+    let mut tls = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tls.write_all(&[
+        0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+    ])
+    .await
+    .unwrap();
+    let mut reply = Vec::new();
+    tls.read_to_end(&mut reply).await.unwrap();
+    assert!(reply.starts_with(b"HTTP/1.1 400 "), "{reply:?}");
     let after = crate::client::raw(addr, b"GET /api/getBalance?key=demo-key HTTP/1.1", b"").await;
     assert_eq!((after.status, after.text().as_str()), (200, "1000"));
 
@@ -665,7 +677,7 @@ async fn a_request_refused_unread_is_explained_in_the_log() {
         .lines()
         .filter(|l| l.contains("refused unread"))
         .collect();
-    assert_eq!(refusals.len(), 2, "{log}");
+    assert_eq!(refusals.len(), 4, "{log}");
     assert!(
         refusals[0].contains("WARN")
             && refusals[0].contains("answered 400")
@@ -674,6 +686,11 @@ async fn a_request_refused_unread_is_explained_in_the_log() {
     );
     assert!(
         refusals[1].contains("431") && refusals[1].contains("100 headers"),
+        "{log}"
+    );
+    assert!(refusals[2].contains("a header malformed"), "{log}");
+    assert!(
+        refusals[3].contains("TLS handshake on the plain HTTP port"),
         "{log}"
     );
     // Only the answered request reached the journal.
