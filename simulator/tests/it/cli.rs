@@ -171,6 +171,29 @@ async fn spawn_piped(
     (child, addr, stderr)
 }
 
+/// The log's lines up to the first that contains `last` (which must come within 20 s), joined.
+async fn log_through(stderr: tokio::process::ChildStderr, last: &str) -> String {
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
+    let read = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let done = line.contains(last);
+            seen.push(line);
+            if done {
+                return;
+            }
+        }
+        panic!(
+            "the log ended before a line with {last:?}:\n{}",
+            seen.join("\n")
+        );
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(20), read)
+        .await
+        .unwrap_or_else(|_| panic!("no log line with {last:?} within 20 s"));
+    seen.join("\n")
+}
+
 /// Starts `smsim serve ARGS`, its log left unread (the server must not mind).
 async fn spawn_serving(args: &[&str]) -> (tokio::process::Child, std::net::SocketAddr) {
     let (child, addr, _unread) = spawn_piped(args).await;
@@ -400,21 +423,7 @@ async fn request_log_lines_show_requests_but_never_credentials() {
         b"",
     )
     .await;
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = Vec::new();
-    let read = async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            let done = line.contains("smsapi2.php");
-            seen.push(line);
-            if done {
-                return;
-            }
-        }
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(20), read)
-        .await
-        .expect("both requests are logged");
-    let log = seen.join("\n");
+    let log = log_through(stderr, "smsapi2.php").await;
     assert!(log.contains("getBalance?key=***&stray=1"), "{log}");
     assert!(log.contains("password=***"), "{log}");
     assert!(log.contains("access_token=***"), "{log}");
@@ -658,21 +667,7 @@ async fn a_request_refused_unread_is_explained_in_the_log() {
     let after = crate::client::raw(addr, b"GET /api/getBalance?key=demo-key HTTP/1.1", b"").await;
     assert_eq!((after.status, after.text().as_str()), (200, "1000"));
 
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = Vec::new();
-    let read = async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            let done = line.contains("getBalance");
-            seen.push(line);
-            if done {
-                return;
-            }
-        }
-    };
-    tokio::time::timeout(std::time::Duration::from_secs(20), read)
-        .await
-        .expect("the answered request is logged");
-    let log = seen.join("\n");
+    let log = log_through(stderr, "getBalance").await;
     let refusals: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("refused unread"))
