@@ -506,7 +506,7 @@ where
         match until_signal(connection.as_mut(), signal).await {
             Either::Left(result) => {
                 if let Err(e) = result {
-                    match refused_unread(&e) {
+                    match refused_unread(&e, scheme) {
                         Some(why) => tracing::warn!(error = %e, %peer, "{why}"),
                         None => {
                             tracing::debug!(error = %e, %peer, "connection ended with an error")
@@ -537,8 +537,8 @@ where
 /// request line or header, a head past its limits, a TLS handshake or HTTP/2 on the plain port),
 /// answered by hyper and the connection closed before any smsim code saw it: such a request has
 /// no journal entry, so the log is where they learn why. `None` for a connection that ended
-/// otherwise.
-fn refused_unread(error: &hyper::Error) -> Option<&'static str> {
+/// otherwise. `scheme` is the connection's: only a plain one can have met a TLS handshake.
+fn refused_unread(error: &hyper::Error, scheme: Scheme) -> Option<&'static str> {
     if error.is_parse_version_h2() {
         return Some(
             "an HTTP/2 connection without TLS (prior knowledge) was closed unanswered: smsim \
@@ -557,32 +557,37 @@ fn refused_unread(error: &hyper::Error) -> Option<&'static str> {
     }
     // hyper tells the part it could not parse only in its message.
     let what = error.to_string();
-    Some(if what.starts_with("invalid HTTP method") {
-        "a request was refused unread, as it does not start with an HTTP method: answered 400 \
+    Some(
+        if what.starts_with("invalid HTTP method") && scheme == Scheme::Https {
+            "a request was refused unread, as it does not start with an HTTP method: answered 400 \
+         with no body and the connection closed"
+        } else if what.starts_with("invalid HTTP method") {
+            "a request was refused unread, as it does not start with an HTTP method: answered 400 \
          with no body and the connection closed. A TLS handshake on the plain HTTP port looks so \
          (a client given https:// with this port: use http://, or https:// with the port of \
          --tls-listen), as does anything that is not HTTP"
-    } else if what.starts_with("invalid HTTP version") || what.starts_with("invalid URI") {
-        "a request was refused unread, its request line not HTTP/1.1: answered 400 with no body \
+        } else if what.starts_with("invalid HTTP version") || what.starts_with("invalid URI") {
+            "a request was refused unread, its request line not HTTP/1.1: answered 400 with no body \
          and the connection closed. A client must percent-encode a space, '\"', '<', '>' or a \
          control character in the target (PHP's http_build_query or urlencode, Python's \
          urllib.parse.urlencode, JavaScript's encodeURIComponent)"
-    } else if [
-        "invalid HTTP header",
-        "invalid content-length",
-        "invalid transfer-encoding",
-        "unexpected transfer-encoding",
-    ]
-    .iter()
-    .any(|header| what.starts_with(header))
-    {
-        "a request was refused unread, a header malformed (a name with a space or a control \
+        } else if [
+            "invalid HTTP header",
+            "invalid content-length",
+            "invalid transfer-encoding",
+            "unexpected transfer-encoding",
+        ]
+        .iter()
+        .any(|header| what.starts_with(header))
+        {
+            "a request was refused unread, a header malformed (a name with a space or a control \
          character, a bad Content-Length or Transfer-Encoding): answered 400 with no body and \
          the connection closed"
-    } else {
-        "a request was refused unread, as not HTTP/1.1: answered 400 with no body and the \
+        } else {
+            "a request was refused unread, as not HTTP/1.1: answered 400 with no body and the \
          connection closed"
-    })
+        },
+    )
 }
 
 /// hyper's request body as the handlers' type. A request without one (every GET) gets the empty
@@ -702,4 +707,71 @@ fn split_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpS
     let std_stream = stream.into_std()?;
     let handle = std_stream.try_clone()?;
     Ok((TcpStream::from_std(std_stream)?, handle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt;
+
+    /// The error hyper's server ends a connection with after reading `bytes`.
+    async fn hyper_refusal(bytes: &[u8]) -> hyper::Error {
+        let (mut client, server) = tokio::io::duplex(1 << 20);
+        client.write_all(bytes).await.unwrap();
+        let service = hyper::service::service_fn(|_: hyper::Request<Incoming>| async {
+            Ok::<_, Infallible>(hyper::Response::new(String::new()))
+        });
+        hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(server), service)
+            .await
+            .expect_err("hyper refuses the bytes")
+    }
+
+    /// What the log says of a connection that sent `bytes`.
+    async fn told(bytes: &[u8], scheme: Scheme) -> &'static str {
+        refused_unread(&hyper_refusal(bytes).await, scheme).expect("a refusal")
+    }
+
+    #[tokio::test]
+    async fn each_refusal_is_told_for_what_it_is() {
+        let space = b"GET /api/v2/send/?content=hello world HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert!(
+            told(space, Scheme::Http)
+                .await
+                .contains("percent-encode a space")
+        );
+        let quote = b"GET /?content=\"hi\" HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert!(told(quote, Scheme::Http).await.contains("percent-encode"));
+        let header = b"GET / HTTP/1.1\r\nBad Name: 1\r\n\r\n";
+        assert!(
+            told(header, Scheme::Http)
+                .await
+                .contains("a header malformed")
+        );
+        let length = b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n";
+        assert!(
+            told(length, Scheme::Http)
+                .await
+                .contains("a header malformed")
+        );
+        let client_hello = &[
+            0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+        ];
+        assert!(
+            told(&client_hello[..], Scheme::Http)
+                .await
+                .contains("TLS handshake")
+        );
+        // Inside TLS the handshake is done: the same bytes are just not HTTP.
+        let inside_tls = told(&client_hello[..], Scheme::Https).await;
+        assert!(
+            inside_tls.contains("does not start with an HTTP method")
+                && !inside_tls.contains("TLS"),
+            "{inside_tls}"
+        );
+        let h2 = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+        assert!(told(h2, Scheme::Http).await.contains("HTTP/2"));
+        let long_target = [b"GET /", &[b'a'; 70_000][..], b" HTTP/1.1\r\n\r\n"].concat();
+        assert!(told(&long_target, Scheme::Http).await.contains("414"));
+    }
 }
