@@ -734,44 +734,47 @@ mod tests {
 
     #[tokio::test]
     async fn each_refusal_is_told_for_what_it_is() {
-        let space = b"GET /api/v2/send/?content=hello world HTTP/1.1\r\nHost: x\r\n\r\n";
-        assert!(
-            told(space, Scheme::Http)
-                .await
-                .contains("percent-encode a space")
-        );
-        let quote = b"GET /?content=\"hi\" HTTP/1.1\r\nHost: x\r\n\r\n";
-        assert!(told(quote, Scheme::Http).await.contains("percent-encode"));
-        let header = b"GET / HTTP/1.1\r\nBad Name: 1\r\n\r\n";
-        assert!(
-            told(header, Scheme::Http)
-                .await
-                .contains("a header malformed")
-        );
-        let length = b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n";
-        assert!(
-            told(length, Scheme::Http)
-                .await
-                .contains("a header malformed")
-        );
-        let client_hello = &[
+        let client_hello: &[u8] = &[
             0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
         ];
-        assert!(
-            told(&client_hello[..], Scheme::Http)
-                .await
-                .contains("TLS handshake")
-        );
-        // Inside TLS the handshake is done: the same bytes are just not HTTP.
-        let inside_tls = told(&client_hello[..], Scheme::Https).await;
-        assert!(
-            inside_tls.contains("does not start with an HTTP method")
-                && !inside_tls.contains("TLS"),
-            "{inside_tls}"
-        );
-        let h2 = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-        assert!(told(h2, Scheme::Http).await.contains("HTTP/2"));
         let long_target = [b"GET /", &[b'a'; 70_000][..], b" HTTP/1.1\r\n\r\n"].concat();
-        assert!(told(&long_target, Scheme::Http).await.contains("414"));
+        // (what the client sent, on which scheme, words the line must hold)
+        let cases: [(&[u8], Scheme, &str); 8] = [
+            (
+                b"GET /api/v2/send/?content=hello world HTTP/1.1\r\nHost: x\r\n\r\n",
+                Scheme::Http,
+                "percent-encode a space",
+            ),
+            (
+                b"GET /?content=\"hi\" HTTP/1.1\r\nHost: x\r\n\r\n",
+                Scheme::Http,
+                "percent-encode",
+            ),
+            (
+                b"GET / HTTP/1.1\r\nBad Name: 1\r\n\r\n",
+                Scheme::Http,
+                "a header malformed",
+            ),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+                Scheme::Http,
+                "a header malformed",
+            ),
+            (client_hello, Scheme::Http, "TLS handshake"),
+            // Inside TLS the handshake is done: the same bytes are just not HTTP.
+            (
+                client_hello,
+                Scheme::Https,
+                "does not start with an HTTP method",
+            ),
+            (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", Scheme::Http, "HTTP/2"),
+            (&long_target, Scheme::Http, "414"),
+        ];
+        for (bytes, scheme, words) in cases {
+            let line = told(bytes, scheme).await;
+            assert!(line.contains(words), "{line:?} lacks {words:?}");
+        }
+        let inside_tls = told(client_hello, Scheme::Https).await;
+        assert!(!inside_tls.contains("TLS"), "{inside_tls}");
     }
 }
