@@ -56,7 +56,9 @@ fn add_account_schemas(schemas: &mut serde_json::Map<String, Value>) {
             patches.push(generator.subschema_for::<<G as Descriptor>::AccountPatch>());
         });
     }
-    schemas.extend(generator.take_definitions(true));
+    let mut derived = generator.take_definitions(true);
+    derived.values_mut().for_each(unsigned_as_int64);
+    schemas.extend(derived);
     if let Some(by_provider) = schemas
         .get_mut("AccountsByProvider")
         .and_then(Value::as_object_mut)
@@ -78,6 +80,23 @@ fn add_account_schemas(schemas: &mut serde_json::Map<String, Value>) {
         if let Some(schema) = schemas.get_mut(name).and_then(Value::as_object_mut) {
             schema.insert(key.to_owned(), json!(choices));
         }
+    }
+}
+
+/// Describes the accounts' unsigned numbers (`uint64` to schemars, a format no generator knows)
+/// as `int64` from 0 up: what a generated C#, Java or Go client reads into a 64-bit integer, and
+/// the most the account types take (`providers::int64`).
+fn unsigned_as_int64(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            if object.get("format") == Some(&json!("uint64")) {
+                object.insert("format".to_owned(), json!("int64"));
+                object.insert("maximum".to_owned(), json!(i64::MAX));
+            }
+            object.values_mut().for_each(unsigned_as_int64);
+        }
+        Value::Array(items) => items.iter_mut().for_each(unsigned_as_int64),
+        _ => {}
     }
 }
 
@@ -220,6 +239,12 @@ mod tests {
         }
         if let (Some(minimum), Some(number)) = (schema["minimum"].as_f64(), value.as_f64())
             && number < minimum
+        {
+            return false;
+        }
+        // Compared as integers: as floats, i64::MAX and one past it are the same number.
+        if let (Some(maximum), Some(number)) = (schema["maximum"].as_u64(), value.as_u64())
+            && number > maximum
         {
             return false;
         }
@@ -372,6 +397,40 @@ mod tests {
             });
             assert!(conforms(&document, account, &full), "{name}: {full}");
 
+            // Each whole number is an int64 from 0: the largest is taken, one more is refused,
+            // by the schema and by the type alike.
+            for (schema_name, made) in [
+                (name, &full),
+                (patch_name, &sample(&document, own_patch, true)),
+            ] {
+                let schema = &schemas[schema_name];
+                for (field, property) in schema["properties"].as_object().unwrap() {
+                    if !property.to_string().contains("\"integer\"") {
+                        continue;
+                    }
+                    assert_eq!(property["format"], "int64", "{schema_name}.{field}");
+                    for (number, fits) in [(i64::MAX as u64, true), (i64::MAX as u64 + 1, false)] {
+                        let mut changed = made.clone();
+                        changed[field] = json!(number);
+                        assert_eq!(
+                            conforms(&document, schema, &changed),
+                            fits,
+                            "{schema_name}.{field} = {number}"
+                        );
+                        let read = with_provider!(provider, G => if schema_name == name {
+                            serde_json::from_value::<<G as Descriptor>::Account>(changed).map(drop)
+                        } else {
+                            serde_json::from_value::<<G as Descriptor>::AccountPatch>(changed).map(drop)
+                        });
+                        assert_eq!(
+                            read.is_ok(),
+                            fits,
+                            "{schema_name}.{field} = {number}: {read:?}"
+                        );
+                    }
+                }
+            }
+
             // The accounts of the embedded defaults, as the admin API lists them, conform to
             // their provider's schema and to no other's.
             let configured = defaults[provider.name()]["accounts"].as_array();
@@ -389,6 +448,7 @@ mod tests {
                 "description",
                 "format",
                 "items",
+                "maximum",
                 "minimum",
                 "oneOf",
                 "properties",
@@ -419,6 +479,56 @@ mod tests {
         assert!(conforms(&document, patch, &json!({"callback_url": null})));
         assert!(!conforms(&document, patch, &json!({"balance": "five"})));
         assert!(!conforms(&document, patch, &json!({"colour": "red"})));
+    }
+
+    /// Every schema under `value` that allows an integer, with where it is.
+    fn integers<'a>(value: &'a Value, at: String, found: &mut Vec<(String, &'a Value)>) {
+        match value {
+            Value::Object(object) => {
+                let integer = json!("integer");
+                let allows = |types: &Value| match types {
+                    Value::Array(many) => many.contains(&integer),
+                    one => *one == integer,
+                };
+                if object.get("type").is_some_and(allows) {
+                    found.push((at.clone(), value));
+                }
+                for (key, inner) in object {
+                    integers(inner, format!("{at}/{key}"), found);
+                }
+            }
+            Value::Array(items) => {
+                for (i, inner) in items.iter().enumerate() {
+                    integers(inner, format!("{at}/{i}"), found);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_integer_has_a_width_a_client_generator_reads() {
+        // Without a format, generators for C#, Java and Kotlin read an integer as 32 bits, and
+        // `unix_ms` (about 1.8e12) would not fit.
+        let document = value();
+        let mut found = Vec::new();
+        integers(&document, String::new(), &mut found);
+        assert!(found.len() > 30, "{} integers", found.len());
+        for (at, schema) in &found {
+            match schema["format"].as_str() {
+                Some("int64") => {}
+                Some("int32") => assert!(
+                    schema["maximum"]
+                        .as_i64()
+                        .is_none_or(|max| max <= i64::from(i32::MAX)),
+                    "{at}"
+                ),
+                other => panic!("{at}: integer of format {other:?}"),
+            }
+        }
+        let clock = &document["components"]["schemas"]["Clock"]["properties"];
+        assert_eq!(clock["unix_ms"]["format"], "int64");
+        assert_eq!(clock["unix"]["format"], "int64");
     }
 
     fn resolve(document: &Value, item: &Value) -> Value {

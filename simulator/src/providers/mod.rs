@@ -402,6 +402,35 @@ fn accounts_by<A: Clone>(accounts: &[A], id: impl Fn(&A) -> &str) -> Accounts<A>
         .collect()
 }
 
+/// Whole numbers in accounts (balances, prices, ids) as the admin API's document describes them:
+/// `int64`, so a client generated in C#, Java or Go holds every value it can be sent. A number
+/// past `i64::MAX` is refused where it is read, in the configuration and the admin API alike.
+mod int64 {
+    use serde::de::{Deserialize, Deserializer, Error, Unexpected};
+
+    /// The most an account's number may be.
+    pub const MAX: u64 = i64::MAX as u64;
+
+    /// A number from 0 to [`MAX`].
+    pub fn at_most<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        let value = u64::deserialize(deserializer)?;
+        if value > MAX {
+            return Err(D::Error::invalid_value(
+                Unexpected::Unsigned(value),
+                &"a whole number from 0 to 9223372036854775807 (int64)",
+            ));
+        }
+        Ok(value)
+    }
+
+    /// As [`at_most`], for a patch's field (absent stays `None`: give it `default` too).
+    pub fn at_most_some<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<u64>, D::Error> {
+        at_most(deserializer).map(Some)
+    }
+}
+
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`), for account
 /// patches.
 fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>

@@ -178,6 +178,52 @@ async fn accounts_can_be_read_and_patched() {
     assert_eq!(provider.status, 404);
 }
 
+/// The document describes accounts' numbers as int64 (what generated C#, Java and Go clients
+/// hold); one past the largest is refused with the reason, and the account stays as it was.
+#[tokio::test]
+async fn an_account_number_past_int64_is_refused_and_the_account_kept() {
+    let sim = Simulator::start_default().await.unwrap();
+    let largest = admin_patch(
+        &sim,
+        "/accounts/smsco/demo",
+        r#"{"balance": 9223372036854775807}"#,
+    )
+    .await;
+    assert_eq!(largest.json()["balance"], i64::MAX);
+    for (path, body) in [
+        (
+            "/accounts/smsco/demo",
+            r#"{"balance": 9223372036854775808}"#,
+        ),
+        (
+            "/accounts/getsms/demo",
+            r#"{"user_id": 18446744073709551615}"#,
+        ),
+    ] {
+        let refused = admin_patch(&sim, path, body).await;
+        assert_eq!(refused.status, 400, "{body}");
+        let error = refused.json()["error"].as_str().unwrap().to_owned();
+        assert!(error.contains("9223372036854775807 (int64)"), "{error}");
+    }
+    let made = admin_post(
+        &sim,
+        "/accounts/smsoffice",
+        r#"{"key": "huge", "balance": 9223372036854775808}"#,
+    )
+    .await;
+    assert_eq!(made.status, 400);
+    let accounts = admin(&sim, "/accounts").await;
+    assert_eq!(accounts["smsco"][0]["balance"], i64::MAX);
+    assert_eq!(accounts["getsms"][0]["user_id"], 1);
+    assert!(
+        accounts["smsoffice"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["key"] != "huge")
+    );
+}
+
 #[tokio::test]
 async fn reset_restores_the_state_at_start() {
     let sim = Simulator::start_default().await.unwrap();

@@ -86,13 +86,14 @@ async fn an_smsco_cost_too_large_to_count_is_credit_exhausted_and_charges_nothin
     let patched = admin_patch(
         &sim,
         "/accounts/smsco/demo",
-        r#"{"price_per_segment": 18446744073709551615}"#,
+        // The most an account's number may be: three recipients' cost overflows 64 bits.
+        r#"{"price_per_segment": 9223372036854775807}"#,
     )
     .await;
     assert_eq!(patched.status, 200, "{}", patched.text());
     let reply = get(
         &sim,
-        "/components/com_smsreseller/smsapi2.php?username=demo&password=demo&recipient=995599445448,995599445449&message=hi",
+        "/components/com_smsreseller/smsapi2.php?username=demo&password=demo&recipient=995599445448,995599445449,995599445450&message=hi",
     )
     .await;
     assert_eq!(reply.text(), "2906");

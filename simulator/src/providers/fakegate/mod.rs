@@ -66,6 +66,7 @@ pub struct Account {
     /// What clients send as `token`.
     pub token: String,
     /// Messages left.
+    #[serde(deserialize_with = "crate::providers::int64::at_most")]
     pub balance: u64,
 }
 
@@ -74,6 +75,7 @@ account_patch! {
     #[schemars(rename = "FakegateAccountPatch")]
     pub struct AccountPatch for Account {
         /// New balance.
+        #[serde(default, deserialize_with = "crate::providers::int64::at_most_some")]
         balance: u64,
     }
 }

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::providers::accounts_by;
+use crate::providers::{accounts_by, int64};
 
 use super::allow_list::IpRange;
 
@@ -19,9 +19,10 @@ pub struct GetsmsAccount {
     #[serde(default)]
     pub nicknames: Vec<String>,
     /// Messages left.
+    #[serde(deserialize_with = "int64::at_most")]
     pub balance: u64,
     /// The `user_id` echoed in replies.
-    #[serde(default = "default_user_id")]
+    #[serde(default = "default_user_id", deserialize_with = "int64::at_most")]
     pub user_id: u64,
     /// A blocked account answers error 102.
     #[serde(default)]
@@ -36,8 +37,10 @@ account_patch! {
         /// Replace the nickname list.
         nicknames: Vec<String>,
         /// New balance.
+        #[serde(default, deserialize_with = "int64::at_most_some")]
         balance: u64,
         /// New user id.
+        #[serde(default, deserialize_with = "int64::at_most_some")]
         user_id: u64,
         /// Block or unblock.
         blocked: bool,

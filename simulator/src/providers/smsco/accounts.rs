@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::providers::accounts_by;
+use crate::providers::{accounts_by, int64};
 
 use crate::providers::double_option;
 
@@ -19,9 +19,10 @@ pub struct SmscoAccount {
     #[serde(default)]
     pub brand: Option<String>,
     /// Credit in tetri.
+    #[serde(deserialize_with = "int64::at_most")]
     pub balance: u64,
     /// Tetri charged per segment per recipient.
-    #[serde(default = "default_smsco_price")]
+    #[serde(default = "default_smsco_price", deserialize_with = "int64::at_most")]
     pub price_per_segment: u64,
 }
 
@@ -34,8 +35,10 @@ account_patch! {
         #[serde(default, deserialize_with = "double_option")]
         brand: Option<String>,
         /// New balance in tetri.
+        #[serde(default, deserialize_with = "int64::at_most_some")]
         balance: u64,
         /// New price per segment.
+        #[serde(default, deserialize_with = "int64::at_most_some")]
         price_per_segment: u64,
     }
 }

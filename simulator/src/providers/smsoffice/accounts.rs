@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::providers::accounts_by;
+use crate::providers::{accounts_by, int64};
 
 use crate::domain::matcher::DestinationMatcher;
 use crate::providers::double_option;
@@ -29,6 +29,7 @@ pub struct SmsofficeAccount {
     #[serde(default = "yes")]
     pub api_enabled: bool,
     /// Messages left (each segment to each recipient costs one).
+    #[serde(deserialize_with = "int64::at_most")]
     pub balance: u64,
     /// Registered sender names.
     #[serde(default)]
@@ -46,6 +47,7 @@ account_patch! {
     /// are.
     pub struct SmsofficeAccountPatch for SmsofficeAccount {
         /// New balance.
+        #[serde(default, deserialize_with = "int64::at_most_some")]
         balance: u64,
         /// Enable or disable API access.
         api_enabled: bool,
