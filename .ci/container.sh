@@ -88,6 +88,61 @@ TESTCONTAINERS_RYUK_DISABLED=true SMSIM_IMAGE=smsim-ci \
 (cd examples/testcontainers && npm install --no-audit --no-fund --no-package-lock --loglevel=error \
   && TESTCONTAINERS_RYUK_DISABLED=true SMSIM_IMAGE=smsim-ci npm test --silent)
 
+# Beside the app under test, as the README's docker-compose.yml has it: its smsim service's
+# environment, read from the README, on a network of its own under the service's name. Another
+# container reaches it by that name (the image's own `smsim health`, run there); the admin API
+# answers requests naming that host only because SMSIM_ALLOWED_HOSTS gives it (the first
+# container, started without it, refuses them with 403 and says what to set); getsms takes a
+# send from outside loopback because SMSIM_CONFIG_PATCH opens the allow-list.
+network=smsim-ci-net
+docker network rm "$network" >/dev/null 2>&1 || true
+docker network create "$network" >/dev/null
+trap 'docker rm -f smsim-ci smsim-ci-compose >/dev/null 2>&1 || true; docker network rm "$network" >/dev/null 2>&1 || true' EXIT
+compose_env=$(mktemp)
+python3 - README.md >"$compose_env" <<'README'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+service = re.search(r"^  smsim:\n(.*?)(?=^  \S)", block, re.S | re.M).group(1)
+environment = re.search(r"^    environment:\n((?:^      .*\n)+)", service, re.M).group(1)
+for line in environment.splitlines():
+    key, value = line.strip().split(": ", 1)
+    quoted = re.match(r"""^(['"])(.*?)\1""", value)
+    print(f"{key}={quoted.group(2) if quoted else value.split(' #')[0].strip()}")
+README
+grep -q '^SMSIM_ALLOWED_HOSTS=smsim$' "$compose_env" \
+  || { echo "container: the README's smsim service sets no SMSIM_ALLOWED_HOSTS=smsim:"; cat "$compose_env"; exit 1; }
+compose_port=$(free_port)
+docker run -d --name smsim-ci-compose --network "$network" --network-alias smsim \
+  -p "127.0.0.1:$compose_port:8800" --env-file "$compose_env" smsim-ci >/dev/null
+rm -f "$compose_env"
+for _ in $(seq 60); do
+  [[ "$(docker inspect --format '{{.State.Health.Status}}' smsim-ci-compose)" == healthy ]] && break
+  sleep 1
+done
+docker run --rm --network "$network" smsim-ci health --url http://smsim:8800 \
+  || { echo "container: not reached by its service name from another container"; exit 1; }
+python3 - "$compose_port" "$port" <<'COMPOSE'
+import json, sys, urllib.error, urllib.parse, urllib.request
+def call(port, path, host, data=None):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status, reply.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+compose, plain = sys.argv[1], sys.argv[2]
+assert call(compose, "/__admin/health", "smsim:8800") == (200, '{"status":"ok"}')
+status, body = call(plain, "/__admin/health", "smsim:8800")
+assert status == 403 and "SMSIM_ALLOWED_HOSTS" in body, (status, body)
+data = urllib.parse.urlencode({"login": "demo", "password": "demo", "nickname": "GETSMS",
+                               "data": json.dumps([{"phone": "998901234567", "text": "hi"}])}).encode()
+status, body = call(compose, "/smsgateway/", "smsim:8800", data)
+assert status == 200 and '"message_id"' in body, (status, body)
+print("container: as the README's compose service, reached and answered by its name")
+COMPOSE
+docker rm -f smsim-ci-compose >/dev/null
+
 started=$(date +%s%N)
 docker stop -t 10 smsim-ci >/dev/null
 elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
