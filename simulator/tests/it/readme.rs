@@ -1,6 +1,8 @@
-//! The README's tour, executed: every `curl` in it, in order, against a simulator started the way
-//! the README says, each reply compared with the `# ` lines written under it (`…` stands for any
-//! text). A README that drifts from what smsim answers fails here.
+//! The README's tour and the examples of docs/providers.md, executed: every `curl` in them, in
+//! order, against a simulator started the way the page says, each reply compared with the `# `
+//! lines written right under it (`…` stands for any text; a line whose text starts with spaces
+//! goes on the line before it; a blank line ends the reply). A page that drifts from what smsim
+//! answers fails here.
 
 use smsim::{ClockMode, Config, Simulator};
 use smsim_testkit::RequestBytes;
@@ -8,7 +10,12 @@ use smsim_testkit::RequestBytes;
 const README: &str = include_str!("../../../README.md");
 /// The start command the tour's replies depend on.
 const START: &str = "smsim serve --clock manual --seed 1 --clock-start 1767225600";
+const PROVIDERS: &str = include_str!("../../../docs/providers.md");
+/// The start command docs/providers.md's replies depend on.
+const PROVIDERS_START: &str = "smsim serve --clock manual --seed 1 --clock-start 1763769600";
 const BASE: &str = "http://127.0.0.1:8800";
+/// How an example sends through smsim as a proxy (an absolute URL as the request's target).
+const THROUGH_PROXY: &str = "http_proxy=http://127.0.0.1:8800 curl ";
 
 /// One example: the command and the reply written under it, if any.
 struct Example {
@@ -16,14 +23,15 @@ struct Example {
     expected: Option<String>,
 }
 
-/// The `curl` commands of the README's shell blocks, in order, with their replies.
-fn examples(readme: &str) -> Vec<Example> {
+/// The `curl` commands of a page's shell blocks, in order, with their replies.
+fn examples(page: &str) -> Vec<Example> {
     let mut examples: Vec<Example> = Vec::new();
-    let mut in_shell = false;
+    let (mut in_shell, mut in_reply) = (false, false);
     let mut pending = String::new();
-    for line in readme.lines() {
+    for line in page.lines() {
         if line.starts_with("```") {
             in_shell = line == "```sh";
+            in_reply = false;
             continue;
         }
         if !in_shell {
@@ -36,16 +44,23 @@ fn examples(readme: &str) -> Vec<Example> {
         let line = format!("{pending}{line}");
         pending.clear();
         let line = line.trim();
-        if line.starts_with("curl ") {
+        if line.starts_with("curl ") || line.starts_with(THROUGH_PROXY) {
             examples.push(Example {
                 command: line.to_owned(),
                 expected: None,
             });
-        } else if let (Some(reply), Some(last)) = (line.strip_prefix("# "), examples.last_mut()) {
+            in_reply = true;
+        } else if let (Some(reply), Some(last), true) =
+            (line.strip_prefix("# "), examples.last_mut(), in_reply)
+        {
+            let wrapped = reply.starts_with(' ');
             last.expected = Some(match last.expected.take() {
+                Some(before) if wrapped => format!("{before}{}", reply.trim_start()),
                 Some(before) => format!("{before}\n{reply}"),
                 None => reply.to_owned(),
             });
+        } else {
+            in_reply = false;
         }
     }
     examples
@@ -95,7 +110,12 @@ fn words(command: &str) -> Vec<String> {
 
 /// The request a `curl` command line sends (the options the README uses).
 fn request(command: &str) -> RequestBytes {
-    let words = words(command);
+    let through_proxy = command.starts_with(THROUGH_PROXY);
+    let words = words(
+        command
+            .strip_prefix("http_proxy=http://127.0.0.1:8800 ")
+            .unwrap_or(command),
+    );
     let mut args = words[1..].iter();
     let (mut method, mut url, mut data, mut headers) = (None, None, Vec::new(), Vec::new());
     while let Some(arg) = args.next() {
@@ -117,9 +137,13 @@ fn request(command: &str) -> RequestBytes {
         }
     }
     let url = url.unwrap_or_else(|| panic!("no URL in {command}"));
-    let target = url
-        .strip_prefix(BASE)
-        .unwrap_or_else(|| panic!("{url} is not on {BASE}"));
+    // Through a proxy the target is the whole URL, as curl sends it to the proxy.
+    let target = match through_proxy {
+        true => &url,
+        false => url
+            .strip_prefix(BASE)
+            .unwrap_or_else(|| panic!("{url} is not on {BASE}")),
+    };
     let method = method.unwrap_or_else(|| if data.is_empty() { "GET" } else { "POST" }.into());
     let mut request = RequestBytes::new(&method, target);
     if !data.is_empty() {
@@ -157,39 +181,57 @@ fn reads_as(expected: &str, got: &str) -> bool {
     true
 }
 
-#[tokio::test]
-async fn the_readme_tour_answers_as_written() {
+/// Runs `page`'s examples against a simulator started as `start` says (its start command must be
+/// on the page, in a shell block of its own); at least `at_least` of them.
+async fn answers_as_written(name: &str, page: &str, start: &str, at_least: usize) {
     assert!(
-        README.contains(&format!("```sh\n{START}\n```")),
-        "the tour's start command"
+        page.contains(&format!("```sh\n{start}\n```")),
+        "{name}: the start command"
     );
+    let clock_start = start.rsplit(' ').next().unwrap().parse().unwrap();
     let mut config = Config::embedded();
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.clock = ClockMode::Manual;
     config.seed = Some(1);
-    config.clock_start = Some(1_767_225_600);
-    let sim = Simulator::start(config).await.unwrap();
-    let examples = examples(README);
-    assert!(examples.len() >= 15, "{} examples", examples.len());
-    let checked = examples.iter().filter(|e| e.expected.is_some()).count();
+    config.clock_start = Some(clock_start);
     assert_eq!(
-        checked,
-        examples.len(),
-        "every README example shows its reply"
+        start,
+        format!("smsim serve --clock manual --seed 1 --clock-start {clock_start}"),
+        "{name}: a start command this test starts as written"
+    );
+    let sim = Simulator::start(config).await.unwrap();
+    let examples = examples(page);
+    assert!(
+        examples.len() >= at_least,
+        "{name}: {} examples",
+        examples.len()
     );
     for example in &examples {
+        let expected = example
+            .expected
+            .as_deref()
+            .unwrap_or_else(|| panic!("{name}: no reply under {}", example.command));
         let reply = request(&example.command)
             .send(&sim.addr().to_string())
             .await
             .unwrap();
         let text = reply.text();
-        let expected = example.expected.as_deref().unwrap();
         assert!(
             reads_as(expected, &text),
-            "{}\n  README says: {expected}\n  smsim said:  {text}",
+            "{name}: {}\n  the page says: {expected}\n  smsim said:    {text}",
             example.command
         );
     }
+}
+
+#[tokio::test]
+async fn the_readme_tour_answers_as_written() {
+    answers_as_written("README.md", README, START, 15).await;
+}
+
+#[tokio::test]
+async fn the_providers_page_answers_as_written() {
+    answers_as_written("docs/providers.md", PROVIDERS, PROVIDERS_START, 12).await;
 }
 
 #[test]
@@ -205,6 +247,10 @@ fn the_matcher_takes_ellipses_as_any_text() {
     assert!(reads_as("{…\"x\":1…}", "{\"y\":2,\"x\":1,\"z\":3}"));
     assert!(!reads_as("a…c", "abd"));
     assert!(!reads_as("ab", "abc"));
+    let page = "```sh\ncurl x\n# [1,\n#  2]\n\n# a comment\ncurl y\n# a\n# b\n```\n# c\n";
+    let found = examples(page);
+    assert_eq!(found[0].expected.as_deref(), Some("[1,2]"));
+    assert_eq!(found[1].expected.as_deref(), Some("a\nb"));
     assert_eq!(
         words(r#"curl -d '{"a": 1}' "x y" a\ b"#),
         ["curl", "-d", r#"{"a": 1}"#, "x y", "a b"]
