@@ -181,6 +181,27 @@ fn reads_as(expected: &str, got: &str) -> bool {
     true
 }
 
+/// The simulator `start` (`smsim serve` and the flags the pages use) describes.
+fn started_as(start: &str) -> Config {
+    let mut config = Config::embedded();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    let words = words(start);
+    assert_eq!(words[..2], ["smsim", "serve"], "{start}");
+    let mut flags = words[2..].iter();
+    while let Some(flag) = flags.next() {
+        let value = flags
+            .next()
+            .unwrap_or_else(|| panic!("{flag} without a value"));
+        match flag.as_str() {
+            "--clock" if value == "manual" => config.clock = ClockMode::Manual,
+            "--seed" => config.seed = Some(value.parse().unwrap()),
+            "--clock-start" => config.clock_start = Some(value.parse().unwrap()),
+            other => panic!("this test does not start {other} {value}: {start}"),
+        }
+    }
+    config
+}
+
 /// Runs `page`'s examples against a simulator started as `start` says (its start command must be
 /// on the page, in a shell block of its own); at least `at_least` of them.
 async fn answers_as_written(name: &str, page: &str, start: &str, at_least: usize) {
@@ -188,18 +209,7 @@ async fn answers_as_written(name: &str, page: &str, start: &str, at_least: usize
         page.contains(&format!("```sh\n{start}\n```")),
         "{name}: the start command"
     );
-    let clock_start = start.rsplit(' ').next().unwrap().parse().unwrap();
-    let mut config = Config::embedded();
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    config.clock = ClockMode::Manual;
-    config.seed = Some(1);
-    config.clock_start = Some(clock_start);
-    assert_eq!(
-        start,
-        format!("smsim serve --clock manual --seed 1 --clock-start {clock_start}"),
-        "{name}: a start command this test starts as written"
-    );
-    let sim = Simulator::start(config).await.unwrap();
+    let sim = Simulator::start(started_as(start)).await.unwrap();
     let examples = examples(page);
     assert!(
         examples.len() >= at_least,
@@ -232,6 +242,14 @@ async fn the_readme_tour_answers_as_written() {
 #[tokio::test]
 async fn the_providers_page_answers_as_written() {
     answers_as_written("docs/providers.md", PROVIDERS, PROVIDERS_START, 12).await;
+}
+
+#[tokio::test]
+async fn the_fault_and_admin_pages_answer_as_written() {
+    let faults = include_str!("../../../docs/faults.md");
+    answers_as_written("docs/faults.md", faults, "smsim serve", 4).await;
+    let admin = include_str!("../../../docs/admin-api.md");
+    answers_as_written("docs/admin-api.md", admin, "smsim serve", 5).await;
 }
 
 #[test]
