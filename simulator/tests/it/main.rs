@@ -15,6 +15,7 @@ mod getsms_allow_list;
 mod https;
 mod inbox_api;
 mod latest;
+mod limits_doc;
 mod openapi;
 mod paths;
 mod quirks_doc;
