@@ -1,5 +1,6 @@
 //! docs/quirks.md, the one table of every guess, against the quirks the simulator has: a quirk
-//! added without a row, or a row left behind by a removed one, fails here.
+//! added without a row, a row left behind by a removed one, or a default the page misstates
+//! fails here.
 
 use std::collections::BTreeSet;
 
@@ -38,4 +39,21 @@ fn every_quirk_has_one_row_and_every_row_a_quirk() {
         stale.is_empty(),
         "rows of docs/quirks.md naming no quirk: {stale:?}"
     );
+}
+
+#[test]
+fn every_quirk_s_row_gives_its_default() {
+    let config = serde_json::to_value(smsim::Config::embedded()).unwrap();
+    let defaults = config["quirks"].as_object().expect("quirks, written flat");
+    assert!(defaults.len() > 20, "{defaults:?}");
+    for row in QUIRKS_DOC.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let name = cells[0].trim_start_matches("| ").trim_matches('`');
+        let written = cells[1].trim_matches('`');
+        let default = &defaults[name];
+        let default = default
+            .as_str()
+            .map_or_else(|| default.to_string(), str::to_owned);
+        assert_eq!(written, default, "docs/quirks.md's default for {name}");
+    }
 }
