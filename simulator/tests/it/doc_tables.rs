@@ -1,7 +1,10 @@
-//! docs/limits.md, every bound in one place, against the configuration's `limits`: a setting
-//! without a row, a row naming no setting, or a default the page misstates fails here.
+//! The reference tables of docs/ against the code they describe: docs/limits.md against the
+//! configuration's `limits` (a setting without a row, a row naming no setting, or a default the
+//! page misstates fails here) and docs/running.md's flags against `smsim serve`'s.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use clap::CommandFactory;
 
 use serde_json::Value;
 use smsim::Config;
@@ -59,5 +62,38 @@ fn every_limit_has_a_row_with_its_default() {
         documented(),
         configured,
         "docs/limits.md's `limits.*` rows (left) against the embedded configuration (right)"
+    );
+}
+
+#[test]
+fn every_serve_flag_has_a_row_with_its_environment_variable() {
+    let page = include_str!("../../../docs/running.md");
+    let mut documented = BTreeSet::new();
+    for row in page.lines().filter(|line| line.starts_with("| `--")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let flags = cells[0].split('`').filter(|word| word.starts_with("--"));
+        let variables = cells[1]
+            .split('`')
+            .filter(|word| word.starts_with("SMSIM_"));
+        for (flag, variable) in flags.zip(variables) {
+            let flag = flag.split([' ', '=']).next().unwrap();
+            documented.insert((flag.to_owned(), variable.to_owned()));
+        }
+    }
+    let cli = smsim::cli::Cli::command();
+    let serve = cli.find_subcommand("serve").expect("serve");
+    let flags: BTreeSet<(String, String)> = serve
+        .get_arguments()
+        .filter(|arg| !arg.is_hide_set())
+        .filter_map(|arg| {
+            let long = arg.get_long()?;
+            let variable = arg.get_env().map(|v| v.to_string_lossy().into_owned());
+            Some((format!("--{long}"), variable.unwrap_or_default()))
+        })
+        .collect();
+    assert!(flags.len() > 15, "{flags:?}");
+    assert_eq!(
+        documented, flags,
+        "docs/running.md's flag table (left) against `smsim serve`'s flags (right)"
     );
 }
