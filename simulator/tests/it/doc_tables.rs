@@ -1,6 +1,8 @@
 //! The reference tables of docs/ against the code they describe: docs/limits.md against the
 //! configuration's `limits` (a setting without a row, a row naming no setting, or a default the
-//! page misstates fails here) and docs/running.md's flags against `smsim serve`'s.
+//! page misstates fails here), docs/running.md's flags against `smsim serve`'s, and
+//! docs/admin-api.md's table of calls against the admin API's OpenAPI document (itself held to
+//! the router).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -95,5 +97,44 @@ fn every_serve_flag_has_a_row_with_its_environment_variable() {
     assert_eq!(
         documented, flags,
         "docs/running.md's flag table (left) against `smsim serve`'s flags (right)"
+    );
+}
+
+#[tokio::test]
+async fn every_admin_call_has_a_row() {
+    let page = include_str!("../../../docs/admin-api.md");
+    let mut documented = BTreeSet::new();
+    for row in page.lines().filter(|line| line.starts_with("| `")) {
+        let call = row.split(" | ").next().unwrap();
+        let words: Vec<&str> = call.split(['`', '/', ' ']).collect();
+        let path = call
+            .split(['`', ' '])
+            .find(|word| word.starts_with("/__admin"))
+            .unwrap_or_else(|| panic!("no path in {row}"));
+        for method in words
+            .iter()
+            .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            documented.insert((method.to_string(), path.to_owned()));
+        }
+    }
+    let sim = smsim::Simulator::start_default().await.unwrap();
+    let document = crate::client::get(&sim, "/__admin/openapi.json")
+        .await
+        .json();
+    let mut served = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        // The inbox's own files and its slashless address are the inbox's row.
+        if path.starts_with("/__admin/ui") && path != "/__admin/ui/" {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            served.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    assert!(served.len() > 25, "{served:?}");
+    assert_eq!(
+        documented, served,
+        "docs/admin-api.md's calls (left) against the OpenAPI document's (right)"
     );
 }
