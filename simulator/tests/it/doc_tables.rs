@@ -2,7 +2,7 @@
 //! configuration's `limits` (a setting without a row, a row naming no setting, or a default the
 //! page misstates fails here), docs/running.md's flags against `smsim serve`'s, and
 //! docs/admin-api.md's table of calls against the admin API's OpenAPI document (itself held to
-//! the router).
+//! the router), and every fault docs/faults.md gives as a recipe against the fault parser.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -137,4 +137,21 @@ async fn every_admin_call_has_a_row() {
         documented, served,
         "docs/admin-api.md's calls (left) against the OpenAPI document's (right)"
     );
+}
+
+#[test]
+fn every_fault_recipe_is_a_fault_smsim_takes() {
+    let page = include_str!("../../../docs/faults.md");
+    let recipes: Vec<&str> = page
+        .split("--fault '")
+        .skip(1)
+        .map(|rest| rest.split('\'').next().unwrap())
+        .collect();
+    assert!(recipes.len() >= 12, "{recipes:?}");
+    for recipe in recipes {
+        let config = serde_json::json!({ "faults": [recipe] }).to_string();
+        if let Err(refused) = Config::from_json(&config, "docs/faults.md") {
+            panic!("docs/faults.md's `--fault '{recipe}'` is refused: {refused}");
+        }
+    }
 }
