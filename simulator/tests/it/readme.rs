@@ -4,7 +4,7 @@
 //! goes on the line before it; a blank line ends the reply). A page that drifts from what smsim
 //! answers fails here.
 
-use smsim::{ClockMode, Config, Simulator};
+use smsim::{Config, Simulator};
 use smsim_testkit::RequestBytes;
 
 const README: &str = include_str!("../../../README.md");
@@ -42,6 +42,11 @@ fn examples(page: &str) -> Vec<Example> {
             continue;
         }
         let line = format!("{pending}{line}");
+        // A single-quoted word (a JSON body) may run over several lines, as in a shell.
+        if line.matches('\'').count() % 2 == 1 {
+            pending = line + "\n";
+            continue;
+        }
         pending.clear();
         let line = line.trim();
         if line.starts_with("curl ") || line.starts_with(THROUGH_PROXY) {
@@ -181,24 +186,17 @@ fn reads_as(expected: &str, got: &str) -> bool {
     true
 }
 
-/// The simulator `start` (`smsim serve` and the flags the pages use) describes.
+/// The configuration `start` (`smsim serve` and its flags) describes, read as the binary reads
+/// it, on a port of its own.
 fn started_as(start: &str) -> Config {
-    let mut config = Config::embedded();
+    use clap::Parser;
+    let cli =
+        smsim::cli::Cli::try_parse_from(words(start)).unwrap_or_else(|e| panic!("{start}: {e}"));
+    let smsim::cli::Command::Serve(args) = cli.command else {
+        panic!("{start} does not serve");
+    };
+    let mut config = args.config().unwrap_or_else(|e| panic!("{start}: {e}"));
     config.listen = "127.0.0.1:0".parse().unwrap();
-    let words = words(start);
-    assert_eq!(words[..2], ["smsim", "serve"], "{start}");
-    let mut flags = words[2..].iter();
-    while let Some(flag) = flags.next() {
-        let value = flags
-            .next()
-            .unwrap_or_else(|| panic!("{flag} without a value"));
-        match flag.as_str() {
-            "--clock" if value == "manual" => config.clock = ClockMode::Manual,
-            "--seed" => config.seed = Some(value.parse().unwrap()),
-            "--clock-start" => config.clock_start = Some(value.parse().unwrap()),
-            other => panic!("this test does not start {other} {value}: {start}"),
-        }
-    }
     config
 }
 
@@ -245,6 +243,13 @@ async fn the_providers_page_answers_as_written() {
 }
 
 #[tokio::test]
+async fn the_delivery_page_answers_as_written() {
+    let delivery = include_str!("../../../docs/delivery.md");
+    let start = "smsim serve --clock manual --clock-start 1763769600 --callback-url http://127.0.0.1:9000/sms-callback";
+    answers_as_written("docs/delivery.md", delivery, start, 4).await;
+}
+
+#[tokio::test]
 async fn the_fault_and_admin_pages_answer_as_written() {
     let faults = include_str!("../../../docs/faults.md");
     answers_as_written("docs/faults.md", faults, "smsim serve", 4).await;
@@ -269,6 +274,9 @@ fn the_matcher_takes_ellipses_as_any_text() {
     let found = examples(page);
     assert_eq!(found[0].expected.as_deref(), Some("[1,2]"));
     assert_eq!(found[1].expected.as_deref(), Some("a\nb"));
+    let quoted = examples("```sh\ncurl -d '[1,\n  2]' x\n# ok\n```\n");
+    assert_eq!(quoted[0].command, "curl -d '[1,\n  2]' x");
+    assert_eq!(words(&quoted[0].command)[2], "[1,\n  2]");
     assert_eq!(
         words(r#"curl -d '{"a": 1}' "x y" a\ b"#),
         ["curl", "-d", r#"{"a": 1}"#, "x y", "a b"]
