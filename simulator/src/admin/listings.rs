@@ -266,14 +266,27 @@ pub(super) async fn messages(
 /// The longest `wait` `limits.max_wait_seconds` may allow: ten minutes.
 pub const MAX_WAIT_SECONDS: u64 = 600;
 
+/// Whether `text` is a decimal number (`5`, `1.5`) with one of `wait`'s units or none: the
+/// pattern the OpenAPI document gives `wait` (no sign, exponent or `inf`).
+fn wait_shaped(text: &str) -> bool {
+    let number = ["ms", "s", "m"]
+        .iter()
+        .find_map(|unit| text.strip_suffix(unit))
+        .unwrap_or(text);
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, "0"));
+    [whole, fraction]
+        .iter()
+        .all(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Reads `wait`: `10s`, `1500ms`, `1m`, or a number of seconds; at most `max_seconds`.
 fn parse_wait(text: &str, max_seconds: u64) -> Result<std::time::Duration, AdminError> {
     let text = text.trim();
     let parsed = match text.parse::<f64>() {
-        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Some(
-            std::time::Duration::from_secs_f64(seconds.min(max_seconds as f64 + 1.0)),
-        ),
-        Ok(_) => None,
+        _ if !wait_shaped(text) => None,
+        Ok(seconds) => Some(std::time::Duration::from_secs_f64(
+            seconds.min(max_seconds as f64 + 1.0),
+        )),
         Err(_) => crate::domain::faults::parse_duration(text),
     };
     let wait = parsed.ok_or_else(|| {

@@ -116,6 +116,67 @@ async fn the_listing_searches_text_sender_and_destination_and_ranges_by_id_or_ti
     assert_eq!(get(&sim, &long).await.status, 400);
 }
 
+/// The admin API's document describes `wait`, `since` and `until` by patterns, for client
+/// generators and the schema fuzz: what a pattern allows is taken, what it does not is refused.
+#[tokio::test]
+async fn the_document_s_patterns_are_what_the_listings_take() {
+    let sim = manual().await;
+    send(&sim, "995577000051", "hello").await;
+    let document = get(&sim, "/__admin/openapi.json").await.json();
+    let pattern = |pointer: &str| {
+        let text = document.pointer(pointer).and_then(Value::as_str);
+        regex::Regex::new(text.unwrap_or_else(|| panic!("no pattern at {pointer}"))).unwrap()
+    };
+    let wait = pattern("/components/parameters/wait/schema/pattern");
+    let id = pattern("/components/schemas/Bound/anyOf/0/pattern");
+    assert_eq!(
+        document["components"]["schemas"]["Bound"]["anyOf"][1]["format"],
+        "date-time"
+    );
+    for (text, allowed) in [
+        ("0", true),
+        ("0.02", true),
+        ("20ms", true),
+        ("0.02s", true),
+        ("0m", true),
+        ("soon", false),
+        ("-1", false),
+        ("1h", false),
+        ("1e1", false),
+        ("", false),
+    ] {
+        assert_eq!(wait.is_match(text), allowed, "wait={text}");
+        let reply = get(
+            &sim,
+            &format!("/__admin/messages/latest?destination=995577000059&wait={text}"),
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            if allowed { 404 } else { 400 },
+            "wait={text}: {}",
+            reply.text()
+        );
+    }
+    for (text, allowed) in [
+        ("0", true),
+        ("1", true),
+        ("9999999999999999999", true),
+        ("18446744073709551616", false),
+        ("1.5", false),
+        ("yesterday", false),
+    ] {
+        assert_eq!(id.is_match(text), allowed, "since={text}");
+        let reply = get(&sim, &format!("/__admin/messages?since={text}")).await;
+        assert_eq!(
+            reply.status,
+            if allowed { 200 } else { 400 },
+            "since={text}: {}",
+            reply.text()
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_code_pattern_is_a_setting_and_a_bad_one_is_refused() {
     let sim = start_with(|c| c.inbox.code_pattern = r"PIN-([A-Z0-9]{6})".into()).await;
