@@ -30,9 +30,37 @@ pub enum Outcome {
 #[serde(untagged)]
 pub enum Delay {
     /// Always this many seconds.
-    Fixed(f64),
+    Fixed(#[serde(serialize_with = "whole_as_integer")] f64),
     /// Uniformly between the two bounds.
-    Range([f64; 2]),
+    Range(#[serde(serialize_with = "each_whole_as_integer")] [f64; 2]),
+}
+
+/// Writes a whole number as an integer (`2`, not `2.0`), so rules read back as they were
+/// written: a PHP client's `assertSame` tells `2` from `2.0`.
+fn whole_as_integer<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    // Below 2^53 every whole f64 is exactly an i64 (weights and delays are far below it).
+    if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
+        serializer.serialize_i64(*value as i64)
+    } else {
+        serializer.serialize_f64(*value)
+    }
+}
+
+/// [`whole_as_integer`] for each bound of a range.
+fn each_whole_as_integer<S: serde::Serializer>(
+    values: &[f64; 2],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(values.iter().map(|value| WholeAsInteger(*value)))
+}
+
+/// A number written by [`whole_as_integer`].
+struct WholeAsInteger(f64);
+
+impl Serialize for WholeAsInteger {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        whole_as_integer(&self.0, serializer)
+    }
 }
 
 /// One weighted choice of a random rule.
@@ -40,6 +68,7 @@ pub enum Delay {
 #[serde(deny_unknown_fields)]
 pub struct WeightedOutcome {
     /// Relative weight, positive.
+    #[serde(serialize_with = "whole_as_integer")]
     pub weight: f64,
     /// The outcome chosen.
     pub outcome: Outcome,
@@ -180,6 +209,13 @@ mod tests {
             }
         );
         assert_eq!(rule.delay, Delay::Fixed(2.0));
+    }
+
+    #[test]
+    fn rules_are_written_back_as_they_were_read() {
+        let written = r#"[{"destination":{"prefix":"99890"},"random":[{"weight":9,"outcome":"delivered"},{"weight":0.5,"outcome":"undelivered","reason":"Busy"}],"delay_seconds":[1,2.5]},{"destination":{"regex":".*"},"outcome":"delivered","delay_seconds":2}]"#;
+        let rules: Vec<Rule> = serde_json::from_str(written).unwrap();
+        assert_eq!(serde_json::to_string(&rules).unwrap(), written);
     }
 
     #[test]
