@@ -57,3 +57,23 @@ fn every_quirk_s_row_gives_its_default() {
         assert_eq!(written, default, "docs/quirks.md's default for {name}");
     }
 }
+
+#[test]
+fn every_alternative_a_row_names_is_one_the_configuration_takes() {
+    let mut tried = 0;
+    for row in QUIRKS_DOC.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        let name = cells[0].trim_start_matches("| ").trim_matches('`');
+        for alternative in cells[2].split('`').skip(1).step_by(2) {
+            // Written as JSON: numbers and booleans bare, names as strings.
+            let value: serde_json::Value = serde_json::from_str(alternative)
+                .unwrap_or_else(|_| serde_json::Value::from(alternative));
+            let config = serde_json::json!({ "quirks": { name: value } }).to_string();
+            if let Err(refused) = smsim::Config::from_json(&config, "docs/quirks.md") {
+                panic!("docs/quirks.md's {name} = {alternative} is refused: {refused}");
+            }
+            tried += 1;
+        }
+    }
+    assert!(tried > 25, "{tried} alternatives");
+}

@@ -141,7 +141,9 @@ pub enum NonLatin {
 pub enum UnknownMesId {
     /// An empty body.
     Empty,
-    /// `2904`, the generic failure code.
+    /// `2904`, the generic failure code. Written `error_2904`, as docs/quirks.md names it
+    /// (snake case alone would make it `error2904`, still read).
+    #[serde(rename = "error_2904", alias = "error2904")]
     Error2904,
 }
 
