@@ -1,6 +1,6 @@
 //! The reference tables of docs/ against the code they describe: docs/limits.md against the
 //! configuration's `limits` (a setting without a row, a row naming no setting, or a default the
-//! page misstates fails here), docs/running.md's flags against `smsim serve`'s, and
+//! page misstates fails here), docs/running.md's flags and top-level settings against `smsim serve`'s and the configuration's, and
 //! docs/admin-api.md's table of calls against the admin API's OpenAPI document (itself held to
 //! the router), and every fault docs/faults.md gives as a recipe against the fault parser.
 
@@ -154,4 +154,29 @@ fn every_fault_recipe_is_a_fault_smsim_takes() {
             panic!("docs/faults.md's `--fault '{recipe}'` is refused: {refused}");
         }
     }
+}
+
+#[test]
+fn every_top_level_setting_has_a_row() {
+    let page = include_str!("../../../docs/running.md");
+    let table = page
+        .split("The top-level settings:")
+        .nth(1)
+        .expect("the settings table");
+    let documented: BTreeSet<String> = table
+        .lines()
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .filter_map(|row| row.split(" | ").next())
+        .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+        .map(str::to_owned)
+        .collect();
+    let config = serde_json::to_value(Config::embedded()).unwrap();
+    // Settings that are off by default are written only when set.
+    let mut configured: BTreeSet<String> = config.as_object().unwrap().keys().cloned().collect();
+    configured.extend(["admin_token", "allowed_hosts", "clock_start", "tls"].map(str::to_owned));
+    assert_eq!(
+        documented, configured,
+        "docs/running.md's top-level settings (left) against the configuration's (right)"
+    );
 }
