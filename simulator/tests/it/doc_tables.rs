@@ -1,8 +1,9 @@
 //! The reference tables of docs/ against the code they describe: docs/limits.md against the
 //! configuration's `limits` (a setting without a row, a row naming no setting, or a default the
-//! page misstates fails here), docs/running.md's flags and top-level settings against `smsim serve`'s and the configuration's, and
-//! docs/admin-api.md's table of calls against the admin API's OpenAPI document (itself held to
-//! the router), and every fault docs/faults.md gives as a recipe against the fault parser.
+//! page misstates fails here); docs/running.md's flags and top-level settings against `smsim
+//! serve`'s and the configuration's; docs/admin-api.md's table of calls against the admin API's
+//! OpenAPI document (itself held to the router); every fault recipe of docs/faults.md against the
+//! fault parser.
 
 use std::collections::{BTreeMap, BTreeSet};
 
