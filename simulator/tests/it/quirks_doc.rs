@@ -1,6 +1,7 @@
 //! docs/quirks.md, the one table of every guess, against the quirks the simulator has: a quirk
-//! added without a row, a row left behind by a removed one, or a default the page misstates
-//! fails here.
+//! added without a row, a row left behind by a removed one, a default the page misstates or an
+//! alternative the configuration refuses fails here, as does a quirk docs/providers.md names
+//! that does not exist.
 
 use std::collections::BTreeSet;
 
@@ -76,4 +77,25 @@ fn every_alternative_a_row_names_is_one_the_configuration_takes() {
         }
     }
     assert!(tried > 25, "{tried} alternatives");
+}
+
+#[test]
+fn the_providers_page_names_only_quirks_there_are() {
+    let page = include_str!("../../../docs/providers.md");
+    let table = page.split("## How sure we are").nth(1).expect("the table");
+    let named: BTreeSet<String> = table
+        .lines()
+        .filter(|line| line.starts_with("| "))
+        // provider | fact | how sure | quirk
+        .filter_map(|row| row.split(" | ").nth(3))
+        .flat_map(|cell| cell.split('`').skip(1).step_by(2))
+        .map(str::to_owned)
+        .collect();
+    assert!(named.len() > 20, "{named:?}");
+    let documented = documented();
+    let unknown: Vec<_> = named.difference(&documented).collect();
+    assert!(
+        unknown.is_empty(),
+        "docs/providers.md names no such quirk: {unknown:?}"
+    );
 }
