@@ -411,23 +411,33 @@ mod int64 {
     /// The most an account's number may be.
     pub const MAX: u64 = i64::MAX as u64;
 
+    /// What a number past [`MAX`] is told it should have been.
+    const EXPECTED: &str = "a whole number from 0 to 9223372036854775807 (int64)";
+
     /// A number from 0 to [`MAX`].
     pub fn at_most<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
         let value = u64::deserialize(deserializer)?;
         if value > MAX {
             return Err(D::Error::invalid_value(
                 Unexpected::Unsigned(value),
-                &"a whole number from 0 to 9223372036854775807 (int64)",
+                &EXPECTED,
             ));
         }
         Ok(value)
     }
 
-    /// As [`at_most`], for a patch's field (absent stays `None`: give it `default` too).
+    /// As [`at_most`], for a patch's field: `null`, like an absent field (give it `default`
+    /// too), leaves the account's value as it is.
     pub fn at_most_some<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<u64>, D::Error> {
-        at_most(deserializer).map(Some)
+        match Option::<u64>::deserialize(deserializer)? {
+            Some(value) if value > MAX => Err(D::Error::invalid_value(
+                Unexpected::Unsigned(value),
+                &EXPECTED,
+            )),
+            given => Ok(given),
+        }
     }
 }
 

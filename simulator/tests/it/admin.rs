@@ -190,6 +190,10 @@ async fn an_account_number_past_int64_is_refused_and_the_account_kept() {
     )
     .await;
     assert_eq!(largest.json()["balance"], i64::MAX);
+    // `null` leaves a number as it is, as an absent field does.
+    let unchanged = admin_patch(&sim, "/accounts/smsco/demo", r#"{"balance": null}"#).await;
+    assert_eq!(unchanged.status, 200, "{}", unchanged.text());
+    assert_eq!(unchanged.json()["balance"], i64::MAX);
     for (path, body) in [
         (
             "/accounts/smsco/demo",
