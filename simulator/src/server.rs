@@ -24,6 +24,7 @@ use crate::admin::AppState;
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::gateway::{Step, exchange, exchange_now, is_admin_path};
+use crate::http::half_close::ReplyBeforeEof;
 use crate::http::signals::until_signal;
 use crate::http::timer::ConnectionTimer;
 use crate::http::{ConnControl, Connection, Kill, Scheme};
@@ -378,19 +379,9 @@ async fn serve_connection(
             let Some(stream) = tls_handshake(&app, &tls, stream, peer).await else {
                 return;
             };
-            serve_http(TokioIo::new(stream), socket, peer, scheme, app, cancel).await;
+            serve_http(stream, socket, peer, scheme, app, cancel).await;
         }
-        _ => {
-            serve_http(
-                TokioIo::new(stream),
-                socket,
-                peer,
-                Scheme::Http,
-                app,
-                cancel,
-            )
-            .await
-        }
+        _ => serve_http(stream, socket, peer, Scheme::Http, app, cancel).await,
     }
 }
 
@@ -449,10 +440,10 @@ async fn tls_handshake(_: &App, tls: &Tls, _: TcpStream, _: SocketAddr) -> Optio
 /// A boxed connection task: a tunnel serves HTTP inside HTTP, so the type must not contain itself.
 type Task = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// Serves HTTP/1.1 on `io` (the socket, or a tunnel opened on it with `CONNECT`); `socket` is
-/// the TCP socket underneath, for faults that reset it.
-fn serve_http<I>(
-    io: I,
+/// Serves HTTP/1.1 on `stream` (the socket, TLS on it, or a tunnel opened on it with
+/// `CONNECT`); `socket` is the TCP socket underneath, for faults that reset it.
+fn serve_http<S>(
+    stream: S,
     socket: Arc<std::net::TcpStream>,
     peer: SocketAddr,
     scheme: Scheme,
@@ -460,8 +451,9 @@ fn serve_http<I>(
     cancel: CancellationToken,
 ) -> Task
 where
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let io = TokioIo::new(ReplyBeforeEof::new(stream));
     Box::pin(async move {
         let header_timeout = Duration::from_secs(app.sim.config().limits.header_timeout_seconds);
         let (control, killed) = ConnControl::new(Arc::downgrade(&socket));
@@ -637,7 +629,7 @@ fn open_tunnel(
         };
         match tls {
             Some(tls) => serve_intercepted(upgraded, tls, socket, peer, app, cancel).await,
-            None => serve_http(upgraded, socket, peer, scheme, app, cancel).await,
+            None => serve_http(TokioIo::new(upgraded), socket, peer, scheme, app, cancel).await,
         }
     });
     Response::new(Body::empty())
@@ -674,17 +666,7 @@ async fn serve_intercepted(
 ) {
     let limit = Duration::from_secs(app.sim.config().limits.header_timeout_seconds);
     match tokio::time::timeout(limit, tls.accept(TokioIo::new(upgraded))).await {
-        Ok(Ok(stream)) => {
-            serve_http(
-                TokioIo::new(stream),
-                socket,
-                peer,
-                Scheme::Https,
-                app,
-                cancel,
-            )
-            .await;
-        }
+        Ok(Ok(stream)) => serve_http(stream, socket, peer, Scheme::Https, app, cancel).await,
         Ok(Err(e)) => tracing::debug!(error = %e, %peer, "TLS handshake in a tunnel failed"),
         Err(_) => tracing::debug!(%peer, "TLS handshake in a tunnel not done in time"),
     }

@@ -2,6 +2,7 @@
 //! request came on, fixed pages, and the shape every provider endpoint takes ([`Handler`]).
 
 pub mod connection;
+pub mod half_close;
 mod handler;
 pub mod pages;
 pub mod params;

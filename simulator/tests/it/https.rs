@@ -397,3 +397,21 @@ async fn credentials_over_plain_http_to_a_host_documented_with_https_are_linted(
     let quiet = lints(admin(&sim, "/requests?order=newest&limit=1").await);
     assert!(!quiet.contains("plain http"), "{quiet}");
 }
+
+#[tokio::test]
+async fn a_client_that_closes_its_sending_side_after_its_request_still_gets_the_reply() {
+    let sim = start_tls(|_| {}).await;
+    let tls = trusting(sim.ca_pem().unwrap());
+    for _ in 0..10 {
+        let tcp = TcpStream::connect(sim.tls_addr().unwrap()).await.unwrap();
+        let name = ServerName::try_from("smsoffice.ge").unwrap();
+        let mut stream = tls.connect(name, tcp).await.unwrap();
+        let request = RequestBytes::get(SEND).to_bytes("smsoffice.ge", true);
+        stream.write_all(&request).await.unwrap();
+        // TLS's close_notify, then the TCP stream's end.
+        stream.shutdown().await.unwrap();
+        let mut bytes = Vec::new();
+        stream.read_to_end(&mut bytes).await.unwrap();
+        assert_accepted(&parse_reply(&bytes).unwrap());
+    }
+}

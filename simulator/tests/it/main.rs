@@ -7,6 +7,7 @@ mod bounds;
 mod callbacks;
 mod cli;
 mod client;
+mod connections;
 mod delivery;
 mod doc_examples;
 mod doc_tables;
