@@ -1,5 +1,6 @@
 //! HTTP plumbing that knows no provider: reading requests, parameter decoding, the connection a
-//! request came on, fixed pages, and the shape every provider endpoint takes ([`Handler`]).
+//! request came on and how its end is read, fixed pages, and the shape every provider endpoint
+//! takes ([`Handler`]).
 
 pub mod connection;
 pub mod half_close;
