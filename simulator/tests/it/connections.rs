@@ -1,5 +1,6 @@
-//! How connections end: a client that stops sending once its requests are out still gets its
-//! replies; a client that leaves a request that will never be answered frees its connection.
+//! How connections are held and end: the cap on open connections, the header timeout, a client
+//! that stops sending once its requests are out (it still gets its replies), and one that leaves
+//! a request that will never be answered (its connection is freed).
 
 use std::time::Duration;
 
@@ -10,11 +11,10 @@ use crate::client::{admin, get};
 use crate::smsoffice_send::{GOOD_SEND, start_with};
 
 /// Reads until the server closes the connection; `None` if it is still open after `wait`.
-async fn read_until_closed(stream: &mut TcpStream, wait: Duration) -> Option<String> {
+async fn closed_within(stream: &mut TcpStream, wait: Duration) -> Option<Vec<u8>> {
     let mut got = Vec::new();
     match tokio::time::timeout(wait, stream.read_to_end(&mut got)).await {
-        Ok(Ok(_)) => Some(String::from_utf8_lossy(&got).into_owned()),
-        Ok(Err(e)) => panic!("the connection failed instead of closing: {e}"),
+        Ok(_) => Some(got),
         Err(_) => None,
     }
 }
@@ -35,8 +35,9 @@ async fn a_client_that_stops_sending_after_its_requests_still_gets_every_reply()
         );
         stream.write_all(requests.as_bytes()).await.unwrap();
         stream.shutdown().await.unwrap();
-        let replies = read_until_closed(&mut stream, Duration::from_secs(10))
+        let replies = closed_within(&mut stream, Duration::from_secs(10))
             .await
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
             .expect("the server closes the connection once it has answered");
         assert_eq!(
             replies.matches("HTTP/1.1 200 OK\r\n").count(),
@@ -90,8 +91,8 @@ async fn a_hung_request_whose_client_leaves_frees_its_connection() {
         } else {
             hung.shutdown().await.unwrap();
             assert_eq!(
-                read_until_closed(&mut hung, Duration::from_secs(10)).await,
-                Some(String::new()),
+                closed_within(&mut hung, Duration::from_secs(10)).await,
+                Some(Vec::new()),
                 "no reply, and the connection closed"
             );
         }
@@ -103,4 +104,129 @@ async fn a_hung_request_whose_client_leaves_frees_its_connection() {
         .expect("the hung request's connection slot is free again");
         assert_eq!(next.text(), "1000");
     }
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_wait_until_one_closes() {
+    let sim = start_with(|c| c.limits.max_connections = 2).await;
+    let held_a = TcpStream::connect(sim.addr()).await.unwrap();
+    let _held_b = TcpStream::connect(sim.addr()).await.unwrap();
+    let mut third = TcpStream::connect(sim.addr()).await.unwrap();
+    third
+        .write_all(
+            b"GET /api/getBalance?key=demo-key HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut reply = Vec::new();
+    let waited = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        third.read_to_end(&mut reply),
+    )
+    .await;
+    assert!(
+        waited.is_err(),
+        "a third connection is not served while two are open"
+    );
+    drop(held_a);
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        third.read_to_end(&mut reply),
+    )
+    .await
+    .expect("served once a connection closes")
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&reply).ends_with("1000"),
+        "{reply:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_half_sent_header_and_an_idle_connection_are_closed_after_the_header_timeout() {
+    let sim = start_with(|c| c.limits.header_timeout_seconds = 1).await;
+    let mut half = TcpStream::connect(sim.addr()).await.unwrap();
+    half.write_all(b"GET /api/getBalance?key=demo-key HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut idle = TcpStream::connect(sim.addr()).await.unwrap();
+    idle.write_all(b"GET /api/getBalance?key=demo-key HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 512];
+    let n = idle.read(&mut first).await.unwrap();
+    assert!(String::from_utf8_lossy(&first[..n]).ends_with("1000"));
+    // Neither is closed at once...
+    assert!(
+        closed_within(&mut half, Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+    // ...and both are within a few seconds of the one-second limit.
+    let wait = Duration::from_secs(10);
+    assert!(
+        closed_within(&mut half, wait).await.is_some(),
+        "half header held"
+    );
+    assert!(
+        closed_within(&mut idle, wait).await.is_some(),
+        "idle connection held"
+    );
+    assert_eq!(
+        get(&sim, "/api/getBalance?key=demo-key").await.text(),
+        "1000"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_asking_again_within_the_header_timeout_stays_open_past_it() {
+    let sim = start_with(|c| c.limits.header_timeout_seconds = 2).await;
+    let mut client = TcpStream::connect(sim.addr()).await.unwrap();
+    // Five requests half a second apart: the connection lives past the two-second limit, each
+    // request's wait measured from the reply before it.
+    for round in 0..5 {
+        if round > 0 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        client
+            .write_all(b"GET /api/getBalance?key=demo-key HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut reply = Vec::new();
+        while !reply.ends_with(b"1000") {
+            let mut chunk = [0u8; 512];
+            let n = tokio::time::timeout(Duration::from_secs(10), client.read(&mut chunk))
+                .await
+                .expect("answered")
+                .unwrap();
+            assert!(n > 0, "closed before request {round} was answered");
+            reply.extend_from_slice(&chunk[..n]);
+        }
+    }
+    // Then idle, it is closed after the limit.
+    assert!(
+        closed_within(&mut client, Duration::from_secs(10))
+            .await
+            .is_some(),
+        "idle connection held"
+    );
+}
+
+#[tokio::test]
+async fn a_hang_fault_outlasts_the_header_timeout() {
+    let sim = start_with(|c| {
+        c.limits.header_timeout_seconds = 1;
+        c.faults = vec!["smsoffice.balance=hang*1".into()];
+    })
+    .await;
+    let mut hung = TcpStream::connect(sim.addr()).await.unwrap();
+    hung.write_all(b"GET /api/getBalance?key=demo-key HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // The request is in the server's hands: the header timer does not run, the fault holds.
+    assert!(
+        closed_within(&mut hung, Duration::from_millis(2500))
+            .await
+            .is_none()
+    );
 }
