@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -457,6 +458,8 @@ where
     Box::pin(async move {
         let header_timeout = Duration::from_secs(app.sim.config().limits.header_timeout_seconds);
         let (control, killed) = ConnControl::new(Arc::downgrade(&socket));
+        // For the journal entry of a request refused unread (the service takes `app`).
+        let sim = app.sim.clone();
         let tunnel = (socket.clone(), app.clone(), cancel.clone());
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             if request.method() == http::Method::CONNECT {
@@ -486,7 +489,9 @@ where
             .header_read_timeout(header_timeout)
             .serve_connection(io, service)
             .with_upgrades();
-        tokio::pin!(connection);
+        // Held unpinned (it is Unpin), so that after a refusal the bytes hyper left unread can
+        // be taken back from it for the journal.
+        let mut connection = connection;
         // The connection wakes for every request; the signals that end it early are looked at
         // only when one of them fires.
         let signal = Box::pin(async move {
@@ -495,11 +500,22 @@ where
                 _ = cancel.cancelled() => None,
             }
         });
-        match until_signal(connection.as_mut(), signal).await {
+        match until_signal(Pin::new(&mut connection), signal).await {
             Either::Left(result) => {
                 if let Err(e) = result {
                     match refused_unread(&e, scheme) {
-                        Some(why) => tracing::warn!(error = %e, %peer, "{why}"),
+                        Some(refusal) => {
+                            tracing::warn!(error = %e, %peer, "{}", refusal.why);
+                            let unread = connection.into_parts().map(|parts| parts.read_buf);
+                            crate::gateway::record_refused(
+                                &sim,
+                                unread.as_deref().unwrap_or_default(),
+                                scheme,
+                                peer.ip(),
+                                refusal.status,
+                                refusal.why,
+                            );
+                        }
                         None => {
                             tracing::debug!(error = %e, %peer, "connection ended with an error")
                         }
@@ -518,68 +534,87 @@ where
                 }
             }
             Either::Right(None) => {
-                connection.as_mut().graceful_shutdown();
+                Pin::new(&mut connection).graceful_shutdown();
                 let _ = tokio::time::timeout(SHUTDOWN_LIMIT, connection).await;
             }
         }
     })
 }
 
-/// What a client's developer needs to know of a request hyper could not read (a malformed
-/// request line or header, a head past its limits, a TLS handshake or HTTP/2 on the plain port),
-/// answered by hyper and the connection closed before any smsim code saw it: such a request has
-/// no journal entry, so the log is where they learn why. `None` for a connection that ended
-/// otherwise. `scheme` is the connection's: only a plain one can have met a TLS handshake.
-fn refused_unread(error: &hyper::Error, scheme: Scheme) -> Option<&'static str> {
+/// A request hyper could not read (a malformed request line or header, a head past its
+/// limits, a TLS handshake or HTTP/2 on the plain port), answered by hyper and the connection
+/// closed before any smsim code saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Refusal {
+    /// What a client's developer needs to know: the log line and the journal entry's lint.
+    why: &'static str,
+    /// What hyper answered; `None` when it closed the connection unanswered.
+    status: Option<u16>,
+}
+
+/// The refusal `error` was, or `None` for a connection that ended otherwise. `scheme` is the
+/// connection's: only a plain one can have met a TLS handshake.
+fn refused_unread(error: &hyper::Error, scheme: Scheme) -> Option<Refusal> {
     if error.is_parse_version_h2() {
-        return Some(
-            "an HTTP/2 connection without TLS (prior knowledge) was closed unanswered: smsim \
-             serves HTTP/1.1",
-        );
+        return Some(Refusal {
+            why: "an HTTP/2 connection without TLS (prior knowledge) was closed unanswered: \
+                  smsim serves HTTP/1.1",
+            status: None,
+        });
     }
+    // hyper tells the part it could not parse only in its message.
+    let what = error.to_string();
     if error.is_parse_too_large() {
-        return Some(
-            "a request was refused unread, its head too large: answered 414 with no body for a \
-             target over 65,534 bytes, 431 for a head over about 400 KB or over 100 headers, \
-             and the connection closed",
-        );
+        return Some(if what.starts_with("URI too long") {
+            Refusal {
+                why: "a request was refused unread, its target over 65,534 bytes: answered 414 \
+                      with no body and the connection closed",
+                status: Some(414),
+            }
+        } else {
+            Refusal {
+                why: "a request was refused unread, its head too large (over about 400 KB, or \
+                      over 100 headers): answered 431 with no body and the connection closed",
+                status: Some(431),
+            }
+        });
     }
     if !error.is_parse() {
         return None;
     }
-    // hyper tells the part it could not parse only in its message.
-    let what = error.to_string();
-    Some(
-        if what.starts_with("invalid HTTP method") && scheme == Scheme::Https {
-            "a request was refused unread, as it does not start with an HTTP method: answered 400 \
+    let why = if what.starts_with("invalid HTTP method") && scheme == Scheme::Https {
+        "a request was refused unread, as it does not start with an HTTP method: answered 400 \
          with no body and the connection closed"
-        } else if what.starts_with("invalid HTTP method") {
-            "a request was refused unread, as it does not start with an HTTP method: answered 400 \
+    } else if what.starts_with("invalid HTTP method") {
+        "a request was refused unread, as it does not start with an HTTP method: answered 400 \
          with no body and the connection closed. A TLS handshake on the plain HTTP port looks so \
          (a client given https:// with this port: use http://, or https:// with the port of \
          --tls-listen), as does anything that is not HTTP"
-        } else if what.starts_with("invalid HTTP version") || what.starts_with("invalid URI") {
-            "a request was refused unread, its request line not HTTP/1.1: answered 400 with no body \
+    } else if what.starts_with("invalid HTTP version") || what.starts_with("invalid URI") {
+        "a request was refused unread, its request line not HTTP/1.1: answered 400 with no body \
          and the connection closed. A client must percent-encode a space, '\"', '<', '>' or a \
          control character in the target (PHP's http_build_query or urlencode, Python's \
          urllib.parse.urlencode, JavaScript's encodeURIComponent)"
-        } else if [
-            "invalid HTTP header",
-            "invalid content-length",
-            "invalid transfer-encoding",
-            "unexpected transfer-encoding",
-        ]
-        .iter()
-        .any(|header| what.starts_with(header))
-        {
-            "a request was refused unread, a header malformed (a name with a space or a control \
+    } else if [
+        "invalid HTTP header",
+        "invalid content-length",
+        "invalid transfer-encoding",
+        "unexpected transfer-encoding",
+    ]
+    .iter()
+    .any(|header| what.starts_with(header))
+    {
+        "a request was refused unread, a header malformed (a name with a space or a control \
          character, a bad Content-Length or Transfer-Encoding): answered 400 with no body and \
          the connection closed"
-        } else {
-            "a request was refused unread, as not HTTP/1.1: answered 400 with no body and the \
+    } else {
+        "a request was refused unread, as not HTTP/1.1: answered 400 with no body and the \
          connection closed"
-        },
-    )
+    };
+    Some(Refusal {
+        why,
+        status: Some(400),
+    })
 }
 
 /// hyper's request body as the handlers' type. A request without one (every GET) gets the empty
@@ -709,8 +744,8 @@ mod tests {
             .expect_err("hyper refuses the bytes")
     }
 
-    /// What the log says of a connection that sent `bytes`.
-    async fn told(bytes: &[u8], scheme: Scheme) -> &'static str {
+    /// What the log says of a connection that sent `bytes`, and the status it was answered.
+    async fn told(bytes: &[u8], scheme: Scheme) -> Refusal {
         refused_unread(&hyper_refusal(bytes).await, scheme).expect("a refusal")
     }
 
@@ -720,43 +755,65 @@ mod tests {
             0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
         ];
         let long_target = [b"GET /", &[b'a'; 70_000][..], b" HTTP/1.1\r\n\r\n"].concat();
-        // (what the client sent, on which scheme, words the line must hold)
-        let cases: [(&[u8], Scheme, &str); 8] = [
+        let many_headers = [
+            &b"GET / HTTP/1.1\r\n"[..],
+            &b"X-A: 1\r\n".repeat(200),
+            b"\r\n",
+        ]
+        .concat();
+        // (what the client sent, on which scheme, words the line must hold, the status answered)
+        let cases: [(&[u8], Scheme, &str, Option<u16>); 9] = [
             (
                 b"GET /api/v2/send/?content=hello world HTTP/1.1\r\nHost: x\r\n\r\n",
                 Scheme::Http,
                 "percent-encode a space",
+                Some(400),
             ),
             (
                 b"GET /?content=\"hi\" HTTP/1.1\r\nHost: x\r\n\r\n",
                 Scheme::Http,
                 "percent-encode",
+                Some(400),
             ),
             (
                 b"GET / HTTP/1.1\r\nBad Name: 1\r\n\r\n",
                 Scheme::Http,
                 "a header malformed",
+                Some(400),
             ),
             (
                 b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
                 Scheme::Http,
                 "a header malformed",
+                Some(400),
             ),
-            (client_hello, Scheme::Http, "TLS handshake"),
+            (client_hello, Scheme::Http, "TLS handshake", Some(400)),
             // Inside TLS the handshake is done: the same bytes are just not HTTP.
             (
                 client_hello,
                 Scheme::Https,
                 "does not start with an HTTP method",
+                Some(400),
             ),
-            (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", Scheme::Http, "HTTP/2"),
-            (&long_target, Scheme::Http, "414"),
+            (
+                b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+                Scheme::Http,
+                "HTTP/2",
+                None,
+            ),
+            (&long_target, Scheme::Http, "414", Some(414)),
+            (&many_headers, Scheme::Http, "100 headers", Some(431)),
         ];
-        for (bytes, scheme, words) in cases {
-            let line = told(bytes, scheme).await;
-            assert!(line.contains(words), "{line:?} lacks {words:?}");
+        for (bytes, scheme, words, status) in cases {
+            let refusal = told(bytes, scheme).await;
+            assert!(
+                refusal.why.contains(words),
+                "{:?} lacks {words:?}",
+                refusal.why
+            );
+            assert_eq!(refusal.status, status, "{:?}", refusal.why);
         }
-        let inside_tls = told(client_hello, Scheme::Https).await;
+        let inside_tls = told(client_hello, Scheme::Https).await.why;
         assert!(!inside_tls.contains("TLS"), "{inside_tls}");
     }
 }

@@ -15,16 +15,19 @@ pub struct JournalEntry {
     pub id: u64,
     /// When it arrived, on the simulator's clock.
     pub at: Timestamp,
-    /// HTTP method, as sent.
+    /// HTTP method, as sent; empty for a request refused unread whose bytes do not start with
+    /// one (a TLS handshake on the plain port).
     pub method: Cow<'static, str>,
-    /// The request target exactly as received (origin or absolute form).
+    /// The request target exactly as received (origin or absolute form); for a request refused
+    /// unread, as far as its request line shows it.
     pub target: String,
     /// `http`, or `https` for a request that came over TLS.
     pub scheme: Scheme,
     /// The host the client asked for (its `Host` header, or the authority of an absolute
     /// target), as sent.
     pub host: Option<compact_str::CompactString>,
-    /// The provider whose endpoint answered, if any.
+    /// The provider whose endpoint answered, if any (none for a request the HTTP layer refused
+    /// unread: its lint says why).
     pub provider: Option<Provider>,
     /// The endpoint that answered (serialised as its name: `send`, `balance`, `status`).
     pub endpoint: Option<Endpoint>,
@@ -36,7 +39,7 @@ pub struct JournalEntry {
     pub status: Option<u16>,
     /// The client's address as seen by the provider.
     pub client: Option<std::net::IpAddr>,
-    /// Things accepted but risky against the real service.
+    /// Things accepted but risky against the real service; for a request refused unread, why.
     pub lints: Vec<String>,
     /// The fault injected into this exchange, if any.
     pub fault: Option<String>,

@@ -132,3 +132,114 @@ impl Exchange {
         response
     }
 }
+
+/// Writes the journal entry of a request the HTTP layer refused before any endpoint saw it (a
+/// malformed request line or header, a head past its limits), from `head`, the bytes it left
+/// unread: its method, target and `Host` where they can be read there. `status` is what the
+/// client was answered (`None`: closed unanswered); `why` becomes the entry's lint, so the
+/// journal and the inbox say what to fix.
+pub fn record_refused(
+    sim: &Sim,
+    head: &[u8],
+    scheme: Scheme,
+    client: IpAddr,
+    status: Option<u16>,
+    why: &str,
+) {
+    let (method, target) = request_line(head);
+    let host =
+        header_value(head, "host").map(|host| CompactString::from(truncate(&host, HOST_MAX)));
+    let id = sim.journal().record(|id| JournalEntry {
+        id,
+        at: sim.now(),
+        method: Cow::Owned(method),
+        target,
+        scheme,
+        host,
+        provider: None,
+        endpoint: None,
+        account: None,
+        messages: None,
+        status,
+        client: Some(client),
+        lints: vec![why.to_owned()],
+        fault: None,
+    });
+    sim.events().publish(Event::Request(id));
+}
+
+/// The method and target of a request line as sent (the target cut at the journal's limit), or
+/// two empty strings for bytes that do not start with a method (a TLS handshake, not HTTP).
+fn request_line(head: &[u8]) -> (String, String) {
+    // Enough of the line for the longest target the journal keeps.
+    let line = &head[..head.len().min(JOURNAL_TARGET_MAX + 64)];
+    let line = match line.iter().position(|&b| b == b'\n') {
+        Some(end) => &line[..end],
+        None => line,
+    };
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let Some(space) = line.iter().position(|&b| b == b' ') else {
+        return (String::new(), String::new());
+    };
+    let method = &line[..space];
+    if method.is_empty() || method.len() > 20 || !method.iter().all(u8::is_ascii_alphabetic) {
+        return (String::new(), String::new());
+    }
+    let rest = &line[space + 1..];
+    let target = match rest.windows(6).rposition(|w| w == b" HTTP/") {
+        Some(version) => &rest[..version],
+        None => rest,
+    };
+    let target = String::from_utf8_lossy(target);
+    (
+        String::from_utf8_lossy(method).into_owned(),
+        truncate(&target, JOURNAL_TARGET_MAX).to_owned(),
+    )
+}
+
+/// The value of the header `name` (any letter case) among the lines after the request line.
+fn header_value(head: &[u8], name: &str) -> Option<String> {
+    let end = head
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(head.len());
+    head[..end].split(|&b| b == b'\n').skip(1).find_map(|line| {
+        let colon = line.iter().position(|&b| b == b':')?;
+        line[..colon]
+            .eq_ignore_ascii_case(name.as_bytes())
+            .then(|| String::from_utf8_lossy(line[colon + 1..].trim_ascii()).into_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_head_is_read_for_its_method_target_and_host() {
+        let head = b"GET /api/v2/send/?content=hello world HTTP/1.1\r\nX-A: 1\r\nhOST:  smsoffice.ge \r\n\r\n";
+        assert_eq!(
+            request_line(head),
+            (
+                "GET".to_owned(),
+                "/api/v2/send/?content=hello world".to_owned()
+            )
+        );
+        assert_eq!(header_value(head, "host").as_deref(), Some("smsoffice.ge"));
+        // A line cut short keeps what came; a line past the journal's limit is cut there.
+        let long = format!("GET /x?{} HTTP/1.1\r\n", "a".repeat(70_000));
+        let (method, target) = request_line(long.as_bytes());
+        assert_eq!((method.as_str(), target.len()), ("GET", JOURNAL_TARGET_MAX));
+        assert_eq!(request_line(b"POST /smsgateway/ HT").1, "/smsgateway/ HT");
+        // Not HTTP: no method, no target, no host.
+        let tls = [
+            0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+        ];
+        assert_eq!(request_line(&tls), (String::new(), String::new()));
+        assert_eq!(request_line(b"G@T / HTTP/1.1\r\n").0, "");
+        assert_eq!(
+            header_value(b"GET / HTTP/1.1\r\n\r\nHost: body", "host"),
+            None
+        );
+    }
+}

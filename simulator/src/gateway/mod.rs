@@ -20,7 +20,7 @@ use crate::http::params::shorten;
 use crate::http::{Answer, BodyLimit, Connection, Handler, RawRequest, Read, Run, Scheme, pages};
 use crate::providers::{self, Descriptor, Routed, Runner, route, with_provider};
 use crate::sim::{Sim, Stateful};
-pub use journal::Exchange;
+pub use journal::{Exchange, record_refused};
 
 /// Whether a path belongs to the admin API (neither faulted nor journaled).
 pub fn is_admin_path(path: &str) -> bool {

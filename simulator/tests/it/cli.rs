@@ -632,8 +632,8 @@ async fn config_patches_change_single_settings_and_bad_ones_exit_2() {
 
 /// A request hyper cannot read (an unencoded space in the target, the commonest client bug
 /// with these GET APIs, or a head past hyper's limits) is answered by hyper before any smsim
-/// code sees it, so it has no journal entry: the log says what happened and what to encode,
-/// and the server keeps serving.
+/// code sees it: the log and the journal say what happened and what to encode, and the server
+/// keeps serving.
 #[tokio::test]
 async fn a_request_refused_unread_is_explained_in_the_log() {
     let (mut child, addr, stderr) = spawn_piped(&[]).await;
@@ -688,8 +688,58 @@ async fn a_request_refused_unread_is_explained_in_the_log() {
         refusals[3].contains("TLS handshake on the plain HTTP port"),
         "{log}"
     );
-    // Only the answered request reached the journal.
+    // The journal lists each refusal with what could be read of it and why, then the answer.
     let journal = crate::client::raw(addr, b"GET /__admin/requests HTTP/1.1", b"").await;
-    assert_eq!(journal.json()["count"], 1, "{}", journal.text());
+    let journal = journal.json();
+    let entries = journal["requests"].as_array().unwrap();
+    let seen: Vec<(&str, &str, Option<&str>, serde_json::Value)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap(),
+                e["target"].as_str().unwrap(),
+                e["host"].as_str(),
+                e["status"].clone(),
+            )
+        })
+        .collect();
+    let host = addr.to_string();
+    assert_eq!(
+        seen,
+        [
+            (
+                "GET",
+                "/api/v2/send/?key=demo-key&destination=995577123456&sender=SMSOFFICE&content=hello world",
+                Some(host.as_str()),
+                400.into()
+            ),
+            (
+                "GET",
+                "/api/getBalance?key=demo-key",
+                Some(host.as_str()),
+                431.into()
+            ),
+            (
+                "GET",
+                "/api/getBalance?key=demo-key",
+                Some(host.as_str()),
+                400.into()
+            ),
+            ("", "", None, 400.into()),
+            (
+                "GET",
+                "/api/getBalance?key=demo-key",
+                Some(host.as_str()),
+                200.into()
+            ),
+        ],
+        "{journal}"
+    );
+    for (entry, refusal) in entries.iter().zip(&refusals) {
+        assert_eq!(entry["provider"], serde_json::Value::Null);
+        assert_eq!(entry["client"], "127.0.0.1");
+        let lint = entry["lints"][0].as_str().unwrap();
+        assert!(refusal.contains(lint), "{lint} / {refusal}");
+    }
     child.kill().await.unwrap();
 }
