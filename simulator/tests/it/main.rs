@@ -21,6 +21,7 @@ mod latest;
 mod openapi;
 mod paths;
 mod quirks_doc;
+mod readme_rust;
 mod smsco;
 mod smsoffice_send;
 mod smsoffice_status;
