@@ -392,6 +392,12 @@ async fn serve_connection(
 const PLAIN_ON_TLS_PORT: &str =
     "This port speaks HTTPS: a plain HTTP request was sent to it. Use https://";
 
+/// The journal's and the log's word on such a request.
+#[cfg(feature = "tls")]
+const PLAIN_ON_TLS_PORT_LINT: &str = "a plain HTTP request on the HTTPS port was refused unread: \
+     answered 400 and the connection closed. Use https:// with this port, or http:// with the \
+     port of --listen";
+
 /// The TLS side of a connection to the HTTPS listener, once its handshake is done within the
 /// header timeout; `None` (and the connection closed) otherwise. A client that sends plain HTTP
 /// is answered 400.
@@ -409,6 +415,18 @@ async fn tls_handshake(
     let handshake = async {
         let mut first = [0u8; 1];
         if stream.peek(&mut first).await? == 1 && first[0] != TLS_HANDSHAKE {
+            // What has come of the request, for its journal entry.
+            let mut head = vec![0u8; 4096];
+            let read = stream.peek(&mut head).await?;
+            tracing::warn!(%peer, "{PLAIN_ON_TLS_PORT_LINT}");
+            crate::gateway::record_refused(
+                &app.sim,
+                &head[..read],
+                Scheme::Http,
+                peer.ip(),
+                Some(400),
+                PLAIN_ON_TLS_PORT_LINT,
+            );
             let reply = format!(
                 "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n\
                  Connection: close\r\nContent-Length: {}\r\n\r\n{PLAIN_ON_TLS_PORT}",

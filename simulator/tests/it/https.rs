@@ -227,6 +227,22 @@ async fn plain_http_on_the_https_port_gets_400_not_a_hang() {
     .await;
     assert_eq!(reply.status, 400);
     assert!(reply.text().contains("HTTPS"), "{}", reply.text());
+    // The journal lists it, and says which port to use.
+    let journal = admin(&sim, "/requests").await;
+    let entry = &journal["requests"][0];
+    assert_eq!(
+        (&entry["method"], &entry["target"], &entry["status"]),
+        (&"GET".into(), &SEND.into(), &400.into()),
+        "{journal}"
+    );
+    assert_eq!(entry["host"], sim.tls_addr().unwrap().to_string());
+    assert!(
+        entry["lints"][0]
+            .as_str()
+            .unwrap()
+            .contains("Use https:// with this port"),
+        "{journal}"
+    );
     let tls = trusting(sim.ca_pem().unwrap());
     assert_accepted(&https_get(&sim, &tls, "localhost", SEND).await.unwrap());
 }
