@@ -324,18 +324,38 @@ pub(super) async fn latest(
             filter.accepts(m) && search.accepts(m)
         })
         .await;
+    let hint = plus_hint(filter.destination.as_deref());
     match found {
         Ok(message) => Ok(axum::Json(message_json(&sim, &message))),
-        Err(NoMessage::NoneMatches) => Err(error(StatusCode::NOT_FOUND, "no message matches")),
+        Err(NoMessage::NoneMatches) => Err(error(
+            StatusCode::NOT_FOUND,
+            format!("no message matches{hint}"),
+        )),
         Err(NoMessage::TimedOut) => Err(error(
             StatusCode::NOT_FOUND,
-            "no message matched within the wait",
+            format!("no message matched within the wait{hint}"),
         )),
         Err(NoMessage::ShuttingDown) => Err(error(
             StatusCode::SERVICE_UNAVAILABLE,
             "the simulator is shutting down",
         )),
     }
+}
+
+/// What a miss adds when `destination` begins with a space or `+`: an unencoded `+` in a query
+/// string reads as a space, and no accepted destination begins with either.
+fn plus_hint(destination: Option<&str>) -> String {
+    let Some(destination) = destination else {
+        return String::new();
+    };
+    let digits = destination.trim_start_matches([' ', '+']);
+    if digits.len() == destination.len() {
+        return String::new();
+    }
+    format!(
+        "; `destination` was read as {destination:?}: a '+' in a query string reads as a space \
+         (write %2B), and destinations are kept without '+': try destination={digits}"
+    )
 }
 
 /// A message as the admin API shows it: its fields and the one-time `code` its text holds.

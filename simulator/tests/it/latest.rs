@@ -36,7 +36,28 @@ async fn latest_answers_the_newest_match_with_its_code() {
     assert_eq!(found["code"], "4821");
     let none = get(&sim, "/__admin/messages/latest?destination=995500000000").await;
     assert_eq!(none.status, 404);
-    assert!(none.json()["error"].is_string());
+    assert_eq!(none.json()["error"], "no message matches");
+    // A '+' left unencoded in the URL reads as a space; encoded, it is a '+': either way the
+    // miss says what to write.
+    for (written, read_as) in [
+        ("+995577000011", " 995577000011"),
+        ("%2B995577000011", "+995577000011"),
+    ] {
+        for wait in ["", "&wait=0.1"] {
+            let miss = get(
+                &sim,
+                &format!("/__admin/messages/latest?destination={written}{wait}"),
+            )
+            .await;
+            assert_eq!(miss.status, 404);
+            let error = miss.json()["error"].as_str().unwrap().to_owned();
+            assert!(
+                error.contains(&format!("{read_as:?}"))
+                    && error.ends_with("try destination=995577000011"),
+                "{error}"
+            );
+        }
+    }
     // Every listing carries the code, null where the text has none.
     send(&sim, "995577000013", "Order 1234567890 shipped").await;
     let all = admin(&sim, "/messages?order=newest&limit=1").await;
