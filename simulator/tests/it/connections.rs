@@ -119,23 +119,17 @@ async fn connections_over_the_cap_wait_until_one_closes() {
         .await
         .unwrap();
     let mut reply = Vec::new();
-    let waited = tokio::time::timeout(
-        std::time::Duration::from_millis(300),
-        third.read_to_end(&mut reply),
-    )
-    .await;
+    let waited =
+        tokio::time::timeout(Duration::from_millis(300), third.read_to_end(&mut reply)).await;
     assert!(
         waited.is_err(),
         "a third connection is not served while two are open"
     );
     drop(held_a);
-    tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        third.read_to_end(&mut reply),
-    )
-    .await
-    .expect("served once a connection closes")
-    .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), third.read_to_end(&mut reply))
+        .await
+        .expect("served once a connection closes")
+        .unwrap();
     assert!(
         String::from_utf8_lossy(&reply).ends_with("1000"),
         "{reply:?}"
