@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, ConfigError, LogFormat, validate_callback_url};
+use crate::config::{Config, ConfigError, LogFormat, parse_listen_address, validate_callback_url};
 use crate::domain::clock::ClockMode;
 
 /// `--clock`: how the simulator's clock moves.
@@ -57,7 +57,7 @@ pub struct HealthArgs {
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
     /// The address the simulator listens on; its port makes the default URL.
-    #[arg(long, env = "SMSIM_LISTEN", value_name = "ADDR", hide = true)]
+    #[arg(long, env = "SMSIM_LISTEN", value_name = "ADDR", hide = true, value_parser = parse_listen_address)]
     pub listen: Option<SocketAddr>,
     /// Sent as `Authorization: Bearer TOKEN` when given.
     #[arg(
@@ -120,7 +120,7 @@ pub struct RecordArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8801", value_name = "ADDR")]
+    #[arg(long, default_value = "127.0.0.1:8801", value_name = "ADDR", value_parser = parse_listen_address)]
     pub listen: SocketAddr,
     /// Extra certificates (PEM) to trust for an https:// upstream.
     #[arg(long, value_name = "FILE")]
@@ -130,8 +130,9 @@ pub struct RecordArgs {
 /// Flags of `smsim serve`; each overrides the configuration file.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on [default: 127.0.0.1:8800].
-    #[arg(long, env = "SMSIM_LISTEN", value_name = "ADDR")]
+    /// Address to listen on: an IP address and a port, or localhost:PORT
+    /// [default: 127.0.0.1:8800].
+    #[arg(long, env = "SMSIM_LISTEN", value_name = "ADDR", value_parser = parse_listen_address)]
     pub listen: Option<SocketAddr>,
     /// JSON configuration file replacing the embedded defaults (see `smsim print-config`)
     /// [default: the embedded defaults].
@@ -198,7 +199,7 @@ pub struct ServeArgs {
     pub allowed_hosts: Vec<String>,
     /// Serve HTTPS here too (what the plain listener serves), and answer `CONNECT` to the
     /// providers' hosts on port 443 as them over TLS [default: off].
-    #[arg(long, env = "SMSIM_TLS_LISTEN", value_name = "ADDR")]
+    #[arg(long, env = "SMSIM_TLS_LISTEN", value_name = "ADDR", value_parser = parse_listen_address)]
     pub tls_listen: Option<SocketAddr>,
     /// A name or address the certificate is valid for besides localhost, 127.0.0.1, ::1 and the
     /// providers' hosts; repeatable (in the environment variable, separate names with `,`).

@@ -26,8 +26,9 @@ macro_rules! config_types {
         #[derive(Debug, Clone, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct Config {
-            /// Address of the one listener serving all providers and the admin API.
-            #[serde(default = "default_listen")]
+            /// Address of the one listener serving all providers and the admin API (see
+            /// [`parse_listen_address`]).
+            #[serde(default = "default_listen", deserialize_with = "listen_address")]
             pub listen: SocketAddr,
             /// Seed of the one random generator; `None` draws one and logs it.
             #[serde(default)]
@@ -272,8 +273,11 @@ pub fn check_error_code(provider: Provider, code: i64) -> Result<(), String> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TlsSettings {
-    /// Address of the HTTPS listener.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Address of the HTTPS listener (see [`parse_listen_address`]).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "optional_listen_address"
+    )]
     pub listen: Option<SocketAddr>,
     /// Names and addresses the certificate is valid for besides loopback and the providers'
     /// hosts.
@@ -449,6 +453,50 @@ fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
 
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8800))
+}
+
+/// Reads an address to listen on: an IP address and a port (`127.0.0.1:8800`, `[::1]:8800`,
+/// `0.0.0.0:8800`), or `localhost:PORT`, read as `127.0.0.1:PORT` (the address the banner then
+/// shows). Anything else (a port alone, `:8800`, another host name) is refused with the spellings
+/// that work, since binding needs an address and a name could resolve to several.
+pub fn parse_listen_address(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(address) = text.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    let (host, port) = text.rsplit_once(':').unwrap_or(("", text));
+    let port = port.parse::<u16>().ok();
+    if let Some(port) = port
+        && host.eq_ignore_ascii_case("localhost")
+    {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    let port = port.unwrap_or(8800);
+    Err(format!(
+        "not an address to listen on: give an IP address and a port, such as \
+         127.0.0.1:{port} (this machine only), [::1]:{port} or 0.0.0.0:{port} (every interface, \
+         as in a container); localhost:{port} is read as 127.0.0.1:{port}"
+    ))
+}
+
+/// [`parse_listen_address`] for a configuration file's `listen`.
+fn listen_address<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<SocketAddr, D::Error> {
+    let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+    parse_listen_address(&text)
+        .map_err(|why| serde::de::Error::custom(format!("listen {text:?}: {why}")))
+}
+
+/// [`listen_address`] of `tls.listen`, which may be absent or null.
+fn optional_listen_address<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<SocketAddr>, D::Error> {
+    let text = Option::<std::borrow::Cow<str>>::deserialize(deserializer)?;
+    text.map(|text| {
+        parse_listen_address(&text)
+            .map_err(|why| serde::de::Error::custom(format!("tls.listen {text:?}: {why}")))
+    })
+    .transpose()
 }
 
 /// Why a configuration was refused.
@@ -778,6 +826,65 @@ fn invalid(field: String, why: impl Into<String>) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listen_addresses_are_ip_addresses_or_localhost_and_the_rest_are_refused_with_the_ones_that_work()
+     {
+        for (text, address) in [
+            ("127.0.0.1:8800", "127.0.0.1:8800"),
+            ("0.0.0.0:9000", "0.0.0.0:9000"),
+            ("[::1]:8800", "[::1]:8800"),
+            ("[::]:0", "[::]:0"),
+            ("localhost:8800", "127.0.0.1:8800"),
+            ("LocalHost:0", "127.0.0.1:0"),
+        ] {
+            assert_eq!(
+                parse_listen_address(text),
+                Ok(address.parse().unwrap()),
+                "{text}"
+            );
+        }
+        for (text, port) in [
+            ("8800", "8800"),
+            (":8800", "8800"),
+            ("localhost", "8800"),
+            ("localhost:99999", "8800"),
+            ("smsim.test:9000", "9000"),
+            ("", "8800"),
+        ] {
+            let why = parse_listen_address(text).unwrap_err();
+            for works in [
+                format!("127.0.0.1:{port}"),
+                format!("0.0.0.0:{port}"),
+                format!("localhost:{port} is read as 127.0.0.1:{port}"),
+            ] {
+                assert!(why.contains(&works), "{text}: {why}");
+            }
+        }
+
+        // The configuration reads its listeners the same way, naming the setting it refuses.
+        let config: Config = serde_json::from_str(
+            r#"{"listen": "localhost:9000", "tls": {"listen": "localhost:9443"}}"#,
+        )
+        .unwrap();
+        assert_eq!(config.listen, "127.0.0.1:9000".parse().unwrap());
+        assert_eq!(config.tls.listen, Some("127.0.0.1:9443".parse().unwrap()));
+        let refused = serde_json::from_str::<Config>(r#"{"listen": "9000"}"#).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .starts_with(r#"listen "9000": not an address"#),
+            "{refused}"
+        );
+        let refused =
+            serde_json::from_str::<Config>(r#"{"tls": {"listen": "smsim.test:443"}}"#).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .starts_with(r#"tls.listen "smsim.test:443": not an address"#),
+            "{refused}"
+        );
+    }
 
     #[test]
     fn a_merge_patch_merges_objects_replaces_the_rest_and_removes_nulls() {

@@ -72,6 +72,13 @@ fn bad_configs_and_flags_exit_2_naming_the_problem() {
 
     let stderr = refused(&["serve", "--listen", "nowhere"], &[]);
     assert!(stderr.contains("nowhere"), "{stderr}");
+    // A port alone, as other tools take it: the refusal says what to write instead.
+    let stderr = refused(&["serve"], &[("SMSIM_LISTEN", "8800")]);
+    assert!(
+        stderr.contains("127.0.0.1:8800 (this machine only)")
+            && stderr.contains("0.0.0.0:8800 (every interface"),
+        "{stderr}"
+    );
 
     let stderr = refused(&["serve", "--allowed-host", "http://smsim.test/"], &[]);
     assert!(stderr.contains("allowed_hosts[0]"), "{stderr}");
@@ -99,6 +106,24 @@ async fn serve_prints_address_credentials_and_admin_url_then_answers() {
             "{expected} missing from:\n{banner}"
         );
     }
+    let addr: std::net::SocketAddr = banner
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let reply = crate::client::raw(addr, b"GET /__admin/health HTTP/1.1", b"").await;
+    assert_eq!(reply.status, 200);
+    child.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn localhost_as_the_listen_address_is_loopback_ipv4() {
+    let (mut child, banner) = serve_banner(&["--listen", "localhost:0"], false).await;
+    assert!(
+        banner.starts_with("smsim listening on http://127.0.0.1:"),
+        "{banner}"
+    );
     let addr: std::net::SocketAddr = banner
         .split_whitespace()
         .find_map(|w| w.strip_prefix("http://"))
@@ -552,6 +577,16 @@ async fn health_exits_0_when_the_simulator_answers_and_1_saying_why_otherwise() 
     assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: "));
     // The address it listens on, as a container sets it, makes the default URL.
     let listen = format!("0.0.0.0:{}", addr.port());
+    let from_env = tokio::task::spawn_blocking(move || run(vec![], vec![("SMSIM_LISTEN", listen)]))
+        .await
+        .unwrap();
+    assert!(
+        from_env.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_env.stderr)
+    );
+    // Spelled with localhost, as a compose file may set it.
+    let listen = format!("localhost:{}", addr.port());
     let from_env = tokio::task::spawn_blocking(move || run(vec![], vec![("SMSIM_LISTEN", listen)]))
         .await
         .unwrap();
