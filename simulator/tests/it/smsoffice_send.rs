@@ -473,6 +473,28 @@ async fn sender_title_matches_ignoring_case_as_in_the_documented_example() {
 }
 
 #[tokio::test]
+async fn a_destination_of_commas_alone_is_empty_and_empty_items_are_skipped() {
+    let sim = Simulator::start_default().await.unwrap();
+    for destination in ["", ",", ",,,"] {
+        let reply = send(
+            &sim,
+            &format!("key=demo-key&destination={destination}&sender=SMSOFFICE&content=hi"),
+        )
+        .await;
+        assert_envelope(&reply, &err(70, "Destination parameter is empty"));
+    }
+    let reply = send(
+        &sim,
+        "key=demo-key&destination=,995555123456,,&sender=SMSOFFICE&content=hi",
+    )
+    .await;
+    assert_envelope(&reply, OK);
+    let stored = admin(&sim, "/messages").await;
+    assert_eq!(stored["count"], 1);
+    assert_eq!(stored["messages"][0]["destination"], "995555123456");
+}
+
+#[tokio::test]
 async fn lints_note_risky_but_accepted_requests() {
     let sim = Simulator::start_default().await.unwrap();
     let query = "key=demo-key&destination=995555123456,555123456&sender=SMSOFFICE&content=Tom&Jerry&reference=123456789012345678901";

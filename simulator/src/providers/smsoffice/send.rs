@@ -267,7 +267,8 @@ fn check_sender_and_content(
         .sender(fields.sender, quirks.sender_case == SenderCase::Ignore)
         .ok_or(SmsofficeError::SenderNotFound)?
         .active;
-    if fields.destination.split(',').all(str::is_empty) {
+    // Only commas (or nothing): every item of the list is empty.
+    if fields.destination.bytes().all(|b| b == b',') {
         return Err(SmsofficeError::DestinationEmpty);
     }
     if fields.content.is_empty() {
