@@ -106,14 +106,7 @@ async fn serve_prints_address_credentials_and_admin_url_then_answers() {
             "{expected} missing from:\n{banner}"
         );
     }
-    let addr: std::net::SocketAddr = banner
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("http://"))
-        .unwrap()
-        .parse()
-        .unwrap();
-    let reply = crate::client::raw(addr, b"GET /__admin/health HTTP/1.1", b"").await;
-    assert_eq!(reply.status, 200);
+    answers_health_at_its_banners_address(&banner).await;
     child.kill().await.unwrap();
 }
 
@@ -124,6 +117,12 @@ async fn localhost_as_the_listen_address_is_loopback_ipv4() {
         banner.starts_with("smsim listening on http://127.0.0.1:"),
         "{banner}"
     );
+    answers_health_at_its_banners_address(&banner).await;
+    child.kill().await.unwrap();
+}
+
+/// Asserts that the address the banner's first line names answers `/__admin/health`.
+async fn answers_health_at_its_banners_address(banner: &str) {
     let addr: std::net::SocketAddr = banner
         .split_whitespace()
         .find_map(|w| w.strip_prefix("http://"))
@@ -132,7 +131,6 @@ async fn localhost_as_the_listen_address_is_loopback_ipv4() {
         .unwrap();
     let reply = crate::client::raw(addr, b"GET /__admin/health HTTP/1.1", b"").await;
     assert_eq!(reply.status, 200);
-    child.kill().await.unwrap();
 }
 
 /// Starts `smsim serve ARGS` without an admin token in the environment and reads its banner up
