@@ -828,8 +828,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn listen_addresses_are_ip_addresses_or_localhost_and_the_rest_are_refused_with_the_ones_that_work()
-     {
+    fn listen_addresses_are_ips_or_localhost_and_others_are_refused_saying_what_works() {
         for (text, address) in [
             ("127.0.0.1:8800", "127.0.0.1:8800"),
             ("0.0.0.0:9000", "0.0.0.0:9000"),
